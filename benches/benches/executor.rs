@@ -1,0 +1,2 @@
+//! Placeholder until the executor benchmarks land.
+fn main() {}

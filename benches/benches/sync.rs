@@ -1,0 +1,2 @@
+//! Placeholder until the sync benchmarks land.
+fn main() {}

@@ -1,0 +1,2 @@
+//! Placeholder until the taskgroup benchmarks land.
+fn main() {}
