@@ -2,10 +2,131 @@
 //!
 //! asyncio's `TaskGroup` and `gather`, for any executor.
 //!
-//! - A `TaskGroup` cancels every sibling (and its body) as soon as one child fails, waits for
-//!   all of them to finish, and returns every error that happened. No child outlives its group.
-//! - `gather` returns at the first error and leaves the other futures running; that contrast
-//!   is the lesson.
+//! - A [`TaskGroup`] cancels every sibling (and its body) as soon as one child fails, waits for
+//!   all of them to finish, and returns every error that happened ([`GroupError`]). No child
+//!   outlives its group. [`TaskGroup::scope`] is `async with TaskGroup() as tg:`.
+//! - [`gather`] returns at the first error and leaves the other futures running; that contrast
+//!   is the lesson. [`gather_settled`] waits for all and returns every outcome; [`gather!`]
+//!   takes futures of different types.
+//! - [`race`] gives the first output and cancels the rest; [`as_completed`] gives outputs in
+//!   completion order. A group-wide deadline ([`TaskGroup::with_timeout`],
+//!   [`TaskGroup::with_deadline`]) cancels the group with a timeout error.
 //!
 //! Children are spawned through [`futures_task::Spawn`] / [`futures_task::LocalSpawn`], so the
-//! same group works on corio (the default) and on any other executor.
+//! same group works on corio (the default, with the `corio` feature) and on any other
+//! executor ([`TaskGroup::with_spawner`], the `*_on` functions).
+//!
+//! ## Invariants
+//! - Cancellation does not depend on the executor: every child runs inside a wrapper that
+//!   checks a cancel flag before each poll and is woken when cancelled; a cancelled child's
+//!   future is dropped at its next poll, before the group hears that it finished.
+//! - A group's future completes only after every child has reported (completed, failed,
+//!   panicked, or was cancelled). A child that panicked is caught, cancels its siblings, and
+//!   the panic is resumed in the task that waits for the group, after all children finished.
+//! - A refused spawn (group shutting down or finished) drops the future unpolled.
+//!
+//! ```
+//! use corio_taskgroup::TaskGroup;
+//! use futures::executor::LocalPool;
+//!
+//! let mut pool = LocalPool::new();
+//! let group = TaskGroup::<String, _>::with_spawner(pool.spawner());
+//! let outcome = pool.run_until(group.run(|tg| async move {
+//!     tg.spawn(async { Err::<(), _>("first child failed".to_string()) }).unwrap();
+//!     tg.spawn(std::future::pending::<Result<(), String>>()).unwrap(); // cancelled
+//!     Ok(())
+//! }));
+//! assert_eq!(outcome.unwrap_err().errors(), ["first child failed"]);
+//! ```
+
+mod as_completed;
+mod batch;
+mod child;
+mod core;
+mod error;
+mod gather;
+mod group;
+mod mixed;
+mod race;
+mod registry;
+mod spawner;
+
+#[cfg(feature = "corio")]
+pub use crate::as_completed::as_completed;
+pub use crate::as_completed::{as_completed_on, AsCompleted};
+pub use crate::child::ChildHandle;
+pub use crate::error::{ChildError, GroupError, SpawnError};
+#[cfg(feature = "corio")]
+pub use crate::gather::{gather, gather_settled};
+pub use crate::gather::{gather_on, gather_settled_on, Gather, GatherSettled};
+pub use crate::group::{GroupHandle, GroupWait, Scope, TaskGroup};
+#[cfg(feature = "corio")]
+pub use crate::race::race;
+pub use crate::race::{race_on, Race};
+pub use crate::spawner::DefaultSpawner;
+
+/// Items the [`gather!`] macro expands to. Not public API.
+#[doc(hidden)]
+pub mod __private {
+    #[cfg(feature = "corio")]
+    pub use crate::mixed::default_spawner;
+    pub use crate::mixed::{AcceptOutput, MixedBatch, MixedSlot};
+}
+
+/// `gather` for futures of different output types (all with the same error type): spawns
+/// them now and evaluates to a future of `Result<(T1, T2, ...), E>`, the outputs in argument
+/// order, or the first error as soon as it happens (the others are left running, as with
+/// [`gather`]). Dropping that future before it finished cancels the tasks still running.
+///
+/// `gather!(a, b)` spawns on the current corio runtime; `gather!(on spawner; a, b)` spawns
+/// with any [`futures_task::Spawn`].
+///
+/// ```
+/// use corio_taskgroup::gather;
+/// let mut pool = futures::executor::LocalPool::new();
+/// let spawner = pool.spawner();
+/// let both = pool.run_until(gather!(on spawner;
+///     async { Ok::<_, String>(1u8) },
+///     async { Ok::<_, String>("two") },
+/// ));
+/// assert_eq!(both, Ok((1u8, "two")));
+/// ```
+#[macro_export]
+macro_rules! gather {
+    (on $spawner:expr; $($future:expr),+ $(,)?) => {
+        $crate::__gather_spawn!(@start ($spawner) $($future,)+)
+    };
+    ($($future:expr),+ $(,)?) => {
+        $crate::__gather_spawn!(@start ($crate::__private::default_spawner()) $($future,)+)
+    };
+}
+
+/// The recursive part of [`gather!`]: one `let` per future, each with its own hygienic name.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __gather_spawn {
+    (@start ($spawner:expr) $($future:expr,)+) => {{
+        let spawner = $spawner;
+        let mut batch = $crate::__private::MixedBatch::new();
+        $crate::__gather_spawn!(@next (spawner, batch) [] $($future,)+)
+    }};
+    (@next ($spawner:ident, $batch:ident) [$($slot:ident)*] $head:expr, $($rest:expr,)*) => {{
+        let slot = $crate::__private::MixedSlot::spawn(&mut $batch, &$spawner, $head);
+        $crate::__gather_spawn!(@next ($spawner, $batch) [$($slot)* slot] $($rest,)*)
+    }};
+    (@next ($spawner:ident, $batch:ident) [$($slot:ident)*]) => {{
+        $batch.seal();
+        async move {
+            let mut $batch = $batch;
+            $( let mut $slot = $slot; )*
+            let outcome = ::core::future::poll_fn(|cx| {
+                $batch.poll_slots(cx, &mut [$( &mut $slot as &mut dyn $crate::__private::AcceptOutput<_> ),*])
+            })
+            .await;
+            match outcome {
+                ::core::result::Result::Ok(()) => ::core::result::Result::Ok(($( $slot.into_value(), )*)),
+                ::core::result::Result::Err(error) => ::core::result::Result::Err(error),
+            }
+        }
+    }};
+}

@@ -1,0 +1,364 @@
+//! One child: `ChildTask`, the cancellable wrapper that is actually spawned, and the
+//! `OutputCell` it shares with whoever wants its result ([`ChildHandle`], gather, race).
+//!
+//! Cancellation does not depend on the executor: the wrapper checks the group's and its own
+//! cancel flag before every poll of the inner future, and registers its waker with the group
+//! so that cancelling wakes it. A cancelled wrapper drops the inner future in place (its
+//! destructors run), then reports to the group and completes.
+
+use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll, Waker};
+
+use crate::core::{Finish, GroupCore, WakeChild};
+use crate::error::ChildError;
+
+/// Where a finished child stands, as its result cell records it.
+pub(crate) enum Outcome<T> {
+    Running,
+    Done(T),
+    Failed,
+    Panicked,
+    Cancelled,
+    Taken,
+}
+
+struct CellState<T> {
+    outcome: Outcome<T>,
+    joiner: Option<Waker>,
+}
+
+/// A child's result, shared between the running wrapper and its readers.
+pub(crate) struct OutputCell<T> {
+    cancel_requested: AtomicBool,
+    state: Mutex<CellState<T>>,
+}
+
+impl<T> OutputCell<T> {
+    pub(crate) fn new() -> Self {
+        Self {
+            cancel_requested: AtomicBool::new(false),
+            state: Mutex::new(CellState { outcome: Outcome::Running, joiner: None }),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, CellState<T>> {
+        // Only plain moves happen under this lock; poisoning cannot leave it inconsistent.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn settle(&self, outcome: Outcome<T>) {
+        let joiner = {
+            let mut state = self.lock();
+            state.outcome = outcome;
+            state.joiner.take()
+        };
+        if let Some(joiner) = joiner {
+            joiner.wake();
+        }
+    }
+
+    pub(crate) fn request_cancel(&self) {
+        self.cancel_requested.store(true, Ordering::Release);
+    }
+
+    fn cancel_requested(&self) -> bool {
+        self.cancel_requested.load(Ordering::Acquire)
+    }
+
+    /// Takes the outcome if the child has finished (leaves `Taken` behind).
+    pub(crate) fn take(&self) -> Outcome<T> {
+        let mut state = self.lock();
+        match state.outcome {
+            Outcome::Running => Outcome::Running,
+            _ => std::mem::replace(&mut state.outcome, Outcome::Taken),
+        }
+    }
+
+    fn poll_take(&self, cx: &mut Context<'_>) -> Poll<Outcome<T>> {
+        let mut state = self.lock();
+        if let Outcome::Running = state.outcome {
+            match &state.joiner {
+                Some(old) if old.will_wake(cx.waker()) => {}
+                _ => state.joiner = Some(cx.waker().clone()),
+            }
+            return Poll::Pending;
+        }
+        Poll::Ready(std::mem::replace(&mut state.outcome, Outcome::Taken))
+    }
+}
+
+/// The part of a child's cell that does not depend on its output type.
+pub(crate) trait CellControl {
+    /// Records an end without a value (`Failed`, `Panicked` or `Cancelled`).
+    fn cell_settle_without_output(&self, outcome: Outcome<()>);
+    fn cancel_requested(&self) -> bool;
+}
+
+/// How a child's output is split between its cell and its group.
+pub(crate) trait Sink<O, E>: CellControl {
+    /// Stores the output; returns the error the group must record, if any.
+    fn deliver(&self, output: O) -> Option<E>;
+}
+
+/// TaskGroup children: `Ok` goes to the cell, `Err` to the group.
+pub(crate) struct GroupSink<T>(pub(crate) Arc<OutputCell<T>>);
+
+/// gather / race / as_completed children: the whole output goes to the cell.
+pub(crate) struct PlainSink<O>(pub(crate) Arc<OutputCell<O>>);
+
+fn settle_without_output<T>(cell: &OutputCell<T>, outcome: Outcome<()>) {
+    cell.settle(match outcome {
+        Outcome::Failed => Outcome::Failed,
+        Outcome::Panicked => Outcome::Panicked,
+        _ => Outcome::Cancelled,
+    });
+}
+
+impl<T, E> Sink<Result<T, E>, E> for GroupSink<T> {
+    fn deliver(&self, output: Result<T, E>) -> Option<E> {
+        match output {
+            Ok(value) => {
+                self.0.settle(Outcome::Done(value));
+                None
+            }
+            Err(error) => {
+                self.0.settle(Outcome::Failed);
+                Some(error)
+            }
+        }
+    }
+}
+
+impl<T> CellControl for GroupSink<T> {
+    fn cell_settle_without_output(&self, outcome: Outcome<()>) {
+        settle_without_output(&self.0, outcome);
+    }
+    fn cancel_requested(&self) -> bool {
+        self.0.cancel_requested()
+    }
+}
+
+impl<O, E> Sink<O, E> for PlainSink<O> {
+    fn deliver(&self, output: O) -> Option<E> {
+        self.0.settle(Outcome::Done(output));
+        None
+    }
+}
+
+impl<O> CellControl for PlainSink<O> {
+    fn cell_settle_without_output(&self, outcome: Outcome<()>) {
+        settle_without_output(&self.0, outcome);
+    }
+    fn cancel_requested(&self) -> bool {
+        self.0.cancel_requested()
+    }
+}
+
+/// The future actually handed to the executor for each child.
+pub(crate) struct ChildTask<F, K: CellControl, E> {
+    /// `None` once the inner future finished or was dropped by cancellation.
+    future: Option<F>,
+    sink: K,
+    core: Arc<GroupCore<E>>,
+    key: usize,
+    ordinal: usize,
+    reported: bool,
+}
+
+impl<F, K, E> ChildTask<F, K, E>
+where
+    F: Future,
+    K: Sink<F::Output, E>,
+{
+    pub(crate) fn new(future: F, sink: K, core: Arc<GroupCore<E>>, key: usize, ordinal: usize) -> Self {
+        Self { future: Some(future), sink, core, key, ordinal, reported: false }
+    }
+
+    fn cancelled(&self) -> bool {
+        self.core.is_cancelling() || self.sink.cancel_requested()
+    }
+
+    fn report(&mut self, how: Finish<E>) {
+        self.reported = true;
+        self.core.finish(self.key, self.ordinal, how);
+    }
+
+    /// Drops the inner future in place (its destructors run now) and reports the cancellation.
+    fn cancel_now(&mut self) {
+        self.future = None;
+        self.sink.cell_settle_without_output(Outcome::Cancelled);
+        self.report(Finish::Cancelled);
+    }
+}
+
+impl<F, K, E> Future for ChildTask<F, K, E>
+where
+    F: Future,
+    K: Sink<F::Output, E>,
+{
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        // SAFETY: `future` is structurally pinned: it is never moved out of `self`, only
+        // polled through the pin below and dropped in place (by assigning `None`, here or in
+        // `Drop`). Every other field is plain data that is never pinned. `ChildTask` does not
+        // implement `Unpin` by hand, so it is `Unpin` only when `F` is.
+        let this = unsafe { self.get_unchecked_mut() };
+        if this.reported {
+            return Poll::Ready(());
+        }
+        if this.cancelled() {
+            this.cancel_now();
+            return Poll::Ready(());
+        }
+        let Some(future) = this.future.as_mut() else {
+            unreachable!("an unreported child always holds its future");
+        };
+        // SAFETY: see above: the future lives in the pinned `ChildTask` and is never moved.
+        let future = unsafe { Pin::new_unchecked(future) };
+        match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+            Ok(Poll::Ready(output)) => {
+                this.future = None;
+                let how = match this.sink.deliver(output) {
+                    Some(error) => Finish::Failed(error),
+                    None => Finish::Completed,
+                };
+                this.report(how);
+                Poll::Ready(())
+            }
+            Ok(Poll::Pending) => {
+                this.core.register_child_waker(this.key, cx.waker());
+                // A cancel that raced with the poll set its flag before looking for our waker;
+                // check again now that the waker is registered, so no wake-up is lost.
+                if this.cancelled() {
+                    this.cancel_now();
+                    return Poll::Ready(());
+                }
+                Poll::Pending
+            }
+            Err(payload) => {
+                this.future = None;
+                this.sink.cell_settle_without_output(Outcome::Panicked);
+                this.report(Finish::Panicked(payload));
+                Poll::Ready(())
+            }
+        }
+    }
+}
+
+impl<F, K: CellControl, E> Drop for ChildTask<F, K, E> {
+    fn drop(&mut self) {
+        // The executor dropped the task before it finished (it shut down, or refused the
+        // spawn): count it as cancelled so the group does not wait for it forever.
+        if !self.reported {
+            self.future = None;
+            self.reported = true;
+            self.sink.cell_settle_without_output(Outcome::Cancelled);
+            self.core.finish(self.key, self.ordinal, Finish::Cancelled);
+        }
+    }
+}
+
+/// A handle to one child of a [`TaskGroup`](crate::TaskGroup): cancel it, await it, or take
+/// its value once the group has finished.
+///
+/// Awaiting a handle waits for that child only and gives `Ok(value)`, or why there is no
+/// value ([`ChildError`]); a child's error itself goes to the group's
+/// [`GroupError`](crate::GroupError).
+///
+/// ```
+/// use corio_taskgroup::TaskGroup;
+/// # let mut pool = futures::executor::LocalPool::new();
+/// # let spawner = pool.spawner();
+/// pool.run_until(async move {
+///     let tg = TaskGroup::<(), _>::with_spawner(spawner);
+///     let answer = tg.spawn(async { Ok(42) }).unwrap();
+///     tg.wait().await.unwrap();
+///     assert_eq!(answer.result(), Ok(42));
+/// });
+/// ```
+pub struct ChildHandle<T> {
+    cell: Arc<OutputCell<T>>,
+    group: Arc<dyn WakeChild>,
+    key: usize,
+}
+
+impl<T> ChildHandle<T> {
+    pub(crate) fn new(cell: Arc<OutputCell<T>>, group: Arc<dyn WakeChild>, key: usize) -> Self {
+        Self { cell, group, key }
+    }
+
+    /// Cancels this child only: its future is dropped at its next poll. This is not an error:
+    /// its siblings and the group go on. Cancelling a finished child does nothing.
+    ///
+    /// ```
+    /// use corio_taskgroup::{ChildError, TaskGroup};
+    /// # let mut pool = futures::executor::LocalPool::new();
+    /// # let spawner = pool.spawner();
+    /// pool.run_until(async move {
+    ///     let tg = TaskGroup::<(), _>::with_spawner(spawner);
+    ///     let stuck = tg.spawn(std::future::pending::<Result<(), ()>>()).unwrap();
+    ///     let fine = tg.spawn(async { Ok("fine") }).unwrap();
+    ///     stuck.cancel();
+    ///     tg.wait().await.unwrap();
+    ///     assert_eq!(stuck.result(), Err(ChildError::Cancelled));
+    ///     assert_eq!(fine.result(), Ok("fine"));
+    /// });
+    /// ```
+    pub fn cancel(&self) {
+        self.cell.request_cancel();
+        self.group.wake_child(self.key);
+    }
+
+    /// The child's value, without waiting: `Err(ChildError::Unfinished)` if it is still
+    /// running. After the group finished, every child has finished.
+    ///
+    /// ```
+    /// use corio_taskgroup::{ChildError, TaskGroup};
+    /// # let mut pool = futures::executor::LocalPool::new();
+    /// # let spawner = pool.spawner();
+    /// pool.run_until(async move {
+    ///     let tg = TaskGroup::<(), _>::with_spawner(spawner);
+    ///     let child = tg.spawn(async { Ok(1) }).unwrap();
+    ///     // Spawned, but the executor has not run it yet.
+    ///     let child = match child.result() {
+    ///         Err(ChildError::Unfinished) => tg.spawn(async { Ok(2) }).unwrap(),
+    ///         other => panic!("unexpected {other:?}"),
+    ///     };
+    ///     tg.wait().await.unwrap();
+    ///     assert_eq!(child.result(), Ok(2));
+    /// });
+    /// ```
+    pub fn result(self) -> Result<T, ChildError> {
+        outcome_to_result(self.cell.take())
+    }
+}
+
+fn outcome_to_result<T>(outcome: Outcome<T>) -> Result<T, ChildError> {
+    match outcome {
+        Outcome::Running => Err(ChildError::Unfinished),
+        Outcome::Done(value) => Ok(value),
+        Outcome::Failed => Err(ChildError::Failed),
+        Outcome::Panicked => Err(ChildError::Panicked),
+        Outcome::Cancelled => Err(ChildError::Cancelled),
+        Outcome::Taken => Err(ChildError::AlreadyTaken),
+    }
+}
+
+impl<T> Future for ChildHandle<T> {
+    type Output = Result<T, ChildError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.cell.poll_take(cx).map(outcome_to_result)
+    }
+}
+
+impl<T> std::fmt::Debug for ChildHandle<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChildHandle").field("key", &self.key).finish_non_exhaustive()
+    }
+}

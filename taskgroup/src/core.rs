@@ -1,0 +1,265 @@
+//! `GroupCore`: the state a group shares with its children. It counts live children, keeps a
+//! waker per child so that cancelling the group can wake every child, collects errors and the
+//! first panic, and wakes the one task that waits for the group.
+//!
+//! Lock discipline: user code (futures, destructors, wakers' `wake`) never runs while the lock
+//! is held; wakers are taken out under the lock and woken after it is released.
+
+use std::any::Any;
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll, Waker};
+
+use crate::error::SpawnError;
+use crate::registry::WakerSlab;
+
+/// A panic payload, as `catch_unwind` hands it over.
+pub(crate) type Panic = Box<dyn Any + Send + 'static>;
+
+/// How a group reacts to its children.
+#[derive(Clone, Copy)]
+pub(crate) struct Policy {
+    /// A child's error or panic cancels every other child (TaskGroup), or not (gather).
+    pub(crate) cancel_on_failure: bool,
+    /// Record which children finished, in order, and wake the waiter after each one.
+    pub(crate) track_completion: bool,
+}
+
+/// How one child ended.
+pub(crate) enum Finish<E> {
+    Completed,
+    Cancelled,
+    Failed(E),
+    Panicked(Panic),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Open,
+    ShuttingDown,
+    Finished,
+}
+
+/// What the waiter takes away once every child has finished.
+pub(crate) struct Summary<E> {
+    pub(crate) errors: Vec<E>,
+    pub(crate) panic: Option<Panic>,
+    pub(crate) timed_out: bool,
+}
+
+struct CoreState<E> {
+    phase: Phase,
+    live: usize,
+    wakers: WakerSlab,
+    errors: Vec<E>,
+    panic: Option<Panic>,
+    timed_out: bool,
+    completed: VecDeque<usize>,
+    waiter: Option<Waker>,
+}
+
+pub(crate) struct GroupCore<E> {
+    /// Set once, when the group starts cancelling its children. Children read it at every
+    /// poll without taking the lock.
+    cancelling: AtomicBool,
+    policy: Policy,
+    state: Mutex<CoreState<E>>,
+}
+
+impl<E> GroupCore<E> {
+    pub(crate) fn new(policy: Policy) -> Self {
+        Self {
+            cancelling: AtomicBool::new(false),
+            policy,
+            state: Mutex::new(CoreState {
+                phase: Phase::Open,
+                live: 0,
+                wakers: WakerSlab::new(),
+                errors: Vec::new(),
+                panic: None,
+                timed_out: false,
+                completed: VecDeque::new(),
+                waiter: None,
+                }),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, CoreState<E>> {
+        // No user code runs under the lock, so a poisoned lock still holds consistent state.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn is_cancelling(&self) -> bool {
+        self.cancelling.load(Ordering::Acquire)
+    }
+
+    /// Admits one more child and returns its key, or refuses it.
+    pub(crate) fn admit(&self) -> Result<usize, SpawnError> {
+        let mut state = self.lock();
+        match state.phase {
+            Phase::Open => {
+                state.live += 1;
+                Ok(state.wakers.insert())
+            }
+            Phase::ShuttingDown => Err(SpawnError::ShuttingDown),
+            Phase::Finished => Err(SpawnError::Finished),
+        }
+    }
+
+    /// Remembers the waker of a pending child, so cancellation can wake it.
+    pub(crate) fn register_child_waker(&self, key: usize, waker: &Waker) {
+        self.lock().wakers.set(key, waker);
+    }
+
+    /// Wakes one child (after its own cancel flag was set).
+    pub(crate) fn wake_child(&self, key: usize) {
+        let waker = self.lock().wakers.take(key);
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    /// Records how a child ended; cancels the others if the policy says so.
+    pub(crate) fn finish(&self, key: usize, ordinal: usize, how: Finish<E>) {
+        let mut state = self.lock();
+        state.wakers.remove(key);
+        state.live -= 1;
+        let failed = match how {
+            Finish::Completed | Finish::Cancelled => false,
+            Finish::Failed(error) => {
+                state.errors.push(error);
+                true
+            }
+            Finish::Panicked(payload) => {
+                state.panic.get_or_insert(payload);
+                true
+            }
+        };
+        if self.policy.track_completion {
+            state.completed.push_back(ordinal);
+        }
+        if failed && self.policy.cancel_on_failure {
+            let wakers = self.start_cancelling(&mut state);
+            drop(state);
+            wakers.into_iter().for_each(Waker::wake);
+            return;
+        }
+        let wake_waiter = state.live == 0 || self.policy.track_completion;
+        let waiter = if wake_waiter { state.waiter.take() } else { None };
+        drop(state);
+        if let Some(waiter) = waiter {
+            waiter.wake();
+        }
+    }
+
+    /// Records an error of the group's body and cancels the children.
+    pub(crate) fn fail(&self, how: Finish<E>) {
+        let mut state = self.lock();
+        match how {
+            Finish::Failed(error) => state.errors.push(error),
+            Finish::Panicked(payload) => {
+                state.panic.get_or_insert(payload);
+            }
+            Finish::Completed | Finish::Cancelled => {}
+        }
+        let wakers = self.start_cancelling(&mut state);
+        drop(state);
+        wakers.into_iter().for_each(Waker::wake);
+    }
+
+    /// The group's deadline passed: cancel, unless the group is already winding down.
+    pub(crate) fn time_out(&self) {
+        let mut state = self.lock();
+        if state.phase != Phase::Open {
+            return;
+        }
+        state.timed_out = true;
+        let wakers = self.start_cancelling(&mut state);
+        drop(state);
+        wakers.into_iter().for_each(Waker::wake);
+    }
+
+    /// Cancels every child (the group was dropped, or a race was won). Not an error.
+    pub(crate) fn cancel_all(&self) {
+        let mut state = self.lock();
+        if state.phase == Phase::Finished && state.live == 0 {
+            return;
+        }
+        let wakers = self.start_cancelling(&mut state);
+        drop(state);
+        wakers.into_iter().for_each(Waker::wake);
+    }
+
+    /// Moves to `ShuttingDown` and collects the wakers to wake once the lock is released:
+    /// every pending child's, and the waiter's (a group body must be cancelled too).
+    fn start_cancelling(&self, state: &mut CoreState<E>) -> Vec<Waker> {
+        if state.phase == Phase::Open {
+            state.phase = Phase::ShuttingDown;
+        }
+        // Release: a child that sees the flag also sees everything recorded before it.
+        self.cancelling.store(true, Ordering::Release);
+        let mut wakers = state.wakers.take_all();
+        wakers.extend(state.waiter.take());
+        wakers
+    }
+
+    /// Waits until no child is live. With `body_running`, the caller only registers its waker
+    /// (it is woken when the group starts cancelling or a child finishes).
+    pub(crate) fn poll_finished(&self, cx: &mut Context<'_>, body_running: bool) -> Poll<Summary<E>> {
+        let mut state = self.lock();
+        if state.live == 0 && !body_running {
+            state.phase = Phase::Finished;
+            return Poll::Ready(Summary {
+                errors: std::mem::take(&mut state.errors),
+                panic: state.panic.take(),
+                timed_out: state.timed_out,
+            });
+        }
+        register(&mut state.waiter, cx.waker());
+        Poll::Pending
+    }
+
+    /// For groups that track completion: moves the ordinals of children that finished since
+    /// the last call into `into`; registers the waker if there were none.
+    pub(crate) fn poll_completed(&self, cx: &mut Context<'_>, into: &mut VecDeque<usize>) -> Poll<()> {
+        let mut state = self.lock();
+        if state.completed.is_empty() {
+            register(&mut state.waiter, cx.waker());
+            return Poll::Pending;
+        }
+        into.append(&mut state.completed);
+        Poll::Ready(())
+    }
+
+    /// Takes the first panic a child raised, if any.
+    pub(crate) fn take_panic(&self) -> Option<Panic> {
+        self.lock().panic.take()
+    }
+
+    /// Refuses any further child: used when a batch is complete or detached.
+    pub(crate) fn close(&self) {
+        let mut state = self.lock();
+        if state.phase == Phase::Open {
+            state.phase = Phase::Finished;
+        }
+    }
+}
+
+fn register(slot: &mut Option<Waker>, waker: &Waker) {
+    match slot {
+        Some(old) if old.will_wake(waker) => {}
+        _ => *slot = Some(waker.clone()),
+    }
+}
+
+/// What a child handle needs from its group without knowing the group's error type.
+pub(crate) trait WakeChild: Send + Sync {
+    fn wake_child(&self, key: usize);
+}
+
+impl<E: Send> WakeChild for GroupCore<E> {
+    fn wake_child(&self, key: usize) {
+        GroupCore::wake_child(self, key);
+    }
+}

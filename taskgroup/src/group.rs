@@ -1,0 +1,519 @@
+//! [`TaskGroup`], its cloneable [`GroupHandle`], and the two ways to wait for it: the
+//! [`GroupWait`] future (`tg.wait().await`) and the [`Scope`] future that mirrors asyncio's
+//! `async with TaskGroup() as tg:` (a body that runs alongside the children and is cancelled
+//! with them).
+
+use std::future::{Future, IntoFuture};
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use futures_task::{LocalSpawn, Spawn};
+
+use crate::child::{ChildHandle, ChildTask, GroupSink, OutputCell};
+use crate::core::{Finish, GroupCore, Policy, Summary};
+use crate::error::{GroupError, SpawnError};
+use crate::spawner::{self, DefaultSpawner};
+
+const GROUP_POLICY: Policy = Policy { cancel_on_failure: true, track_completion: false };
+
+type Deadline = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+
+/// A group of child tasks that succeed or fail together, as asyncio's `TaskGroup`.
+///
+/// - Children run concurrently as real tasks of the group's spawner.
+/// - When a child returns `Err` or panics, every other child (and the [`scope`](Self::scope)
+///   body) is cancelled: its future is dropped at its next poll. The group then waits for all
+///   of them and fails with a [`GroupError`] holding every error, or resumes the panic.
+/// - Dropping the group before it finished cancels all its children.
+///
+/// ```
+/// use corio_taskgroup::TaskGroup;
+/// use futures::executor::ThreadPool;
+///
+/// let pool = ThreadPool::new().unwrap();
+/// let outcome = futures::executor::block_on(
+///     TaskGroup::<String, _>::with_spawner(pool).run(|tg| async move {
+///         let a = tg.spawn(async { Ok(1) }).unwrap();
+///         let b = tg.spawn(async { Ok(2) }).unwrap();
+///         Ok((a, b))
+///     }),
+/// );
+/// let (a, b) = outcome.unwrap();
+/// assert_eq!(a.result().unwrap() + b.result().unwrap(), 3);
+/// ```
+pub struct TaskGroup<E, S = DefaultSpawner> {
+    handle: GroupHandle<E, S>,
+    deadline: Option<Deadline>,
+}
+
+/// A cloneable handle that spawns children into a [`TaskGroup`]: give one to children so
+/// that they can add siblings. Holding a handle does not keep the group open: once the group
+/// is shutting down or finished, spawning is refused with a [`SpawnError`].
+///
+/// ```
+/// use corio_taskgroup::TaskGroup;
+/// # let mut pool = futures::executor::LocalPool::new();
+/// # let spawner = pool.spawner();
+/// pool.run_until(async move {
+///     let tg = TaskGroup::<(), _>::with_spawner(spawner);
+///     let handle = tg.handle();
+///     let parent = tg
+///         .spawn(async move {
+///             // A child adds a grandchild; the group waits for it too.
+///             let grandchild = handle.spawn(async { Ok("grandchild") }).unwrap();
+///             Ok(grandchild)
+///         })
+///         .unwrap();
+///     tg.wait().await.unwrap();
+///     assert_eq!(parent.result().unwrap().result(), Ok("grandchild"));
+/// });
+/// ```
+pub struct GroupHandle<E, S = DefaultSpawner> {
+    core: Arc<GroupCore<E>>,
+    spawner: S,
+}
+
+impl<E, S: Clone> Clone for GroupHandle<E, S> {
+    fn clone(&self) -> Self {
+        Self { core: Arc::clone(&self.core), spawner: self.spawner.clone() }
+    }
+}
+
+impl<E, S> std::fmt::Debug for GroupHandle<E, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GroupHandle").finish_non_exhaustive()
+    }
+}
+
+impl<E, S> std::fmt::Debug for TaskGroup<E, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TaskGroup").field("has_deadline", &self.deadline.is_some()).finish_non_exhaustive()
+    }
+}
+
+impl<E: Send + 'static, S> GroupHandle<E, S> {
+    /// Spawns a child: a `Send` future returning `Result<T, E>`. Returns a handle to its
+    /// result, or refuses (and drops the future unpolled) if the group is shutting down or
+    /// finished, or the executor refuses the task.
+    ///
+    /// ```
+    /// use corio_taskgroup::TaskGroup;
+    /// # let mut pool = futures::executor::LocalPool::new();
+    /// # let spawner = pool.spawner();
+    /// pool.run_until(async move {
+    ///     let tg = TaskGroup::<(), _>::with_spawner(spawner);
+    ///     let child = tg.handle().spawn(async { Ok(5) }).unwrap();
+    ///     tg.wait().await.unwrap();
+    ///     assert_eq!(child.result(), Ok(5));
+    /// });
+    /// ```
+    pub fn spawn<F, T>(&self, future: F) -> Result<ChildHandle<T>, SpawnError>
+    where
+        S: Spawn,
+        F: Future<Output = Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.spawn_with(future, |task| spawner::spawn_send(&self.spawner, task))
+    }
+
+    /// Spawns a child that need not be `Send` (it stays on the executor's thread), through
+    /// the spawner's [`LocalSpawn`].
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// use corio_taskgroup::TaskGroup;
+    /// # let mut pool = futures::executor::LocalPool::new();
+    /// # let spawner = pool.spawner();
+    /// pool.run_until(async move {
+    ///     let tg = TaskGroup::<(), _>::with_spawner(spawner);
+    ///     let shared = Rc::new(3);
+    ///     let child = tg.handle().spawn_local(async move { Ok(*shared * 2) }).unwrap();
+    ///     tg.wait().await.unwrap();
+    ///     assert_eq!(child.result(), Ok(6));
+    /// });
+    /// ```
+    pub fn spawn_local<F, T>(&self, future: F) -> Result<ChildHandle<T>, SpawnError>
+    where
+        S: LocalSpawn,
+        F: Future<Output = Result<T, E>> + 'static,
+        T: 'static,
+    {
+        self.spawn_with(future, |task| spawner::spawn_local(&self.spawner, task))
+    }
+
+    fn spawn_with<F, T, Submit>(&self, future: F, submit: Submit) -> Result<ChildHandle<T>, SpawnError>
+    where
+        F: Future<Output = Result<T, E>>,
+        Submit: FnOnce(ChildTask<F, GroupSink<T>, E>) -> Result<(), SpawnError>,
+    {
+        // On refusal `future` is dropped here, never polled.
+        let key = self.core.admit()?;
+        let cell = Arc::new(OutputCell::new());
+        let task = ChildTask::new(future, GroupSink(Arc::clone(&cell)), Arc::clone(&self.core), key, 0);
+        // If the executor refuses, it drops the task, whose `Drop` reports it cancelled.
+        submit(task)?;
+        Ok(ChildHandle::new(cell, Arc::clone(&self.core) as _, key))
+    }
+}
+
+#[cfg(feature = "corio")]
+impl<E: Send + 'static> TaskGroup<E> {
+    /// A group whose children run on the current corio runtime.
+    ///
+    /// # Panics
+    /// Outside a corio runtime (use [`with_spawner`](Self::with_spawner) there).
+    ///
+    /// ```
+    /// use corio_taskgroup::TaskGroup;
+    /// corio_executor::run(async {
+    ///     let tg = TaskGroup::<()>::new();
+    ///     let child = tg.spawn(async { Ok("hi") }).unwrap();
+    ///     tg.wait().await.unwrap();
+    ///     assert_eq!(child.result(), Ok("hi"));
+    /// });
+    /// ```
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self::with_spawner(spawner::current_runtime("TaskGroup::new"))
+    }
+
+    /// `async with TaskGroup() as tg:` on the current corio runtime: runs `body` alongside
+    /// the children it spawns, then waits for every child. If a child fails, the body is
+    /// cancelled with the other children. Returns the body's value, or the group's error.
+    ///
+    /// # Panics
+    /// Outside a corio runtime; and it resumes a child's panic after all children finished.
+    ///
+    /// ```
+    /// use corio_taskgroup::TaskGroup;
+    /// corio_executor::run(async {
+    ///     let total = TaskGroup::<()>::scope(|tg| async move {
+    ///         let a = tg.spawn(async { Ok(20) }).unwrap();
+    ///         let b = tg.spawn(async { Ok(22) }).unwrap();
+    ///         Ok(a.await.unwrap() + b.await.unwrap())
+    ///     })
+    ///     .await;
+    ///     assert_eq!(total, Ok(42));
+    /// });
+    /// ```
+    pub fn scope<B, Fut, R>(body: B) -> Scope<E, DefaultSpawner, Fut, R>
+    where
+        B: FnOnce(GroupHandle<E>) -> Fut,
+        Fut: Future<Output = Result<R, E>>,
+    {
+        Self::new().run(body)
+    }
+
+    /// Cancels the group with a timeout error once `duration` has passed (corio's timer).
+    /// The clock starts now.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use corio_taskgroup::TaskGroup;
+    /// corio_executor::run(async {
+    ///     let tg = TaskGroup::<()>::new().with_timeout(Duration::from_millis(10));
+    ///     tg.spawn(async {
+    ///         corio_executor::time::sleep(Duration::from_secs(60)).await;
+    ///         Ok(())
+    ///     })
+    ///     .unwrap();
+    ///     assert!(tg.wait().await.unwrap_err().is_timeout());
+    /// });
+    /// ```
+    pub fn with_timeout(self, duration: std::time::Duration) -> Self {
+        self.with_deadline(corio_executor::time::sleep(duration))
+    }
+}
+
+impl<E: Send + 'static, S> TaskGroup<E, S> {
+    /// A group whose children are spawned with `spawner`: any [`Spawn`] (for `Send`
+    /// children) or [`LocalSpawn`] (for `!Send` ones), e.g. futures' `ThreadPool` or
+    /// `LocalSpawner`, or a small adapter around another runtime.
+    ///
+    /// ```
+    /// use corio_taskgroup::TaskGroup;
+    /// let mut pool = futures::executor::LocalPool::new();
+    /// let tg = TaskGroup::<(), _>::with_spawner(pool.spawner());
+    /// let child = tg.spawn(async { Ok(1) }).unwrap();
+    /// pool.run_until(tg.wait()).unwrap();
+    /// assert_eq!(child.result(), Ok(1));
+    /// ```
+    pub fn with_spawner(spawner: S) -> Self {
+        Self { handle: GroupHandle { core: Arc::new(GroupCore::new(GROUP_POLICY)), spawner }, deadline: None }
+    }
+
+    /// Cancels the group with a timeout error when `deadline` completes. Any timer future
+    /// works (corio's `sleep`, tokio's `sleep`, ...); it is polled by whoever waits for the
+    /// group. With corio, [`with_timeout`](Self::with_timeout) is shorter.
+    ///
+    /// ```
+    /// use corio_taskgroup::TaskGroup;
+    /// let mut pool = futures::executor::LocalPool::new();
+    /// let (fire, fired) = futures::channel::oneshot::channel::<()>();
+    /// let tg = TaskGroup::<(), _>::with_spawner(pool.spawner())
+    ///     .with_deadline(async move { let _ = fired.await; });
+    /// tg.spawn(std::future::pending::<Result<(), ()>>()).unwrap();
+    /// fire.send(()).unwrap();
+    /// assert!(pool.run_until(tg.wait()).unwrap_err().is_timeout());
+    /// ```
+    pub fn with_deadline<D>(mut self, deadline: D) -> Self
+    where
+        D: Future<Output = ()> + Send + 'static,
+    {
+        self.deadline = Some(Box::pin(deadline));
+        self
+    }
+
+    /// Spawns a `Send` child; see [`GroupHandle::spawn`].
+    ///
+    /// ```
+    /// use corio_taskgroup::TaskGroup;
+    /// let mut pool = futures::executor::LocalPool::new();
+    /// let tg = TaskGroup::<&str, _>::with_spawner(pool.spawner());
+    /// tg.spawn(async { Err::<(), _>("no") }).unwrap();
+    /// assert_eq!(pool.run_until(tg.wait()).unwrap_err().errors(), ["no"]);
+    /// ```
+    pub fn spawn<F, T>(&self, future: F) -> Result<ChildHandle<T>, SpawnError>
+    where
+        S: Spawn,
+        F: Future<Output = Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.handle.spawn(future)
+    }
+
+    /// Spawns a `!Send` child; see [`GroupHandle::spawn_local`].
+    ///
+    /// ```
+    /// use corio_taskgroup::TaskGroup;
+    /// let mut pool = futures::executor::LocalPool::new();
+    /// let tg = TaskGroup::<(), _>::with_spawner(pool.spawner());
+    /// let child = tg.spawn_local(async { Ok(std::rc::Rc::new(1)) }).unwrap();
+    /// pool.run_until(tg.wait()).unwrap();
+    /// assert_eq!(*child.result().unwrap(), 1);
+    /// ```
+    pub fn spawn_local<F, T>(&self, future: F) -> Result<ChildHandle<T>, SpawnError>
+    where
+        S: LocalSpawn,
+        F: Future<Output = Result<T, E>> + 'static,
+        T: 'static,
+    {
+        self.handle.spawn_local(future)
+    }
+
+    /// A cloneable handle for spawning into this group from elsewhere (from children).
+    ///
+    /// ```
+    /// use corio_taskgroup::TaskGroup;
+    /// let mut pool = futures::executor::LocalPool::new();
+    /// let tg = TaskGroup::<(), _>::with_spawner(pool.spawner());
+    /// let handle = tg.handle();
+    /// let child = handle.spawn(async { Ok(3) }).unwrap();
+    /// pool.run_until(tg.wait()).unwrap();
+    /// assert_eq!(child.result(), Ok(3));
+    /// ```
+    pub fn handle(&self) -> GroupHandle<E, S>
+    where
+        S: Clone,
+    {
+        self.handle.clone()
+    }
+
+    /// Waits until every child (including children added while waiting) has finished.
+    /// `Ok(())` if none failed; the [`GroupError`] otherwise. A child's panic is resumed here,
+    /// after all children finished. Dropping this future cancels the children.
+    ///
+    /// ```
+    /// use corio_taskgroup::TaskGroup;
+    /// let mut pool = futures::executor::LocalPool::new();
+    /// let tg = TaskGroup::<(), _>::with_spawner(pool.spawner());
+    /// tg.spawn(async { Ok(()) }).unwrap();
+    /// assert_eq!(pool.run_until(tg.wait()), Ok(()));
+    /// ```
+    pub fn wait(self) -> GroupWait<E, S> {
+        GroupWait { group: self }
+    }
+
+    /// The scope form, on this group: runs `body` (given a handle to spawn with) alongside
+    /// the children, then waits for every child. A failing child cancels the body too; a
+    /// failing body (`Err`) cancels the children and is one of the group's errors.
+    ///
+    /// ```
+    /// use corio_taskgroup::TaskGroup;
+    /// let mut pool = futures::executor::LocalPool::new();
+    /// let group = TaskGroup::<&str, _>::with_spawner(pool.spawner());
+    /// let outcome = pool.run_until(group.run(|tg| async move {
+    ///     tg.spawn(std::future::pending::<Result<(), &str>>()).unwrap();
+    ///     Err::<(), _>("the body gave up")
+    /// }));
+    /// assert_eq!(outcome.unwrap_err().errors(), ["the body gave up"]);
+    /// ```
+    pub fn run<B, Fut, R>(self, body: B) -> Scope<E, S, Fut, R>
+    where
+        S: Clone,
+        B: FnOnce(GroupHandle<E, S>) -> Fut,
+        Fut: Future<Output = Result<R, E>>,
+    {
+        let body = body(self.handle());
+        Scope { group: self, body: Some(Box::pin(body)), output: None }
+    }
+
+    fn core(&self) -> &GroupCore<E> {
+        &self.handle.core
+    }
+
+    /// Polls the deadline; when it passes the group is cancelled with a timeout error.
+    fn poll_deadline(&mut self, cx: &mut Context<'_>) {
+        if let Some(deadline) = &mut self.deadline {
+            if deadline.as_mut().poll(cx).is_ready() {
+                self.deadline = None;
+                self.handle.core.time_out();
+            }
+        }
+    }
+}
+
+impl<E, S> Drop for TaskGroup<E, S> {
+    fn drop(&mut self) {
+        // A group dropped before it finished (its owner was cancelled) cancels its children.
+        self.handle.core.cancel_all();
+    }
+}
+
+impl<E: Send + 'static, S> IntoFuture for TaskGroup<E, S> {
+    type Output = Result<(), GroupError<E>>;
+    type IntoFuture = GroupWait<E, S>;
+
+    /// `tg.await` is `tg.wait().await`.
+    fn into_future(self) -> GroupWait<E, S> {
+        self.wait()
+    }
+}
+
+/// Turns what the group collected into its result; resumes a child's panic.
+fn conclude<E>(summary: Summary<E>) -> Result<(), GroupError<E>> {
+    if let Some(panic) = summary.panic {
+        resume_unwind(panic);
+    }
+    if summary.errors.is_empty() && !summary.timed_out {
+        Ok(())
+    } else {
+        Err(GroupError::new(summary.errors, summary.timed_out))
+    }
+}
+
+/// The future of [`TaskGroup::wait`]: waits for every child to finish.
+///
+/// ```
+/// use corio_taskgroup::TaskGroup;
+/// let mut pool = futures::executor::LocalPool::new();
+/// let tg = TaskGroup::<(), _>::with_spawner(pool.spawner());
+/// let wait: corio_taskgroup::GroupWait<(), _> = tg.wait();
+/// assert_eq!(pool.run_until(wait), Ok(()));
+/// ```
+#[must_use = "a group's children are cancelled when this future is dropped"]
+#[derive(Debug)]
+pub struct GroupWait<E, S = DefaultSpawner> {
+    group: TaskGroup<E, S>,
+}
+
+// Nothing in `GroupWait` is pinned structurally (the deadline is boxed).
+impl<E, S> Unpin for GroupWait<E, S> {}
+
+impl<E: Send + 'static, S> Future for GroupWait<E, S> {
+    type Output = Result<(), GroupError<E>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let group = &mut self.get_mut().group;
+        group.poll_deadline(cx);
+        group.core().poll_finished(cx, false).map(conclude)
+    }
+}
+
+/// The future of [`TaskGroup::scope`] / [`TaskGroup::run`]: the body and the children, then
+/// the group's result.
+///
+/// ```
+/// use corio_taskgroup::TaskGroup;
+/// let mut pool = futures::executor::LocalPool::new();
+/// let group = TaskGroup::<(), _>::with_spawner(pool.spawner());
+/// let scope = group.run(|_tg| async { Ok("body done") });
+/// assert_eq!(pool.run_until(scope), Ok("body done"));
+/// ```
+#[must_use = "a scope does nothing unless awaited; dropping it cancels its children"]
+pub struct Scope<E, S, Fut, R> {
+    group: TaskGroup<E, S>,
+    body: Option<Pin<Box<Fut>>>,
+    output: Option<R>,
+}
+
+// Nothing in `Scope` is pinned structurally (the body and the deadline are boxed).
+impl<E, S, Fut, R> Unpin for Scope<E, S, Fut, R> {}
+
+impl<E, S, Fut, R> std::fmt::Debug for Scope<E, S, Fut, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scope").field("body_running", &self.body.is_some()).finish_non_exhaustive()
+    }
+}
+
+impl<E, S, Fut, R> Scope<E, S, Fut, R>
+where
+    E: Send + 'static,
+    Fut: Future<Output = Result<R, E>>,
+{
+    /// Polls the body once, unless the group is cancelling, in which case the body is
+    /// dropped (cancelled) instead.
+    fn poll_body(&mut self, cx: &mut Context<'_>) {
+        let Some(body) = &mut self.body else { return };
+        let core = self.group.core();
+        if core.is_cancelling() {
+            self.body = None;
+            return;
+        }
+        match catch_unwind(AssertUnwindSafe(|| body.as_mut().poll(cx))) {
+            Ok(Poll::Pending) => {}
+            Ok(Poll::Ready(Ok(value))) => {
+                self.body = None;
+                self.output = Some(value);
+            }
+            Ok(Poll::Ready(Err(error))) => {
+                self.body = None;
+                core.fail(Finish::Failed(error));
+            }
+            Err(panic) => {
+                self.body = None;
+                core.fail(Finish::Panicked(panic));
+            }
+        }
+    }
+}
+
+impl<E, S, Fut, R> Future for Scope<E, S, Fut, R>
+where
+    E: Send + 'static,
+    Fut: Future<Output = Result<R, E>>,
+{
+    type Output = Result<R, GroupError<E>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        loop {
+            this.group.poll_deadline(cx);
+            this.poll_body(cx);
+            let body_running = this.body.is_some();
+            match this.group.core().poll_finished(cx, body_running) {
+                Poll::Ready(summary) => {
+                    return Poll::Ready(conclude(summary).map(|()| {
+                        this.output.take().expect("a group that did not fail has its body's value")
+                    }));
+                }
+                // The group may have started cancelling between the body's poll and the
+                // registration of our waker: then drop the body now rather than wait.
+                Poll::Pending if body_running && this.group.core().is_cancelling() => continue,
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+}
