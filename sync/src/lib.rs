@@ -9,3 +9,24 @@
 //! - Waiters are served in FIFO order; a new request never barges past queued waiters.
 //! - Cancelling (dropping) a waiting future never loses a wake-up, a permit or an item: a
 //!   waiter that was already granted what it waited for passes the grant on.
+//! - Waiting allocates nothing: a waiter's queue node lives inside its pinned future
+//!   (`waiters`, the only module with `unsafe` besides the `Mutex` data cell).
+//!
+//! ```
+//! use corio_sync::{Mutex, Semaphore};
+//! futures::executor::block_on(async {
+//!     let sem = Semaphore::new(1);
+//!     let data = Mutex::new(Vec::new());
+//!     let _permit = sem.acquire().await;
+//!     data.lock().await.push(1);
+//!     assert_eq!(data.into_inner(), [1]);
+//! });
+//! ```
+
+mod loom;
+mod mutex;
+mod semaphore;
+mod waiters;
+
+pub use mutex::{Lock, LockGuard, Mutex, MutexGuard, TryLockError};
+pub use semaphore::{OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError};

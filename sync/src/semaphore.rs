@@ -1,0 +1,523 @@
+//! `Semaphore`: a FIFO counting semaphore, and the engine behind `Mutex`, `Lock` and
+//! `BoundedSemaphore`.
+//!
+//! One atomic word holds the free permits (shifted left by one) and a `WAITERS` bit that is
+//! set exactly while the wait list is non-empty. Invariant: while `WAITERS` is set the free
+//! count is zero, because a release hands permits to the queued waiters first (the head
+//! waiter collects permits until it has all it asked for). So the lock-free fast paths
+//! (acquire when permits are free and no one waits, release when no one waits) can never
+//! barge past a queued waiter, and everything else happens under the wait-list lock.
+
+use crate::loom::{lock, AtomicUsize, Mutex, MutexGuard, Ordering};
+use crate::waiters::{Status, WaitFuture, WaitList, WaitTarget, Waiter, WakeBatch};
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+const WAITERS: usize = 1;
+const SHIFT: u32 = 1;
+
+/// A semaphore: a count of permits, handed out in FIFO order.
+///
+/// Like asyncio's `Semaphore`, with Rust's ownership: `acquire().await` returns a
+/// [`SemaphorePermit`] that gives the permit back when dropped. A large
+/// [`acquire_many`](Semaphore::acquire_many) at the head of the queue blocks the smaller
+/// requests behind it (no barging), and a waiter that is dropped never loses a permit.
+///
+/// ```
+/// use corio_sync::Semaphore;
+/// futures::executor::block_on(async {
+///     let sem = Semaphore::new(2);
+///     let a = sem.acquire().await;
+///     let _b = sem.acquire().await;
+///     assert!(sem.locked());
+///     drop(a);
+///     assert_eq!(sem.available_permits(), 1);
+/// });
+/// ```
+pub struct Semaphore {
+    state: AtomicUsize,
+    waiters: Mutex<WaitList<Need>>,
+}
+
+/// A waiter's request: how many permits it wants and how many it still needs.
+pub(crate) struct Need {
+    wanted: usize,
+    remaining: usize,
+}
+
+/// The error of [`Semaphore::try_acquire`] and friends: the permits are not free now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TryAcquireError;
+
+impl fmt::Display for TryAcquireError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("try_acquire: not enough free permits, or earlier waiters are queued")
+    }
+}
+
+impl std::error::Error for TryAcquireError {}
+
+impl Semaphore {
+    /// The most permits a semaphore can hold.
+    pub const MAX_PERMITS: usize = usize::MAX >> 2;
+
+    /// A semaphore holding `permits` permits.
+    ///
+    /// Panics if `permits` exceeds [`Semaphore::MAX_PERMITS`].
+    ///
+    /// ```
+    /// let sem = corio_sync::Semaphore::new(3);
+    /// assert_eq!(sem.available_permits(), 3);
+    /// ```
+    pub fn new(permits: usize) -> Self {
+        assert!(
+            permits <= Self::MAX_PERMITS,
+            "Semaphore::new: {permits} permits exceed Semaphore::MAX_PERMITS"
+        );
+        Semaphore {
+            state: AtomicUsize::new(permits << SHIFT),
+            waiters: Mutex::new(WaitList::new()),
+        }
+    }
+
+    /// Waits for one permit, in FIFO order.
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let sem = corio_sync::Semaphore::new(1);
+    /// let permit = sem.acquire().await;
+    /// assert_eq!(sem.available_permits(), 0);
+    /// drop(permit);
+    /// assert_eq!(sem.available_permits(), 1);
+    /// # });
+    /// ```
+    pub fn acquire(&self) -> impl Future<Output = SemaphorePermit<'_>> + '_ {
+        self.acquire_many(1)
+    }
+
+    /// Waits for `n` permits at once, in FIFO order: while it waits at the head of the queue,
+    /// smaller requests behind it wait too. `n = 0` is granted at once.
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let sem = corio_sync::Semaphore::new(5);
+    /// let permits = sem.acquire_many(3).await;
+    /// assert_eq!(permits.num_permits(), 3);
+    /// assert_eq!(sem.available_permits(), 2);
+    /// # });
+    /// ```
+    pub fn acquire_many(&self, n: usize) -> impl Future<Output = SemaphorePermit<'_>> + '_ {
+        let wait = self.wait_for_permits(n);
+        async move {
+            wait.await;
+            SemaphorePermit {
+                semaphore: self,
+                permits: n,
+            }
+        }
+    }
+
+    /// Like [`acquire`](Semaphore::acquire), for a semaphore in an `Arc`: the permit owns a
+    /// clone of the `Arc`, so it can move into a spawned task.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// # futures::executor::block_on(async {
+    /// let sem = Arc::new(corio_sync::Semaphore::new(1));
+    /// let permit = sem.clone().acquire_owned().await;
+    /// std::thread::spawn(move || drop(permit)).join().unwrap();
+    /// assert_eq!(sem.available_permits(), 1);
+    /// # });
+    /// ```
+    pub fn acquire_owned(self: Arc<Self>) -> impl Future<Output = OwnedSemaphorePermit> {
+        self.acquire_many_owned(1)
+    }
+
+    /// Like [`acquire_many`](Semaphore::acquire_many), returning an owned permit.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// # futures::executor::block_on(async {
+    /// let sem = Arc::new(corio_sync::Semaphore::new(4));
+    /// let permits = sem.clone().acquire_many_owned(4).await;
+    /// assert!(sem.locked());
+    /// drop(permits);
+    /// assert_eq!(sem.available_permits(), 4);
+    /// # });
+    /// ```
+    pub fn acquire_many_owned(
+        self: Arc<Self>,
+        n: usize,
+    ) -> impl Future<Output = OwnedSemaphorePermit> {
+        async move {
+            self.wait_for_permits(n).await;
+            OwnedSemaphorePermit {
+                semaphore: self,
+                permits: n,
+            }
+        }
+    }
+
+    /// Takes one permit if it is free and no one is queued.
+    ///
+    /// ```
+    /// let sem = corio_sync::Semaphore::new(1);
+    /// let permit = sem.try_acquire().unwrap();
+    /// assert!(sem.try_acquire().is_err());
+    /// drop(permit);
+    /// assert!(sem.try_acquire().is_ok());
+    /// ```
+    pub fn try_acquire(&self) -> Result<SemaphorePermit<'_>, TryAcquireError> {
+        self.try_acquire_many(1)
+    }
+
+    /// Takes `n` permits if they are free and no one is queued.
+    ///
+    /// ```
+    /// let sem = corio_sync::Semaphore::new(2);
+    /// assert!(sem.try_acquire_many(3).is_err());
+    /// assert_eq!(sem.try_acquire_many(2).unwrap().num_permits(), 2);
+    /// ```
+    pub fn try_acquire_many(&self, n: usize) -> Result<SemaphorePermit<'_>, TryAcquireError> {
+        if self.try_take(n) {
+            Ok(SemaphorePermit {
+                semaphore: self,
+                permits: n,
+            })
+        } else {
+            Err(TryAcquireError)
+        }
+    }
+
+    /// The permits free right now (permits being collected by a queued waiter are not free).
+    ///
+    /// ```
+    /// let sem = corio_sync::Semaphore::new(2);
+    /// let _p = sem.try_acquire().unwrap();
+    /// assert_eq!(sem.available_permits(), 1);
+    /// ```
+    pub fn available_permits(&self) -> usize {
+        self.state.load(Ordering::Acquire) >> SHIFT
+    }
+
+    /// Adds `n` permits, handing them to queued waiters first.
+    ///
+    /// Panics if the total would exceed [`Semaphore::MAX_PERMITS`].
+    ///
+    /// ```
+    /// let sem = corio_sync::Semaphore::new(0);
+    /// sem.add_permits(2);
+    /// assert_eq!(sem.available_permits(), 2);
+    /// ```
+    pub fn add_permits(&self, n: usize) {
+        self.release(n);
+    }
+
+    /// True when an `acquire` would have to wait: no permit is free, or waiters are queued
+    /// (asyncio's `Semaphore.locked()`).
+    ///
+    /// ```
+    /// let sem = corio_sync::Semaphore::new(1);
+    /// assert!(!sem.locked());
+    /// let _p = sem.try_acquire().unwrap();
+    /// assert!(sem.locked());
+    /// ```
+    pub fn locked(&self) -> bool {
+        self.available_permits() == 0
+    }
+
+    /// The wait for `n` permits, without the permit guard (used by `Mutex` too).
+    pub(crate) fn wait_for_permits(&self, n: usize) -> WaitFuture<'_, Semaphore> {
+        WaitFuture::new(
+            self,
+            Need {
+                wanted: n,
+                remaining: n,
+            },
+        )
+    }
+
+    /// Takes `n` free permits without waiting, if no one is queued.
+    pub(crate) fn try_take(&self, n: usize) -> bool {
+        let mut state = self.state.load(Ordering::Relaxed);
+        loop {
+            if state & WAITERS != 0 || state >> SHIFT < n {
+                return false;
+            }
+            match self.state.compare_exchange_weak(
+                state,
+                state - (n << SHIFT),
+                Ordering::Acquire,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return true,
+                Err(actual) => state = actual,
+            }
+        }
+    }
+
+    /// Gives `n` permits back: to queued waiters first, the rest become free.
+    pub(crate) fn release(&self, n: usize) {
+        if n == 0 {
+            return;
+        }
+        let mut state = self.state.load(Ordering::Relaxed);
+        while state & WAITERS == 0 {
+            let new = Self::add_to(state, n);
+            match self
+                .state
+                .compare_exchange_weak(state, new, Ordering::Release, Ordering::Relaxed)
+            {
+                Ok(_) => return,
+                Err(actual) => state = actual,
+            }
+        }
+        self.release_locked(lock(&self.waiters), n);
+    }
+
+    fn add_to(state: usize, n: usize) -> usize {
+        let total = (state >> SHIFT)
+            .checked_add(n)
+            .filter(|&t| t <= Self::MAX_PERMITS);
+        let total = total.unwrap_or_else(|| {
+            panic!("Semaphore: adding {n} permits would exceed Semaphore::MAX_PERMITS")
+        });
+        (total << SHIFT) | (state & WAITERS)
+    }
+
+    /// Hands `n` permits to the queued waiters in order, frees the rest, and keeps `WAITERS`
+    /// in step with the list. Wakes outside the lock, in batches.
+    fn release_locked<'s>(&'s self, mut waiters: MutexGuard<'s, WaitList<Need>>, mut n: usize) {
+        let mut batch = WakeBatch::<16>::new();
+        loop {
+            while n > 0 && !batch.is_full() {
+                let Some(head) = waiters.front_mut() else {
+                    break;
+                };
+                let take = n.min(head.remaining);
+                head.remaining -= take;
+                n -= take;
+                if head.remaining == 0 {
+                    batch.push(waiters.pop_front());
+                }
+            }
+            if waiters.is_empty() {
+                // No one waits: clear `WAITERS` and free the rest. Fast-path releasers may
+                // race with us once the bit is clear, hence the loop.
+                let mut state = self.state.load(Ordering::Relaxed);
+                loop {
+                    let new = Self::add_to(state, n) & !WAITERS;
+                    match self.state.compare_exchange_weak(
+                        state,
+                        new,
+                        Ordering::AcqRel,
+                        Ordering::Relaxed,
+                    ) {
+                        Ok(_) => break,
+                        Err(actual) => state = actual,
+                    }
+                }
+                break;
+            }
+            if n == 0 {
+                break;
+            }
+            // The batch is full and permits are left: wake these, then carry on.
+            drop(waiters);
+            batch.wake_all();
+            waiters = lock(&self.waiters);
+        }
+        drop(waiters);
+        batch.wake_all();
+    }
+}
+
+impl WaitTarget for Semaphore {
+    type Data = Need;
+    type Output = ();
+
+    fn poll_wait(&self, mut waiter: Pin<&mut Waiter<Need>>, cx: &mut Context<'_>) -> Poll<()> {
+        match waiter.status() {
+            Status::Woken => return Poll::Ready(()),
+            Status::Queued => {
+                let mut waiters = lock(&self.waiters);
+                waiters.update_waker(waiter.as_ref(), cx.waker());
+                drop(waiters);
+                // Granted between our first look and the lock?
+                return if waiter.status() == Status::Woken {
+                    Poll::Ready(())
+                } else {
+                    Poll::Pending
+                };
+            }
+            Status::Idle => {}
+        }
+        let wanted = waiter
+            .as_mut()
+            .unlinked_data()
+            .map_or(0, |need| need.wanted);
+        if wanted == 0 || self.try_take(wanted) {
+            return Poll::Ready(());
+        }
+        let mut waiters = lock(&self.waiters);
+        let mut state = self.state.load(Ordering::Relaxed);
+        loop {
+            let free = state >> SHIFT;
+            let (new, queue) = if state & WAITERS == 0 && free >= wanted {
+                (state - (wanted << SHIFT), false)
+            } else {
+                // Collect what is free now (only possible when no one waits) and queue.
+                ((state - (free << SHIFT)) | WAITERS, true)
+            };
+            match self
+                .state
+                .compare_exchange_weak(state, new, Ordering::AcqRel, Ordering::Relaxed)
+            {
+                Ok(_) if !queue => return Poll::Ready(()),
+                Ok(_) => {
+                    waiters.data_mut(waiter.as_ref()).remaining = wanted - free;
+                    waiters.push_back(waiter.as_ref(), cx.waker());
+                    return Poll::Pending;
+                }
+                Err(actual) => state = actual,
+            }
+        }
+    }
+
+    fn cancel_wait(&self, waiter: Pin<&mut Waiter<Need>>) {
+        let mut waiters = lock(&self.waiters);
+        let need = waiters.data_mut(waiter.as_ref());
+        let (wanted, remaining) = (need.wanted, need.remaining);
+        match waiters.remove(waiter.as_ref()) {
+            // Give back what it collected (and fix `WAITERS` if it was the last waiter).
+            Status::Queued => self.release_locked(waiters, wanted - remaining),
+            // It was granted everything but never returned: pass the permits on.
+            Status::Woken => {
+                drop(waiters);
+                self.release(wanted);
+            }
+            Status::Idle => {}
+        }
+    }
+}
+
+impl fmt::Debug for Semaphore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Semaphore")
+            .field("available_permits", &self.available_permits())
+            .finish()
+    }
+}
+
+/// Permits borrowed from a [`Semaphore`]; dropping it gives them back.
+///
+/// ```
+/// # futures::executor::block_on(async {
+/// let sem = corio_sync::Semaphore::new(1);
+/// {
+///     let _permit = sem.acquire().await;
+///     assert_eq!(sem.available_permits(), 0);
+/// }
+/// assert_eq!(sem.available_permits(), 1);
+/// # });
+/// ```
+#[must_use = "the permit is given back as soon as it is dropped"]
+pub struct SemaphorePermit<'a> {
+    semaphore: &'a Semaphore,
+    permits: usize,
+}
+
+impl SemaphorePermit<'_> {
+    /// How many permits this guard holds.
+    ///
+    /// ```
+    /// let sem = corio_sync::Semaphore::new(3);
+    /// assert_eq!(sem.try_acquire_many(2).unwrap().num_permits(), 2);
+    /// ```
+    pub fn num_permits(&self) -> usize {
+        self.permits
+    }
+
+    /// Keeps the permits out of the semaphore for good: they are not given back.
+    ///
+    /// ```
+    /// let sem = corio_sync::Semaphore::new(2);
+    /// sem.try_acquire().unwrap().forget();
+    /// assert_eq!(sem.available_permits(), 1);
+    /// ```
+    pub fn forget(mut self) {
+        self.permits = 0;
+    }
+}
+
+impl Drop for SemaphorePermit<'_> {
+    fn drop(&mut self) {
+        self.semaphore.release(self.permits);
+    }
+}
+
+impl fmt::Debug for SemaphorePermit<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SemaphorePermit")
+            .field("permits", &self.permits)
+            .finish()
+    }
+}
+
+/// Permits of a [`Semaphore`] held through an `Arc`, so they can move into spawned tasks;
+/// dropping it gives them back.
+///
+/// ```
+/// use std::sync::Arc;
+/// let sem = Arc::new(corio_sync::Semaphore::new(1));
+/// let permit = futures::executor::block_on(sem.clone().acquire_owned());
+/// assert_eq!(permit.num_permits(), 1);
+/// ```
+#[must_use = "the permit is given back as soon as it is dropped"]
+pub struct OwnedSemaphorePermit {
+    semaphore: Arc<Semaphore>,
+    permits: usize,
+}
+
+impl OwnedSemaphorePermit {
+    /// How many permits this guard holds.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let sem = Arc::new(corio_sync::Semaphore::new(3));
+    /// let permits = futures::executor::block_on(sem.acquire_many_owned(3));
+    /// assert_eq!(permits.num_permits(), 3);
+    /// ```
+    pub fn num_permits(&self) -> usize {
+        self.permits
+    }
+
+    /// Keeps the permits out of the semaphore for good.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let sem = Arc::new(corio_sync::Semaphore::new(1));
+    /// futures::executor::block_on(sem.clone().acquire_owned()).forget();
+    /// assert_eq!(sem.available_permits(), 0);
+    /// ```
+    pub fn forget(mut self) {
+        self.permits = 0;
+    }
+}
+
+impl Drop for OwnedSemaphorePermit {
+    fn drop(&mut self) {
+        self.semaphore.release(self.permits);
+    }
+}
+
+impl fmt::Debug for OwnedSemaphorePermit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OwnedSemaphorePermit")
+            .field("permits", &self.permits)
+            .finish()
+    }
+}

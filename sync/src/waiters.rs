@@ -1,0 +1,521 @@
+//! The intrusive FIFO wait list every primitive queues its waiters on.
+//!
+//! A [`Waiter`] is a node that lives inside the pinned future that waits, so waiting
+//! allocates nothing. A [`WaitList`] links those nodes in FIFO order. The list always lives
+//! inside a primitive's state lock, and every method that touches a node takes `&mut WaitList`:
+//! holding the lock is what makes touching a linked node sound.
+//!
+//! A waiter's life: `Idle` (not linked) -> `Queued` (linked, owns a waker) -> `Woken` (unlinked
+//! by whoever granted it, never touched by the list again) or back to `Idle` (removed by its
+//! own future when it is dropped). The `Woken` store is the list's last touch of the node, with
+//! `Release`; the future reads it with `Acquire` and may then read the node without the lock.
+//!
+//! [`WaitFuture`] is the one future type that owns a waiter: primitives describe what waiting
+//! means by implementing [`WaitTarget`], and all pin projection lives here.
+//!
+//! This module holds all of the crate's `unsafe` except the `Mutex` data cell.
+
+use crate::loom::{AtomicU8, Ordering};
+use std::cell::UnsafeCell;
+use std::future::Future;
+use std::marker::{PhantomData, PhantomPinned};
+use std::pin::Pin;
+use std::ptr::NonNull;
+use std::sync::atomic::AtomicUsize as IdCounter;
+use std::task::{Context, Poll, Waker};
+
+const IDLE: u8 = 0;
+const QUEUED: u8 = 1;
+const WOKEN: u8 = 2;
+
+/// Where a waiter is in its life (see the module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Status {
+    /// Not linked into any list.
+    Idle,
+    /// Linked into a list, waiting.
+    Queued,
+    /// Unlinked by the list's owner: granted or notified.
+    Woken,
+}
+
+fn status_from(raw: u8) -> Status {
+    match raw {
+        IDLE => Status::Idle,
+        QUEUED => Status::Queued,
+        _ => Status::Woken,
+    }
+}
+
+type Link<T> = Option<NonNull<Waiter<T>>>;
+
+/// The part of a waiter that only the lock holder (or the waiter's own future, when the
+/// waiter is not linked) may touch.
+struct Node<T> {
+    prev: Link<T>,
+    next: Link<T>,
+    waker: Option<Waker>,
+    data: T,
+}
+
+/// One waiting future's place in a [`WaitList`], carrying the primitive's per-waiter `data`
+/// (permits wanted, an item to put, a result to hand over...).
+pub(crate) struct Waiter<T> {
+    status: AtomicU8,
+    /// The id of the one list this waiter may be used with (0: none yet).
+    list_id: IdCounter,
+    node: UnsafeCell<Node<T>>,
+    /// Linked nodes are pointed to by their neighbours: they must never move.
+    _pinned: PhantomPinned,
+}
+
+// SAFETY: a `Waiter` is shared between the thread that polls its future and the threads that
+// hold its list's lock. Every access to `node` happens either under that lock or, when the
+// waiter is not linked, through `Pin<&mut Waiter>` (exclusive). `T` and the `Waker` move
+// between threads that way, hence `T: Send`.
+unsafe impl<T: Send> Send for Waiter<T> {}
+// SAFETY: as above; `&Waiter` only gives access to the atomic status, or to the node under
+// the list lock.
+unsafe impl<T: Send> Sync for Waiter<T> {}
+
+impl<T> Waiter<T> {
+    /// A new, unlinked waiter carrying `data`.
+    pub(crate) fn new(data: T) -> Self {
+        Waiter {
+            status: AtomicU8::new(IDLE),
+            list_id: IdCounter::new(0),
+            node: UnsafeCell::new(Node {
+                prev: None,
+                next: None,
+                waker: None,
+                data,
+            }),
+            _pinned: PhantomPinned,
+        }
+    }
+
+    /// Where the waiter is; `Woken` is read with `Acquire`, so after it the node's data may be
+    /// read through [`Waiter::unlinked_data`].
+    pub(crate) fn status(&self) -> Status {
+        status_from(self.status.load(Ordering::Acquire))
+    }
+
+    /// The waiter's data, if it is not linked (`Idle` or `Woken`); `None` while `Queued`.
+    pub(crate) fn unlinked_data(self: Pin<&mut Self>) -> Option<&mut T> {
+        if self.status() == Status::Queued {
+            return None;
+        }
+        // SAFETY: the waiter is not linked: no list holds a pointer to it (a list unlinks a
+        // node before its `Release` store of `WOKEN`, which our `Acquire` load saw, and never
+        // touches it again), and only this waiter's future can link it again, which needs
+        // `Pin<&mut Self>`, which we hold exclusively for the returned borrow.
+        unsafe { Some(&mut (*self.node.get()).data) }
+    }
+}
+
+impl<T> Drop for Waiter<T> {
+    fn drop(&mut self) {
+        if self.status.load(Ordering::Acquire) == QUEUED {
+            // A linked node about to be freed would leave its list with a dangling pointer.
+            // Every `WaitFuture` unlinks its waiter on drop, so this is a bug in this crate:
+            // refuse to continue into undefined behaviour.
+            eprintln!("corio-sync: a queued waiter was dropped without leaving its wait list");
+            std::process::abort();
+        }
+    }
+}
+
+static NEXT_LIST_ID: IdCounter = IdCounter::new(1);
+
+/// A FIFO list of pinned [`Waiter`]s. Lives inside a primitive's state lock.
+pub(crate) struct WaitList<T> {
+    id: usize,
+    head: Link<T>,
+    tail: Link<T>,
+    len: usize,
+}
+
+// SAFETY: the list only holds pointers to waiters, which are `Send` for `T: Send`; the list
+// is only used under its owner's lock.
+unsafe impl<T: Send> Send for WaitList<T> {}
+
+impl<T> Default for WaitList<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T> WaitList<T> {
+    /// An empty list.
+    pub(crate) fn new() -> Self {
+        WaitList {
+            id: NEXT_LIST_ID.fetch_add(1, Ordering::Relaxed),
+            head: None,
+            tail: None,
+            len: 0,
+        }
+    }
+
+    /// How many waiters are queued.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when no waiter is queued.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Binds `waiter` to this list on first use, and refuses a waiter bound to another list:
+    /// that list's lock, not ours, guards it.
+    fn claim(&self, waiter: &Waiter<T>) {
+        let bound = waiter.list_id.load(Ordering::Relaxed);
+        if bound == self.id {
+            return;
+        }
+        let claimed = bound == 0
+            && waiter
+                .list_id
+                .compare_exchange(0, self.id, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok();
+        assert!(
+            claimed,
+            "corio-sync bug: a waiter was used with two different wait lists"
+        );
+    }
+
+    /// The node behind a linked pointer.
+    ///
+    /// # Safety
+    /// `ptr` is linked into `self` (so it is pinned and alive: its future unlinks it, under
+    /// our lock, before it can be freed), and the caller holds `&mut self` for `'a`.
+    unsafe fn node<'a>(&'a mut self, ptr: NonNull<Waiter<T>>) -> &'a mut Node<T> {
+        // SAFETY: by the contract above the waiter is alive, and `&mut self` (the lock) makes
+        // us the only one touching its node.
+        unsafe { &mut *ptr.as_ref().node.get() }
+    }
+
+    /// Links `waiter` at the back of the list, to be woken through `waker`.
+    ///
+    /// Panics if the waiter is already queued (a bug in this crate).
+    pub(crate) fn push_back(&mut self, waiter: Pin<&Waiter<T>>, waker: &Waker) {
+        self.claim(&waiter);
+        assert_eq!(
+            waiter.status.load(Ordering::Relaxed),
+            IDLE,
+            "corio-sync bug: waiter queued twice"
+        );
+        let ptr = NonNull::from(&*waiter);
+        let old_tail = self.tail;
+        // SAFETY: the waiter is not linked, so no one else touches its node, and it is pinned,
+        // so the pointer we store stays valid until it is unlinked (its future's drop does
+        // that under our lock).
+        let node = unsafe { &mut *waiter.node.get() };
+        node.prev = old_tail;
+        node.next = None;
+        node.waker = Some(waker.clone());
+        match old_tail {
+            // SAFETY: `tail` is linked into this list and we hold `&mut self`.
+            Some(tail) => unsafe { self.node(tail).next = Some(ptr) },
+            None => self.head = Some(ptr),
+        }
+        self.tail = Some(ptr);
+        self.len += 1;
+        waiter.status.store(QUEUED, Ordering::Relaxed);
+    }
+
+    /// Replaces a queued waiter's waker if `waker` would wake a different task.
+    pub(crate) fn update_waker(&mut self, waiter: Pin<&Waiter<T>>, waker: &Waker) {
+        self.claim(&waiter);
+        if waiter.status.load(Ordering::Relaxed) != QUEUED {
+            return;
+        }
+        // SAFETY: the waiter is linked into this list (claimed, `QUEUED`) and we hold the lock.
+        let node = unsafe { &mut *waiter.node.get() };
+        if !node.waker.as_ref().is_some_and(|old| old.will_wake(waker)) {
+            node.waker = Some(waker.clone());
+        }
+    }
+
+    /// The data of a waiter of this list, whatever its status (the lock is held).
+    pub(crate) fn data_mut<'s>(&'s mut self, waiter: Pin<&'s Waiter<T>>) -> &'s mut T {
+        self.claim(&waiter);
+        // SAFETY: if linked, it is linked here and we hold the lock; if not, only its own
+        // future touches it, and that future is the caller (it holds the pinned waiter). A
+        // `Woken` waiter's list no longer touches it.
+        unsafe { &mut (*waiter.node.get()).data }
+    }
+
+    /// Unlinks `waiter` if it is queued and returns the status it had: `Queued` (now `Idle`),
+    /// `Woken` (it was granted before it could leave) or `Idle`.
+    pub(crate) fn remove(&mut self, waiter: Pin<&Waiter<T>>) -> Status {
+        self.claim(&waiter);
+        let status = status_from(waiter.status.load(Ordering::Relaxed));
+        if status == Status::Queued {
+            self.unlink(NonNull::from(&*waiter));
+            waiter.status.store(IDLE, Ordering::Relaxed);
+        }
+        status
+    }
+
+    /// The data of the waiter at the front, if any.
+    pub(crate) fn front_mut(&mut self) -> Option<&mut T> {
+        let head = self.head?;
+        // SAFETY: `head` is linked into this list and we hold `&mut self`.
+        Some(unsafe { &mut self.node(head).data })
+    }
+
+    /// Unlinks the front waiter, marks it `Woken` and returns its waker, for the caller to
+    /// wake once it has released the lock.
+    pub(crate) fn pop_front(&mut self) -> Option<Waker> {
+        let head = self.head?;
+        self.unlink(head);
+        // SAFETY: `head` was linked into this list until just now and it cannot have been
+        // freed since: its future must take our lock (held via `&mut self`) to leave.
+        let waker = unsafe { self.node(head).waker.take() };
+        // SAFETY: as above. This `Release` store is our last touch of the node.
+        unsafe { head.as_ref() }
+            .status
+            .store(WOKEN, Ordering::Release);
+        waker
+    }
+
+    fn unlink(&mut self, ptr: NonNull<Waiter<T>>) {
+        // SAFETY: `ptr` is linked into this list (callers check) and we hold `&mut self`.
+        let (prev, next) = unsafe {
+            let node = self.node(ptr);
+            (node.prev.take(), node.next.take())
+        };
+        match prev {
+            // SAFETY: a neighbour of a linked node is linked into the same list.
+            Some(prev) => unsafe { self.node(prev).next = next },
+            None => self.head = next,
+        }
+        match next {
+            // SAFETY: as above.
+            Some(next) => unsafe { self.node(next).prev = prev },
+            None => self.tail = prev,
+        }
+        self.len -= 1;
+    }
+}
+
+impl<T> Drop for WaitList<T> {
+    fn drop(&mut self) {
+        // A list can only be dropped while no future borrows its primitive, and every
+        // waiting future borrows it: an emptied list is the only possible one here.
+        debug_assert!(
+            self.is_empty(),
+            "corio-sync bug: wait list dropped with waiters"
+        );
+    }
+}
+
+/// Wakers collected under a lock, woken after it is released (a waker may run arbitrary
+/// code; it must never find our lock held). Holds at most `N`: callers that may wake more
+/// release the lock, wake the batch and come back.
+pub(crate) struct WakeBatch<const N: usize> {
+    wakers: [Option<Waker>; N],
+    len: usize,
+}
+
+impl<const N: usize> WakeBatch<N> {
+    /// An empty batch.
+    pub(crate) fn new() -> Self {
+        WakeBatch {
+            wakers: std::array::from_fn(|_| None),
+            len: 0,
+        }
+    }
+
+    /// True when one more waker would not fit.
+    pub(crate) fn is_full(&self) -> bool {
+        self.len == N
+    }
+
+    /// Adds a waker; panics if the batch is full (callers check [`WakeBatch::is_full`]).
+    pub(crate) fn push(&mut self, waker: Option<Waker>) {
+        if let Some(waker) = waker {
+            self.wakers[self.len] = Some(waker);
+            self.len += 1;
+        }
+    }
+
+    /// Wakes and empties the batch.
+    pub(crate) fn wake_all(&mut self) {
+        for slot in &mut self.wakers[..self.len] {
+            if let Some(waker) = slot.take() {
+                waker.wake();
+            }
+        }
+        self.len = 0;
+    }
+}
+
+/// What waiting on one primitive means: implemented by each primitive, once per kind of wait
+/// (`Kind` tells apart, say, a queue's put from its get).
+pub(crate) trait WaitTarget<Kind = ()> {
+    /// The per-waiter data.
+    type Data;
+    /// What the wait resolves to.
+    type Output;
+    /// Polls the wait: try at once when `Idle`, else queue; `Ready` once granted. Must never
+    /// return `Ready` with the waiter still queued.
+    fn poll_wait(
+        &self,
+        waiter: Pin<&mut Waiter<Self::Data>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Self::Output>;
+    /// The future was dropped before it returned `Ready` and its waiter is not `Idle`: leave
+    /// the queue, and pass on whatever was already granted.
+    fn cancel_wait(&self, waiter: Pin<&mut Waiter<Self::Data>>);
+}
+
+/// The future of one wait on `target`: owns the pinned [`Waiter`] node.
+pub(crate) struct WaitFuture<'a, Q: WaitTarget<K> + ?Sized, K = ()> {
+    target: &'a Q,
+    done: bool,
+    waiter: Waiter<Q::Data>,
+    _kind: PhantomData<fn() -> K>,
+}
+
+impl<'a, Q: WaitTarget<K> + ?Sized, K> WaitFuture<'a, Q, K> {
+    /// A wait on `target` whose waiter starts with `data`.
+    pub(crate) fn new(target: &'a Q, data: Q::Data) -> Self {
+        WaitFuture {
+            target,
+            done: false,
+            waiter: Waiter::new(data),
+            _kind: PhantomData,
+        }
+    }
+}
+
+impl<Q: WaitTarget<K> + ?Sized, K> Future for WaitFuture<'_, Q, K> {
+    type Output = Q::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Q::Output> {
+        // SAFETY: pin projection. `waiter` is structurally pinned: it is never moved out of
+        // `self` and our `Drop` does not move it. `target` and `done` are not pinned.
+        let this = unsafe { self.get_unchecked_mut() };
+        assert!(
+            !this.done,
+            "a corio-sync wait future was polled after it completed"
+        );
+        // SAFETY: see above.
+        let waiter = unsafe { Pin::new_unchecked(&mut this.waiter) };
+        let result = this.target.poll_wait(waiter, cx);
+        if result.is_ready() {
+            debug_assert_ne!(this.waiter.status(), Status::Queued);
+            this.done = true;
+        }
+        result
+    }
+}
+
+impl<Q: WaitTarget<K> + ?Sized, K> Drop for WaitFuture<'_, Q, K> {
+    fn drop(&mut self) {
+        if self.done || self.waiter.status() == Status::Idle {
+            return;
+        }
+        // SAFETY: the waiter is not `Idle`, so this future was polled, hence pinned, and it
+        // is being dropped in place: the waiter has not moved since it was linked.
+        let waiter = unsafe { Pin::new_unchecked(&mut self.waiter) };
+        self.target.cancel_wait(waiter);
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use std::pin::pin;
+    use std::sync::Arc;
+    use std::task::Wake;
+
+    struct CountWakes(std::sync::atomic::AtomicUsize);
+    impl Wake for CountWakes {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn counting_waker() -> (Arc<CountWakes>, Waker) {
+        let counter = Arc::new(CountWakes(std::sync::atomic::AtomicUsize::new(0)));
+        (counter.clone(), Waker::from(counter))
+    }
+
+    #[test]
+    fn fifo_order_and_removal_from_the_middle() {
+        let (_, waker) = counting_waker();
+        let mut list = WaitList::new();
+        let a = pin!(Waiter::new('a'));
+        let b = pin!(Waiter::new('b'));
+        let c = pin!(Waiter::new('c'));
+        list.push_back(a.as_ref(), &waker);
+        list.push_back(b.as_ref(), &waker);
+        list.push_back(c.as_ref(), &waker);
+        assert_eq!(list.len(), 3);
+        assert_eq!(list.remove(b.as_ref()), Status::Queued);
+        assert_eq!(b.status(), Status::Idle);
+        assert_eq!(list.front_mut().copied(), Some('a'));
+        assert!(list.pop_front().is_some());
+        assert_eq!(a.status(), Status::Woken);
+        assert_eq!(list.front_mut().copied(), Some('c'));
+        assert!(list.pop_front().is_some());
+        assert!(list.pop_front().is_none());
+        assert!(list.is_empty());
+        assert_eq!(list.remove(a.as_ref()), Status::Woken);
+    }
+
+    #[test]
+    fn woken_waiter_data_is_readable_without_the_list() {
+        let (counter, waker) = counting_waker();
+        let mut list = WaitList::new();
+        let mut w = pin!(Waiter::new(0u32));
+        list.push_back(w.as_ref(), &waker);
+        assert!(w.as_mut().unlinked_data().is_none());
+        *list.front_mut().unwrap() = 7;
+        list.pop_front().unwrap().wake();
+        assert_eq!(counter.0.load(Ordering::SeqCst), 1);
+        assert_eq!(w.as_mut().unlinked_data().copied(), Some(7));
+    }
+
+    #[test]
+    fn update_waker_replaces_a_different_waker() {
+        let (first, waker1) = counting_waker();
+        let (second, waker2) = counting_waker();
+        let mut list = WaitList::new();
+        let w = pin!(Waiter::new(()));
+        list.push_back(w.as_ref(), &waker1);
+        list.update_waker(w.as_ref(), &waker2);
+        list.pop_front().unwrap().wake();
+        assert_eq!(first.0.load(Ordering::SeqCst), 0);
+        assert_eq!(second.0.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    #[should_panic(expected = "two different wait lists")]
+    fn a_waiter_is_bound_to_one_list() {
+        let (_, waker) = counting_waker();
+        let mut first = WaitList::new();
+        let mut second = WaitList::new();
+        let w = pin!(Waiter::new(()));
+        first.push_back(w.as_ref(), &waker);
+        first.remove(w.as_ref());
+        second.push_back(w.as_ref(), &waker);
+    }
+
+    #[test]
+    fn wake_batch_wakes_everything_once() {
+        let (counter, waker) = counting_waker();
+        let mut batch = WakeBatch::<2>::new();
+        batch.push(Some(waker.clone()));
+        batch.push(None);
+        assert!(!batch.is_full());
+        batch.push(Some(waker));
+        assert!(batch.is_full());
+        batch.wake_all();
+        batch.wake_all();
+        assert_eq!(counter.0.load(Ordering::SeqCst), 2);
+    }
+}

@@ -1,0 +1,68 @@
+//! The test harness: every behaviour test runs once per executor, to show the primitives
+//! depend on nothing but `std::task`.
+
+#![allow(dead_code)]
+
+use futures::executor::{LocalPool, LocalSpawner};
+use futures::future::RemoteHandle;
+use futures::task::LocalSpawnExt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// A handle on the executor a test runs under: spawn tasks and yield to them.
+#[derive(Clone)]
+pub struct Exec {
+    spawner: LocalSpawner,
+}
+
+impl Exec {
+    /// Spawns `fut`; the handle gives its output, and dropping the handle cancels it.
+    pub fn spawn<F: Future + 'static>(&self, fut: F) -> RemoteHandle<F::Output> {
+        self.spawner
+            .spawn_local_with_handle(fut)
+            .expect("spawn on a running pool")
+    }
+
+    /// Lets every other ready task run (a few times, so chains of wake-ups settle).
+    pub async fn settle(&self) {
+        for _ in 0..8 {
+            yield_now().await;
+        }
+    }
+}
+
+/// Runs `test` under each executor in turn.
+pub fn on_each_executor<F, Fut>(test: F)
+where
+    F: Fn(Exec) -> Fut,
+    Fut: Future<Output = ()> + 'static,
+{
+    let mut pool = LocalPool::new();
+    let exec = Exec {
+        spawner: pool.spawner(),
+    };
+    pool.run_until(test(exec));
+}
+
+/// Yields once to the executor (asyncio's `sleep(0)`), in an executor-agnostic way.
+pub fn yield_now() -> impl Future<Output = ()> {
+    struct YieldNow(bool);
+    impl Future for YieldNow {
+        type Output = ();
+        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+            if self.0 {
+                return Poll::Ready(());
+            }
+            self.0 = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    }
+    YieldNow(false)
+}
+
+/// Polls `fut` once with the current task's waker.
+pub async fn poll_once<F: Future + Unpin>(fut: &mut F) -> Poll<F::Output> {
+    futures::poll!(fut)
+}
