@@ -67,7 +67,9 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    AsCompleted { batch: Batch::spawn_all("as_completed", false, spawner, futures) }
+    AsCompleted {
+        batch: Batch::spawn_all("as_completed", false, spawner, futures),
+    }
 }
 
 /// Outputs in completion order; see [`as_completed`].
@@ -78,7 +80,9 @@ pub struct AsCompleted<O> {
 
 impl<O> std::fmt::Debug for AsCompleted<O> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AsCompleted").field("remaining", &self.remaining()).finish()
+        f.debug_struct("AsCompleted")
+            .field("remaining", &self.remaining())
+            .finish()
     }
 }
 
@@ -125,7 +129,7 @@ impl<O> AsCompleted<O> {
     /// ```
     /// use corio_taskgroup::as_completed_on;
     /// let pool = futures::executor::LocalPool::new();
-    /// let done = as_completed_on(&pool.spawner(), [async { 1 }, async { 2 }]);
+    /// let done = as_completed_on(&pool.spawner(), [1, 2].map(|n| async move { n }));
     /// assert_eq!(done.remaining(), 2);
     /// ```
     pub fn remaining(&self) -> usize {

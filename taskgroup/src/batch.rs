@@ -19,7 +19,10 @@ use crate::child::{ChildTask, Outcome, OutputCell, PlainSink};
 use crate::core::{GroupCore, Policy};
 use crate::spawner;
 
-const BATCH_POLICY: Policy = Policy { cancel_on_failure: false, track_completion: true };
+const BATCH_POLICY: Policy = Policy {
+    cancel_on_failure: false,
+    track_completion: true,
+};
 
 /// Completion bookkeeping shared by every batch form (typed or, for `gather!`, mixed).
 pub(crate) struct Tracker {
@@ -63,11 +66,20 @@ impl Tracker {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let key = self.core.admit().expect("a batch accepts children until it is complete");
+        let key = self
+            .core
+            .admit()
+            .expect("a batch accepts children until it is complete");
         let cell = Arc::new(OutputCell::new());
         let ordinal = self.spawned;
         self.spawned += 1;
-        let task = ChildTask::new(future, PlainSink(Arc::clone(&cell)), Arc::clone(&self.core), key, ordinal);
+        let task = ChildTask::new(
+            future,
+            PlainSink(Arc::clone(&cell)),
+            Arc::clone(&self.core),
+            key,
+            ordinal,
+        );
         if let Err(error) = spawner::spawn_send(spawner, task) {
             panic!("{}: {error}", self.what);
         }
@@ -104,7 +116,10 @@ impl Tracker {
                 if self.leave_running_on_panic {
                     self.detach();
                 }
-                let panic = self.core.take_panic().expect("a panicked child leaves its payload");
+                let panic = self
+                    .core
+                    .take_panic()
+                    .expect("a panicked child leaves its payload");
                 resume_unwind(panic)
             }
             Outcome::Cancelled if self.cancelling => None,
@@ -158,13 +173,21 @@ pub(crate) struct Batch<O> {
 
 impl<O: Send + 'static> Batch<O> {
     /// Spawns every future of `futures` on `spawner`, in order.
-    pub(crate) fn spawn_all<S, I>(what: &'static str, leave_running_on_panic: bool, spawner: &S, futures: I) -> Self
+    pub(crate) fn spawn_all<S, I>(
+        what: &'static str,
+        leave_running_on_panic: bool,
+        spawner: &S,
+        futures: I,
+    ) -> Self
     where
         S: Spawn + ?Sized,
         I: IntoIterator,
         I::Item: Future<Output = O> + Send + 'static,
     {
-        let mut batch = Self { tracker: Tracker::new(what, leave_running_on_panic), cells: Vec::new() };
+        let mut batch = Self {
+            tracker: Tracker::new(what, leave_running_on_panic),
+            cells: Vec::new(),
+        };
         for future in futures {
             let cell = batch.tracker.spawn(spawner, future);
             batch.cells.push(cell);

@@ -41,7 +41,10 @@ impl<T> OutputCell<T> {
     pub(crate) fn new() -> Self {
         Self {
             cancel_requested: AtomicBool::new(false),
-            state: Mutex::new(CellState { outcome: Outcome::Running, joiner: None }),
+            state: Mutex::new(CellState {
+                outcome: Outcome::Running,
+                joiner: None,
+            }),
         }
     }
 
@@ -125,10 +128,8 @@ impl<T, E> Sink<Result<T, E>, E> for GroupSink<T> {
                 self.0.settle(Outcome::Done(value));
                 None
             }
-            Err(error) => {
-                self.0.settle(Outcome::Failed);
-                Some(error)
-            }
+            // The caller records the error with the group first, then settles the cell.
+            Err(error) => Some(error),
         }
     }
 }
@@ -174,24 +175,45 @@ where
     F: Future,
     K: Sink<F::Output, E>,
 {
-    pub(crate) fn new(future: F, sink: K, core: Arc<GroupCore<E>>, key: usize, ordinal: usize) -> Self {
-        Self { future: Some(future), sink, core, key, ordinal, reported: false }
+    pub(crate) fn new(
+        future: F,
+        sink: K,
+        core: Arc<GroupCore<E>>,
+        key: usize,
+        ordinal: usize,
+    ) -> Self {
+        Self {
+            future: Some(future),
+            sink,
+            core,
+            key,
+            ordinal,
+            reported: false,
+        }
     }
 
     fn cancelled(&self) -> bool {
         self.core.is_cancelling() || self.sink.cancel_requested()
     }
 
-    fn report(&mut self, how: Finish<E>) {
+    /// Reports the end of the child. Order matters: a failure reaches the group before the
+    /// cell says so (a failed handle implies a group shutting down), and the cell is settled
+    /// before the group stops counting the child (a finished group implies settled handles).
+    fn report(&mut self, failure: Option<Finish<E>>, cell_outcome: Option<Outcome<()>>) {
         self.reported = true;
-        self.core.finish(self.key, self.ordinal, how);
+        if let Some(failure) = failure {
+            self.core.record_failure(failure);
+        }
+        if let Some(outcome) = cell_outcome {
+            self.sink.cell_settle_without_output(outcome);
+        }
+        self.core.finish(self.key, self.ordinal);
     }
 
     /// Drops the inner future in place (its destructors run now) and reports the cancellation.
     fn cancel_now(&mut self) {
         self.future = None;
-        self.sink.cell_settle_without_output(Outcome::Cancelled);
-        self.report(Finish::Cancelled);
+        self.report(None, Some(Outcome::Cancelled));
     }
 }
 
@@ -223,11 +245,10 @@ where
         match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
             Ok(Poll::Ready(output)) => {
                 this.future = None;
-                let how = match this.sink.deliver(output) {
-                    Some(error) => Finish::Failed(error),
-                    None => Finish::Completed,
-                };
-                this.report(how);
+                match this.sink.deliver(output) {
+                    Some(error) => this.report(Some(Finish::Failed(error)), Some(Outcome::Failed)),
+                    None => this.report(None, None),
+                }
                 Poll::Ready(())
             }
             Ok(Poll::Pending) => {
@@ -242,8 +263,7 @@ where
             }
             Err(payload) => {
                 this.future = None;
-                this.sink.cell_settle_without_output(Outcome::Panicked);
-                this.report(Finish::Panicked(payload));
+                this.report(Some(Finish::Panicked(payload)), Some(Outcome::Panicked));
                 Poll::Ready(())
             }
         }
@@ -258,7 +278,7 @@ impl<F, K: CellControl, E> Drop for ChildTask<F, K, E> {
             self.future = None;
             self.reported = true;
             self.sink.cell_settle_without_output(Outcome::Cancelled);
-            self.core.finish(self.key, self.ordinal, Finish::Cancelled);
+            self.core.finish(self.key, self.ordinal);
         }
     }
 }
@@ -359,6 +379,8 @@ impl<T> Future for ChildHandle<T> {
 
 impl<T> std::fmt::Debug for ChildHandle<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ChildHandle").field("key", &self.key).finish_non_exhaustive()
+        f.debug_struct("ChildHandle")
+            .field("key", &self.key)
+            .finish_non_exhaustive()
     }
 }

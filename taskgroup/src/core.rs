@@ -26,10 +26,8 @@ pub(crate) struct Policy {
     pub(crate) track_completion: bool,
 }
 
-/// How one child ended.
+/// How a child (or a group's body) failed.
 pub(crate) enum Finish<E> {
-    Completed,
-    Cancelled,
     Failed(E),
     Panicked(Panic),
 }
@@ -81,7 +79,7 @@ impl<E> GroupCore<E> {
                 timed_out: false,
                 completed: VecDeque::new(),
                 waiter: None,
-                }),
+            }),
         }
     }
 
@@ -120,49 +118,50 @@ impl<E> GroupCore<E> {
         }
     }
 
-    /// Records how a child ended; cancels the others if the policy says so.
-    pub(crate) fn finish(&self, key: usize, ordinal: usize, how: Finish<E>) {
+    /// Records a child's error or panic (before its result cell says so, so that whoever
+    /// sees a failed child also finds its group shutting down). Cancels the other children
+    /// if the policy says so. The child still counts as live until [`finish`](Self::finish).
+    pub(crate) fn record_failure(&self, how: Finish<E>) {
+        if self.policy.cancel_on_failure {
+            self.fail(how);
+        } else {
+            self.store_failure(&mut self.lock(), how);
+        }
+    }
+
+    /// A child has finished (and settled its result cell): it is no longer live.
+    pub(crate) fn finish(&self, key: usize, ordinal: usize) {
         let mut state = self.lock();
         state.wakers.remove(key);
         state.live -= 1;
-        let failed = match how {
-            Finish::Completed | Finish::Cancelled => false,
-            Finish::Failed(error) => {
-                state.errors.push(error);
-                true
-            }
-            Finish::Panicked(payload) => {
-                state.panic.get_or_insert(payload);
-                true
-            }
-        };
         if self.policy.track_completion {
             state.completed.push_back(ordinal);
         }
-        if failed && self.policy.cancel_on_failure {
-            let wakers = self.start_cancelling(&mut state);
-            drop(state);
-            wakers.into_iter().for_each(Waker::wake);
-            return;
-        }
         let wake_waiter = state.live == 0 || self.policy.track_completion;
-        let waiter = if wake_waiter { state.waiter.take() } else { None };
+        let waiter = if wake_waiter {
+            state.waiter.take()
+        } else {
+            None
+        };
         drop(state);
         if let Some(waiter) = waiter {
             waiter.wake();
         }
     }
 
-    /// Records an error of the group's body and cancels the children.
-    pub(crate) fn fail(&self, how: Finish<E>) {
-        let mut state = self.lock();
+    fn store_failure(&self, state: &mut CoreState<E>, how: Finish<E>) {
         match how {
             Finish::Failed(error) => state.errors.push(error),
             Finish::Panicked(payload) => {
                 state.panic.get_or_insert(payload);
             }
-            Finish::Completed | Finish::Cancelled => {}
         }
+    }
+
+    /// Records an error or panic (of a child or of the group's body) and cancels the children.
+    pub(crate) fn fail(&self, how: Finish<E>) {
+        let mut state = self.lock();
+        self.store_failure(&mut state, how);
         let wakers = self.start_cancelling(&mut state);
         drop(state);
         wakers.into_iter().for_each(Waker::wake);
@@ -206,7 +205,11 @@ impl<E> GroupCore<E> {
 
     /// Waits until no child is live. With `body_running`, the caller only registers its waker
     /// (it is woken when the group starts cancelling or a child finishes).
-    pub(crate) fn poll_finished(&self, cx: &mut Context<'_>, body_running: bool) -> Poll<Summary<E>> {
+    pub(crate) fn poll_finished(
+        &self,
+        cx: &mut Context<'_>,
+        body_running: bool,
+    ) -> Poll<Summary<E>> {
         let mut state = self.lock();
         if state.live == 0 && !body_running {
             state.phase = Phase::Finished;
@@ -222,7 +225,11 @@ impl<E> GroupCore<E> {
 
     /// For groups that track completion: moves the ordinals of children that finished since
     /// the last call into `into`; registers the waker if there were none.
-    pub(crate) fn poll_completed(&self, cx: &mut Context<'_>, into: &mut VecDeque<usize>) -> Poll<()> {
+    pub(crate) fn poll_completed(
+        &self,
+        cx: &mut Context<'_>,
+        into: &mut VecDeque<usize>,
+    ) -> Poll<()> {
         let mut state = self.lock();
         if state.completed.is_empty() {
             register(&mut state.waiter, cx.waker());
@@ -261,5 +268,78 @@ pub(crate) trait WakeChild: Send + Sync {
 impl<E: Send> WakeChild for GroupCore<E> {
     fn wake_child(&self, key: usize) {
         GroupCore::wake_child(self, key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Finish, GroupCore, Policy};
+    use crate::error::SpawnError;
+    use futures_task::noop_waker;
+    use std::task::{Context, Poll};
+
+    const GROUP: Policy = Policy {
+        cancel_on_failure: true,
+        track_completion: false,
+    };
+
+    fn finished<E>(core: &GroupCore<E>) -> Option<super::Summary<E>> {
+        let waker = noop_waker();
+        match core.poll_finished(&mut Context::from_waker(&waker), false) {
+            Poll::Ready(summary) => Some(summary),
+            Poll::Pending => None,
+        }
+    }
+
+    #[test]
+    fn errors_are_kept_in_the_order_they_happened() {
+        let core = GroupCore::new(GROUP);
+        let keys: Vec<_> = (0..3).map(|_| core.admit().unwrap()).collect();
+        core.record_failure(Finish::Failed("third child, first error"));
+        core.finish(keys[2], 0);
+        assert!(core.is_cancelling());
+        core.record_failure(Finish::Failed("first child, second error"));
+        core.finish(keys[0], 0);
+        assert!(finished(&core).is_none(), "one child is still live");
+        core.finish(keys[1], 0);
+        let summary = finished(&core).unwrap();
+        assert_eq!(
+            summary.errors,
+            ["third child, first error", "first child, second error"]
+        );
+        assert!(summary.panic.is_none());
+    }
+
+    #[test]
+    fn a_failure_refuses_new_children_and_finishing_refuses_them_for_good() {
+        let core = GroupCore::<()>::new(GROUP);
+        let key = core.admit().unwrap();
+        core.record_failure(Finish::Failed(()));
+        core.finish(key, 0);
+        assert_eq!(core.admit(), Err(SpawnError::ShuttingDown));
+        assert!(finished(&core).is_some());
+        assert_eq!(core.admit(), Err(SpawnError::Finished));
+    }
+
+    #[test]
+    fn only_the_first_panic_is_kept() {
+        let core = GroupCore::<()>::new(GROUP);
+        let (a, b) = (core.admit().unwrap(), core.admit().unwrap());
+        core.record_failure(Finish::Panicked(Box::new("first")));
+        core.finish(a, 0);
+        core.record_failure(Finish::Panicked(Box::new("second")));
+        core.finish(b, 0);
+        let panic = finished(&core).unwrap().panic.unwrap();
+        assert_eq!(panic.downcast_ref::<&str>(), Some(&"first"));
+    }
+
+    #[test]
+    fn time_out_after_a_failure_is_not_a_timeout() {
+        let core = GroupCore::<()>::new(GROUP);
+        let key = core.admit().unwrap();
+        core.record_failure(Finish::Failed(()));
+        core.finish(key, 0);
+        core.time_out();
+        assert!(!finished(&core).unwrap().timed_out);
     }
 }

@@ -146,9 +146,13 @@ pub enum SpawnError {
 impl fmt::Display for SpawnError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::ShuttingDown => f.write_str("cannot spawn into a task group that is shutting down"),
+            Self::ShuttingDown => {
+                f.write_str("cannot spawn into a task group that is shutting down")
+            }
             Self::Finished => f.write_str("cannot spawn into a task group that has finished"),
-            Self::ExecutorShutDown => f.write_str("cannot spawn a child: the executor has shut down"),
+            Self::ExecutorShutDown => {
+                f.write_str("cannot spawn a child: the executor has shut down")
+            }
         }
     }
 }

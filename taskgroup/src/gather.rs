@@ -76,7 +76,9 @@ impl<T, E> Unpin for Gather<T, E> {}
 
 impl<T, E> std::fmt::Debug for Gather<T, E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Gather").field("remaining", &self.batch.tracker.remaining()).finish()
+        f.debug_struct("Gather")
+            .field("remaining", &self.batch.tracker.remaining())
+            .finish()
     }
 }
 
@@ -88,7 +90,9 @@ impl<T, E> Future for Gather<T, E> {
         loop {
             match this.batch.poll_next(cx) {
                 Poll::Pending => return Poll::Pending,
-                Poll::Ready(Some((ordinal, Some(Ok(value))))) => this.outputs[ordinal] = Some(value),
+                Poll::Ready(Some((ordinal, Some(Ok(value))))) => {
+                    this.outputs[ordinal] = Some(value)
+                }
                 Poll::Ready(Some((_, Some(Err(error))))) => {
                     // The contrast with TaskGroup: the others are left running.
                     this.batch.tracker.detach();
@@ -172,7 +176,9 @@ impl<T, E> Unpin for GatherSettled<T, E> {}
 
 impl<T, E> std::fmt::Debug for GatherSettled<T, E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GatherSettled").field("remaining", &self.batch.tracker.remaining()).finish()
+        f.debug_struct("GatherSettled")
+            .field("remaining", &self.batch.tracker.remaining())
+            .finish()
     }
 }
 
@@ -188,7 +194,10 @@ impl<T, E> Future for GatherSettled<T, E> {
                 Poll::Ready(None) => {
                     let outcomes = std::mem::take(&mut this.outcomes);
                     return Poll::Ready(
-                        outcomes.into_iter().map(|o| o.expect("every gathered future has finished")).collect(),
+                        outcomes
+                            .into_iter()
+                            .map(|o| o.expect("every gathered future has finished"))
+                            .collect(),
                     );
                 }
             }

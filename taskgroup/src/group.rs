@@ -16,7 +16,10 @@ use crate::core::{Finish, GroupCore, Policy, Summary};
 use crate::error::{GroupError, SpawnError};
 use crate::spawner::{self, DefaultSpawner};
 
-const GROUP_POLICY: Policy = Policy { cancel_on_failure: true, track_completion: false };
+const GROUP_POLICY: Policy = Policy {
+    cancel_on_failure: true,
+    track_completion: false,
+};
 
 type Deadline = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
@@ -59,8 +62,9 @@ pub struct TaskGroup<E, S = DefaultSpawner> {
 /// pool.run_until(async move {
 ///     let tg = TaskGroup::<(), _>::with_spawner(spawner);
 ///     let handle = tg.handle();
+///     // `LocalSpawner` stays on its thread, so this child is spawned with `spawn_local`.
 ///     let parent = tg
-///         .spawn(async move {
+///         .spawn_local(async move {
 ///             // A child adds a grandchild; the group waits for it too.
 ///             let grandchild = handle.spawn(async { Ok("grandchild") }).unwrap();
 ///             Ok(grandchild)
@@ -77,7 +81,10 @@ pub struct GroupHandle<E, S = DefaultSpawner> {
 
 impl<E, S: Clone> Clone for GroupHandle<E, S> {
     fn clone(&self) -> Self {
-        Self { core: Arc::clone(&self.core), spawner: self.spawner.clone() }
+        Self {
+            core: Arc::clone(&self.core),
+            spawner: self.spawner.clone(),
+        }
     }
 }
 
@@ -89,7 +96,9 @@ impl<E, S> std::fmt::Debug for GroupHandle<E, S> {
 
 impl<E, S> std::fmt::Debug for TaskGroup<E, S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TaskGroup").field("has_deadline", &self.deadline.is_some()).finish_non_exhaustive()
+        f.debug_struct("TaskGroup")
+            .field("has_deadline", &self.deadline.is_some())
+            .finish_non_exhaustive()
     }
 }
 
@@ -143,7 +152,11 @@ impl<E: Send + 'static, S> GroupHandle<E, S> {
         self.spawn_with(future, |task| spawner::spawn_local(&self.spawner, task))
     }
 
-    fn spawn_with<F, T, Submit>(&self, future: F, submit: Submit) -> Result<ChildHandle<T>, SpawnError>
+    fn spawn_with<F, T, Submit>(
+        &self,
+        future: F,
+        submit: Submit,
+    ) -> Result<ChildHandle<T>, SpawnError>
     where
         F: Future<Output = Result<T, E>>,
         Submit: FnOnce(ChildTask<F, GroupSink<T>, E>) -> Result<(), SpawnError>,
@@ -151,7 +164,13 @@ impl<E: Send + 'static, S> GroupHandle<E, S> {
         // On refusal `future` is dropped here, never polled.
         let key = self.core.admit()?;
         let cell = Arc::new(OutputCell::new());
-        let task = ChildTask::new(future, GroupSink(Arc::clone(&cell)), Arc::clone(&self.core), key, 0);
+        let task = ChildTask::new(
+            future,
+            GroupSink(Arc::clone(&cell)),
+            Arc::clone(&self.core),
+            key,
+            0,
+        );
         // If the executor refuses, it drops the task, whose `Drop` reports it cancelled.
         submit(task)?;
         Ok(ChildHandle::new(cell, Arc::clone(&self.core) as _, key))
@@ -241,7 +260,13 @@ impl<E: Send + 'static, S> TaskGroup<E, S> {
     /// assert_eq!(child.result(), Ok(1));
     /// ```
     pub fn with_spawner(spawner: S) -> Self {
-        Self { handle: GroupHandle { core: Arc::new(GroupCore::new(GROUP_POLICY)), spawner }, deadline: None }
+        Self {
+            handle: GroupHandle {
+                core: Arc::new(GroupCore::new(GROUP_POLICY)),
+                spawner,
+            },
+            deadline: None,
+        }
     }
 
     /// Cancels the group with a timeout error when `deadline` completes. Any timer future
@@ -357,7 +382,11 @@ impl<E: Send + 'static, S> TaskGroup<E, S> {
         Fut: Future<Output = Result<R, E>>,
     {
         let body = body(self.handle());
-        Scope { group: self, body: Some(Box::pin(body)), output: None }
+        Scope {
+            group: self,
+            body: Some(Box::pin(body)),
+            output: None,
+        }
     }
 
     fn core(&self) -> &GroupCore<E> {
@@ -454,7 +483,9 @@ impl<E, S, Fut, R> Unpin for Scope<E, S, Fut, R> {}
 
 impl<E, S, Fut, R> std::fmt::Debug for Scope<E, S, Fut, R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Scope").field("body_running", &self.body.is_some()).finish_non_exhaustive()
+        f.debug_struct("Scope")
+            .field("body_running", &self.body.is_some())
+            .finish_non_exhaustive()
     }
 }
 
@@ -506,7 +537,9 @@ where
             match this.group.core().poll_finished(cx, body_running) {
                 Poll::Ready(summary) => {
                     return Poll::Ready(conclude(summary).map(|()| {
-                        this.output.take().expect("a group that did not fail has its body's value")
+                        this.output
+                            .take()
+                            .expect("a group that did not fail has its body's value")
                     }));
                 }
                 // The group may have started cancelling between the body's poll and the

@@ -19,7 +19,9 @@ pub struct MixedBatch {
 impl MixedBatch {
     /// An empty batch; children are added with [`MixedSlot::spawn`].
     pub fn new() -> Self {
-        Self { tracker: Tracker::new("gather!", true) }
+        Self {
+            tracker: Tracker::new("gather!", true),
+        }
     }
 
     /// No more children will be added.
@@ -29,7 +31,11 @@ impl MixedBatch {
 
     /// Hands each finished child's output to its slot, in completion order. Ready with the
     /// first error (leaving the others running), or with `Ok(())` when all succeeded.
-    pub fn poll_slots<E>(&mut self, cx: &mut Context<'_>, slots: &mut [&mut dyn AcceptOutput<E>]) -> Poll<Result<(), E>> {
+    pub fn poll_slots<E>(
+        &mut self,
+        cx: &mut Context<'_>,
+        slots: &mut [&mut dyn AcceptOutput<E>],
+    ) -> Poll<Result<(), E>> {
         loop {
             let Some(ordinal) = std::task::ready!(self.tracker.poll_next_ordinal(cx)) else {
                 return Poll::Ready(Ok(()));
@@ -66,14 +72,19 @@ impl<T: Send + 'static, E: Send + 'static> MixedSlot<T, E> {
     {
         let ordinal = batch.tracker.spawned();
         let cell = batch.tracker.spawn(spawner, future);
-        Self { cell, ordinal, value: None }
+        Self {
+            cell,
+            ordinal,
+            value: None,
+        }
     }
 }
 
 impl<T, E> MixedSlot<T, E> {
     /// The value, once [`MixedBatch::poll_slots`] returned `Ok(())`.
     pub fn into_value(self) -> T {
-        self.value.expect("gather! takes values only after every child succeeded")
+        self.value
+            .expect("gather! takes values only after every child succeeded")
     }
 }
 

@@ -62,7 +62,10 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    Race { batch: Batch::spawn_all("race", false, spawner, futures), winner: None }
+    Race {
+        batch: Batch::spawn_all("race", false, spawner, futures),
+        winner: None,
+    }
 }
 
 /// The future of [`race`] / [`race_on`].
@@ -76,7 +79,9 @@ impl<O> Unpin for Race<O> {}
 
 impl<O> std::fmt::Debug for Race<O> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Race").field("decided", &self.winner.is_some()).finish()
+        f.debug_struct("Race")
+            .field("decided", &self.winner.is_some())
+            .finish()
     }
 }
 

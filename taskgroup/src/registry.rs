@@ -19,7 +19,11 @@ pub(crate) struct WakerSlab {
 
 impl WakerSlab {
     pub(crate) fn new() -> Self {
-        Self { slots: Vec::new(), free_head: NONE, occupied: 0 }
+        Self {
+            slots: Vec::new(),
+            free_head: NONE,
+            occupied: 0,
+        }
     }
 
     /// Takes a free slot (empty) and returns its key.
@@ -73,7 +77,9 @@ impl WakerSlab {
     /// Frees the slot (dropping its waker) for reuse.
     pub(crate) fn remove(&mut self, key: usize) {
         if let Some(slot @ Slot::Occupied(_)) = self.slots.get_mut(key) {
-            *slot = Slot::Vacant { next_free: self.free_head };
+            *slot = Slot::Vacant {
+                next_free: self.free_head,
+            };
             self.free_head = key;
             self.occupied -= 1;
         }

@@ -34,7 +34,9 @@ where
     S: Spawn + ?Sized,
     F: Future<Output = ()> + Send + 'static,
 {
-    spawner.spawn_obj(FutureObj::new(Box::new(task))).map_err(SpawnError::from)
+    spawner
+        .spawn_obj(FutureObj::new(Box::new(task)))
+        .map_err(SpawnError::from)
 }
 
 pub(crate) fn spawn_local<S, F>(spawner: &S, task: F) -> Result<(), SpawnError>
@@ -42,5 +44,7 @@ where
     S: LocalSpawn + ?Sized,
     F: Future<Output = ()> + 'static,
 {
-    spawner.spawn_local_obj(LocalFutureObj::new(Box::new(task))).map_err(SpawnError::from)
+    spawner
+        .spawn_local_obj(LocalFutureObj::new(Box::new(task)))
+        .map_err(SpawnError::from)
 }
