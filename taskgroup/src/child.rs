@@ -9,12 +9,13 @@
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, PoisonError};
 use std::task::{Context, Poll, Waker};
 
 use crate::core::{Finish, GroupCore, WakeChild};
 use crate::error::ChildError;
+use crate::sync::{AtomicBool, Mutex, MutexGuard};
 
 /// Where a finished child stands, as its result cell records it.
 pub(crate) enum Outcome<T> {
@@ -382,5 +383,119 @@ impl<T> std::fmt::Debug for ChildHandle<T> {
         f.debug_struct("ChildHandle")
             .field("key", &self.key)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::core::Policy;
+    use futures_task::noop_waker;
+
+    const GROUP: Policy = Policy {
+        cancel_on_failure: true,
+        track_completion: false,
+    };
+
+    /// A `!Unpin` future holding a self-reference across a pending point: exercises the pin
+    /// projection in `ChildTask::poll` (run under Miri).
+    async fn self_referential(polls_before_ready: usize) -> Result<String, ()> {
+        let text = String::from("pinned");
+        let borrowed = &text;
+        for _ in 0..polls_before_ready {
+            let mut yielded = false;
+            std::future::poll_fn(|cx| {
+                if yielded {
+                    Poll::Ready(())
+                } else {
+                    yielded = true;
+                    cx.waker().wake_by_ref();
+                    Poll::Pending
+                }
+            })
+            .await;
+        }
+        Ok(borrowed.clone())
+    }
+
+    fn spawn_local_child<F: Future<Output = Result<String, ()>>>(
+        core: &Arc<GroupCore<()>>,
+        future: F,
+    ) -> (
+        Pin<Box<ChildTask<F, GroupSink<String>, ()>>>,
+        Arc<OutputCell<String>>,
+    ) {
+        let key = core.admit().unwrap();
+        let cell = Arc::new(OutputCell::new());
+        (
+            Box::pin(ChildTask::new(
+                future,
+                GroupSink(Arc::clone(&cell)),
+                Arc::clone(core),
+                key,
+                0,
+            )),
+            cell,
+        )
+    }
+
+    #[test]
+    fn a_pinned_child_runs_to_completion_and_settles_its_cell() {
+        let core = Arc::new(GroupCore::new(GROUP));
+        let (mut task, cell) = spawn_local_child(&core, self_referential(3));
+        let waker = noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        let mut polls = 1;
+        while task.as_mut().poll(&mut cx).is_pending() {
+            polls += 1;
+        }
+        assert_eq!(polls, 4);
+        assert!(matches!(cell.take(), Outcome::Done(ref s) if s == "pinned"));
+        assert!(core.poll_finished(&mut cx, false).is_ready());
+    }
+
+    #[test]
+    fn a_cancelled_child_drops_its_future_in_place_at_the_next_poll() {
+        let core = Arc::new(GroupCore::new(GROUP));
+        let (mut task, cell) = spawn_local_child(&core, self_referential(10));
+        let waker = noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        assert!(task.as_mut().poll(&mut cx).is_pending());
+        cell.request_cancel();
+        assert!(task.as_mut().poll(&mut cx).is_ready());
+        assert!(matches!(cell.take(), Outcome::Cancelled));
+        assert!(
+            core.poll_finished(&mut cx, false).is_ready(),
+            "cancellation was reported"
+        );
+    }
+
+    #[test]
+    fn a_child_dropped_by_its_executor_counts_as_cancelled() {
+        let core = Arc::new(GroupCore::new(GROUP));
+        let (mut task, cell) = spawn_local_child(&core, self_referential(10));
+        let waker = noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        assert!(task.as_mut().poll(&mut cx).is_pending());
+        drop(task);
+        assert!(matches!(cell.take(), Outcome::Cancelled));
+        assert!(core.poll_finished(&mut cx, false).is_ready());
+    }
+
+    #[test]
+    fn a_panicking_child_is_caught_and_reported() {
+        let core = Arc::new(GroupCore::<()>::new(GROUP));
+        let (mut task, cell) = spawn_local_child(&core, async { panic!("inside a child") });
+        let waker = noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        assert!(task.as_mut().poll(&mut cx).is_ready());
+        assert!(matches!(cell.take(), Outcome::Panicked));
+        let Poll::Ready(summary) = core.poll_finished(&mut cx, false) else {
+            panic!("not finished")
+        };
+        assert_eq!(
+            summary.panic.unwrap().downcast_ref::<&str>(),
+            Some(&"inside a child")
+        );
     }
 }

@@ -7,12 +7,13 @@
 
 use std::any::Any;
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::Ordering;
+use std::sync::PoisonError;
 use std::task::{Context, Poll, Waker};
 
 use crate::error::SpawnError;
 use crate::registry::WakerSlab;
+use crate::sync::{AtomicBool, Mutex, MutexGuard};
 
 /// A panic payload, as `catch_unwind` hands it over.
 pub(crate) type Panic = Box<dyn Any + Send + 'static>;
@@ -271,7 +272,7 @@ impl<E: Send> WakeChild for GroupCore<E> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::{Finish, GroupCore, Policy};
     use crate::error::SpawnError;

@@ -46,10 +46,13 @@ mod core;
 mod error;
 mod gather;
 mod group;
+#[cfg(all(test, loom))]
+mod loom_tests;
 mod mixed;
 mod race;
 mod registry;
 mod spawner;
+mod sync;
 
 #[cfg(feature = "corio")]
 pub use crate::as_completed::as_completed;

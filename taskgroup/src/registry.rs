@@ -86,7 +86,7 @@ impl WakerSlab {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::WakerSlab;
     use futures_task::noop_waker;

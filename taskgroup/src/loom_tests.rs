@@ -1,0 +1,132 @@
+//! Loom models of the handshakes between a child, its group and the group's waiter:
+//! a cancel that races with a child's poll is never lost, and a child finishing on another
+//! thread always wakes (or is seen by) the task waiting for the group.
+
+use std::future::{pending, Future};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use futures_task::{waker, ArcWake};
+
+use crate::child::{ChildTask, GroupSink, OutputCell};
+use crate::core::{GroupCore, Policy};
+
+const GROUP: Policy = Policy {
+    cancel_on_failure: true,
+    track_completion: false,
+};
+
+/// A waker that records whether it was woken.
+#[derive(Default)]
+struct Flag(AtomicBool);
+
+impl ArcWake for Flag {
+    fn wake_by_ref(arc_self: &Arc<Self>) {
+        arc_self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+fn child<F: Future<Output = Result<(), ()>>>(
+    core: &Arc<GroupCore<()>>,
+    future: F,
+) -> (
+    Pin<Box<ChildTask<F, GroupSink<()>, ()>>>,
+    Arc<OutputCell<()>>,
+) {
+    let key = core.admit().unwrap();
+    let cell = Arc::new(OutputCell::new());
+    (
+        Box::pin(ChildTask::new(
+            future,
+            GroupSink(Arc::clone(&cell)),
+            Arc::clone(core),
+            key,
+            0,
+        )),
+        cell,
+    )
+}
+
+/// The group is cancelled (another thread) while the child is being polled: either the poll
+/// sees the cancellation and completes, or the child's waker is woken so it is polled again.
+#[test]
+fn loom_cancel_racing_with_a_poll_is_never_lost() {
+    loom::model(|| {
+        let core = Arc::new(GroupCore::<()>::new(GROUP));
+        let (mut task, _cell) = child(&core, pending());
+        let canceller = {
+            let core = Arc::clone(&core);
+            loom::thread::spawn(move || core.cancel_all())
+        };
+        let woken = Arc::new(Flag::default());
+        let waker = waker(Arc::clone(&woken));
+        let first = task.as_mut().poll(&mut Context::from_waker(&waker));
+        canceller.join().unwrap();
+        match first {
+            Poll::Ready(()) => {}
+            Poll::Pending => {
+                assert!(woken.0.load(Ordering::SeqCst), "a cancel was lost");
+                let again = task.as_mut().poll(&mut Context::from_waker(&waker));
+                assert!(again.is_ready(), "a woken, cancelled child completes");
+            }
+        }
+    });
+}
+
+/// A child finishes on another thread while the group's waiter checks for completion:
+/// either the waiter sees the group finished, or it is woken.
+#[test]
+fn loom_child_finishing_wakes_the_waiting_group() {
+    loom::model(|| {
+        let core = Arc::new(GroupCore::<()>::new(GROUP));
+        let (mut task, cell) = child(&core, async { Ok(()) });
+        let runner = loom::thread::spawn(move || {
+            let noop = futures_task::noop_waker();
+            assert!(task
+                .as_mut()
+                .poll(&mut Context::from_waker(&noop))
+                .is_ready());
+        });
+        let woken = Arc::new(Flag::default());
+        let waker = waker(Arc::clone(&woken));
+        let first = core.poll_finished(&mut Context::from_waker(&waker), false);
+        runner.join().unwrap();
+        if first.is_pending() {
+            assert!(woken.0.load(Ordering::SeqCst), "the waiter was not woken");
+            assert!(core
+                .poll_finished(&mut Context::from_waker(&waker), false)
+                .is_ready());
+        }
+        // When the group is finished, the child's value is there.
+        assert!(matches!(cell.take(), crate::child::Outcome::Done(())));
+    });
+}
+
+/// A child fails on another thread while the scope's waiter registers: either it already
+/// sees the group cancelling, or it is woken (so a running body is cancelled promptly).
+#[test]
+fn loom_failure_wakes_a_waiter_whose_body_is_running() {
+    loom::model(|| {
+        let core = Arc::new(GroupCore::<()>::new(GROUP));
+        let (mut task, _cell) = child(&core, async { Err(()) });
+        let runner = loom::thread::spawn(move || {
+            let noop = futures_task::noop_waker();
+            let _ = task.as_mut().poll(&mut Context::from_waker(&noop));
+        });
+        let woken = Arc::new(Flag::default());
+        let waker = waker(Arc::clone(&woken));
+        let registered = core.poll_finished(&mut Context::from_waker(&waker), true);
+        assert!(
+            registered.is_pending(),
+            "a running body keeps the group open"
+        );
+        let saw_cancel = core.is_cancelling();
+        runner.join().unwrap();
+        assert!(
+            saw_cancel || woken.0.load(Ordering::SeqCst),
+            "the body's cancellation was lost"
+        );
+    });
+}
