@@ -23,10 +23,24 @@
 //! });
 //! ```
 
+mod barrier;
+mod bounded_semaphore;
+mod condition;
+mod event;
 mod loom;
 mod mutex;
+mod queue;
 mod semaphore;
 mod waiters;
+
+pub use barrier::{Barrier, BarrierWaitResult, BrokenBarrierError, ZeroPartiesError};
+pub use bounded_semaphore::{BoundedSemaphore, BoundedSemaphorePermit, ReleaseError};
+pub use condition::{Condition, NotifyError};
+pub use event::Event;
+pub use queue::{
+    BasicQueue, Fifo, Lifo, LifoQueue, Priority, PriorityQueue, PutError, Queue, QueueOrder,
+    QueueShutDown, TaskDoneError, TryGetError, TryPutError,
+};
 
 pub use mutex::{Lock, LockGuard, Mutex, MutexGuard, TryLockError};
 pub use semaphore::{OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError};

@@ -148,16 +148,11 @@ impl Semaphore {
     /// assert_eq!(sem.available_permits(), 4);
     /// # });
     /// ```
-    pub fn acquire_many_owned(
-        self: Arc<Self>,
-        n: usize,
-    ) -> impl Future<Output = OwnedSemaphorePermit> {
-        async move {
-            self.wait_for_permits(n).await;
-            OwnedSemaphorePermit {
-                semaphore: self,
-                permits: n,
-            }
+    pub async fn acquire_many_owned(self: Arc<Self>, n: usize) -> OwnedSemaphorePermit {
+        self.wait_for_permits(n).await;
+        OwnedSemaphorePermit {
+            semaphore: self,
+            permits: n,
         }
     }
 

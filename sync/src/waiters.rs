@@ -188,8 +188,8 @@ impl<T> WaitList<T> {
     ///
     /// # Safety
     /// `ptr` is linked into `self` (so it is pinned and alive: its future unlinks it, under
-    /// our lock, before it can be freed), and the caller holds `&mut self` for `'a`.
-    unsafe fn node<'a>(&'a mut self, ptr: NonNull<Waiter<T>>) -> &'a mut Node<T> {
+    /// our lock, before it can be freed); the node is borrowed for as long as `&mut self`.
+    unsafe fn node(&mut self, ptr: NonNull<Waiter<T>>) -> &mut Node<T> {
         // SAFETY: by the contract above the waiter is alive, and `&mut self` (the lock) makes
         // us the only one touching its node.
         unsafe { &mut *ptr.as_ref().node.get() }

@@ -1,0 +1,281 @@
+//! `Condition`: asyncio's condition variable, built on a [`Mutex`].
+//!
+//! `wait(guard)` queues the waiter *before* it releases the lock, so a `notify` made by the
+//! next lock holder cannot be missed. A waiter that was notified and then dropped (before it
+//! got the lock back) passes its wake-up to the next waiter: wake-ups are never lost.
+
+use crate::loom::{lock, Mutex as StateLock};
+use crate::mutex::{Mutex, MutexGuard};
+use crate::waiters::{Status, WaitFuture, WaitList, WaitTarget, Waiter, WakeBatch};
+use std::fmt;
+use std::future::{poll_fn, Future};
+use std::pin::{pin, Pin};
+use std::task::{Context, Poll};
+
+/// A condition variable: tasks wait, with the lock released, until another task notifies.
+///
+/// ```
+/// use corio_sync::{Condition, Mutex};
+/// use std::sync::Arc;
+/// futures::executor::block_on(async {
+///     let cond = Arc::new(Condition::new(Mutex::new(false)));
+///     let waiter = {
+///         let cond = cond.clone();
+///         async move {
+///             let guard = cond.lock().await;
+///             let ready = cond.wait_for(guard, |ready| *ready).await;
+///             assert!(*ready);
+///         }
+///     };
+///     let notifier = async {
+///         let mut guard = cond.lock().await;
+///         *guard = true;
+///         cond.notify_all().unwrap();
+///     };
+///     futures::join!(waiter, notifier);
+/// });
+/// ```
+pub struct Condition<T> {
+    mutex: Mutex<T>,
+    waiters: StateLock<WaitList<()>>,
+}
+
+/// The error of [`Condition::notify`]: the condition's lock is not held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotifyError;
+
+impl fmt::Display for NotifyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(
+            "cannot notify on an un-acquired lock: hold the Condition's lock while notifying",
+        )
+    }
+}
+
+impl std::error::Error for NotifyError {}
+
+/// Which wait of a `Condition` a `WaitFuture` is: the wait for a notification.
+pub(crate) struct Notified;
+
+/// Passes a consumed notification on if `wait` is dropped while re-acquiring the lock.
+struct PassOnWakeup<'a, T>(&'a Condition<T>);
+
+impl<T> Drop for PassOnWakeup<'_, T> {
+    fn drop(&mut self) {
+        self.0.wake(1);
+    }
+}
+
+impl<T> Condition<T> {
+    /// A condition whose lock is `mutex`.
+    ///
+    /// ```
+    /// let cond = corio_sync::Condition::new(corio_sync::Mutex::new(0));
+    /// assert!(!cond.locked());
+    /// ```
+    pub fn new(mutex: Mutex<T>) -> Self {
+        Condition {
+            mutex,
+            waiters: StateLock::new(WaitList::new()),
+        }
+    }
+
+    /// Waits for the condition's lock.
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let cond = corio_sync::Condition::new(corio_sync::Mutex::new(1));
+    /// assert_eq!(*cond.lock().await, 1);
+    /// # });
+    /// ```
+    pub fn lock(&self) -> impl Future<Output = MutexGuard<'_, T>> + '_ {
+        self.mutex.lock()
+    }
+
+    /// The condition's lock.
+    ///
+    /// ```
+    /// let cond = corio_sync::Condition::new(corio_sync::Mutex::new(1));
+    /// assert!(cond.mutex().try_lock().is_ok());
+    /// ```
+    pub fn mutex(&self) -> &Mutex<T> {
+        &self.mutex
+    }
+
+    /// True while the condition's lock is held (or waited for).
+    ///
+    /// ```
+    /// let cond = corio_sync::Condition::new(corio_sync::Mutex::new(()));
+    /// let _g = cond.mutex().try_lock().unwrap();
+    /// assert!(cond.locked());
+    /// ```
+    pub fn locked(&self) -> bool {
+        self.mutex.is_locked()
+    }
+
+    /// Releases the lock, waits to be notified, then takes the lock back and returns it.
+    ///
+    /// Panics if `guard` locks another `Mutex` than this condition's.
+    ///
+    /// ```
+    /// # use corio_sync::{Condition, Mutex};
+    /// # futures::executor::block_on(async {
+    /// let cond = Condition::new(Mutex::new(0));
+    /// let waiting = async {
+    ///     let guard = cond.lock().await;
+    ///     let guard = cond.wait(guard).await;
+    ///     assert_eq!(*guard, 1);
+    /// };
+    /// let notifying = async {
+    ///     let mut guard = cond.lock().await;
+    ///     *guard = 1;
+    ///     cond.notify(1).unwrap();
+    /// };
+    /// futures::join!(waiting, notifying);
+    /// # });
+    /// ```
+    pub async fn wait<'a>(&'a self, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+        assert!(
+            std::ptr::eq(MutexGuard::mutex(&guard), &self.mutex),
+            "Condition::wait: the guard belongs to a different Mutex than this Condition's"
+        );
+        let mut notified = pin!(WaitFuture::<Self, Notified>::new(self, ()));
+        // Queue first (the first poll always queues), then release the lock.
+        poll_fn(|cx| {
+            let _ = notified.as_mut().poll(cx);
+            Poll::Ready(())
+        })
+        .await;
+        drop(guard);
+        notified.await;
+        let pass_on = PassOnWakeup(self);
+        let guard = self.mutex.lock().await;
+        std::mem::forget(pass_on);
+        guard
+    }
+
+    /// Waits until `predicate` holds for the data, re-checking it after every wake-up, and
+    /// returns the lock held. Returns at once if it holds already.
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let cond = corio_sync::Condition::new(corio_sync::Mutex::new(3));
+    /// let guard = cond.lock().await;
+    /// let guard = cond.wait_for(guard, |n| *n == 3).await;
+    /// assert_eq!(*guard, 3);
+    /// # });
+    /// ```
+    pub async fn wait_for<'a, P>(
+        &'a self,
+        mut guard: MutexGuard<'a, T>,
+        mut predicate: P,
+    ) -> MutexGuard<'a, T>
+    where
+        P: FnMut(&mut T) -> bool,
+    {
+        while !predicate(&mut guard) {
+            guard = self.wait(guard).await;
+        }
+        guard
+    }
+
+    /// Wakes the `n` longest-waiting tasks and returns how many it woke. The lock must be
+    /// held (asyncio raises `RuntimeError` otherwise; this returns [`NotifyError`]).
+    ///
+    /// ```
+    /// let cond = corio_sync::Condition::new(corio_sync::Mutex::new(()));
+    /// assert!(cond.notify(1).is_err());
+    /// let _g = cond.mutex().try_lock().unwrap();
+    /// assert_eq!(cond.notify(1), Ok(0));
+    /// ```
+    pub fn notify(&self, n: usize) -> Result<usize, NotifyError> {
+        if !self.mutex.is_locked() {
+            return Err(NotifyError);
+        }
+        Ok(self.wake(n))
+    }
+
+    /// Wakes every waiting task; the lock must be held.
+    ///
+    /// ```
+    /// let cond = corio_sync::Condition::new(corio_sync::Mutex::new(()));
+    /// let _g = cond.mutex().try_lock().unwrap();
+    /// assert_eq!(cond.notify_all(), Ok(0));
+    /// ```
+    pub fn notify_all(&self) -> Result<usize, NotifyError> {
+        if !self.mutex.is_locked() {
+            return Err(NotifyError);
+        }
+        let n = lock(&self.waiters).len();
+        Ok(self.wake(n))
+    }
+
+    /// Consumes the condition, returning the data.
+    ///
+    /// ```
+    /// let cond = corio_sync::Condition::new(corio_sync::Mutex::new(7));
+    /// assert_eq!(cond.into_inner(), 7);
+    /// ```
+    pub fn into_inner(self) -> T {
+        self.mutex.into_inner()
+    }
+
+    /// Wakes up to `n` waiters, oldest first, in batches woken outside the list lock.
+    fn wake(&self, n: usize) -> usize {
+        let mut woken = 0;
+        let mut batch = WakeBatch::<32>::new();
+        let mut waiters = lock(&self.waiters);
+        loop {
+            while woken < n && !batch.is_full() && !waiters.is_empty() {
+                batch.push(waiters.pop_front());
+                woken += 1;
+            }
+            let more = woken < n && !waiters.is_empty();
+            drop(waiters);
+            batch.wake_all();
+            if !more {
+                return woken;
+            }
+            waiters = lock(&self.waiters);
+        }
+    }
+}
+
+impl<T> WaitTarget<Notified> for Condition<T> {
+    type Data = ();
+    type Output = ();
+
+    fn poll_wait(&self, waiter: Pin<&mut Waiter<()>>, cx: &mut Context<'_>) -> Poll<()> {
+        match waiter.status() {
+            Status::Woken => Poll::Ready(()),
+            Status::Queued => {
+                lock(&self.waiters).update_waker(waiter.as_ref(), cx.waker());
+                if waiter.status() == Status::Woken {
+                    Poll::Ready(())
+                } else {
+                    Poll::Pending
+                }
+            }
+            Status::Idle => {
+                lock(&self.waiters).push_back(waiter.as_ref(), cx.waker());
+                Poll::Pending
+            }
+        }
+    }
+
+    fn cancel_wait(&self, waiter: Pin<&mut Waiter<()>>) {
+        let status = lock(&self.waiters).remove(waiter.as_ref());
+        if status == Status::Woken {
+            // Notified, but dropped before it could act on it: wake someone else instead.
+            self.wake(1);
+        }
+    }
+}
+
+impl<T> fmt::Debug for Condition<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Condition")
+            .field("locked", &self.locked())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,186 @@
+//! `Event`: asyncio's one-bit broadcast. `set()` wakes every waiter queued at that moment.
+//!
+//! Each waiter records the event's epoch (how many times it has been set) when it queues;
+//! `set()` bumps the epoch and wakes the waiters with an older one. So a waiter that was
+//! queued when `set()` ran is woken even if `clear()` runs before it is polled, and a
+//! waiter that queues after a `clear()` is not woken by the older `set()`.
+
+use crate::loom::{lock, AtomicBool, Mutex, Ordering};
+use crate::waiters::{Status, WaitFuture, WaitList, WaitTarget, Waiter, WakeBatch};
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// An event flag tasks can wait for.
+///
+/// ```
+/// use corio_sync::Event;
+/// futures::executor::block_on(async {
+///     let event = Event::new();
+///     assert!(!event.is_set());
+///     event.set();
+///     event.wait().await; // returns at once: the event is set
+///     event.clear();
+///     assert!(!event.is_set());
+/// });
+/// ```
+pub struct Event {
+    is_set: AtomicBool,
+    state: Mutex<EventState>,
+}
+
+struct EventState {
+    /// How many times the event went from clear to set.
+    epoch: u64,
+    /// Each waiter's data: the epoch when it queued.
+    waiters: WaitList<u64>,
+}
+
+impl Event {
+    /// A new, clear event.
+    ///
+    /// ```
+    /// assert!(!corio_sync::Event::new().is_set());
+    /// ```
+    pub fn new() -> Self {
+        Event {
+            is_set: AtomicBool::new(false),
+            state: Mutex::new(EventState {
+                epoch: 0,
+                waiters: WaitList::new(),
+            }),
+        }
+    }
+
+    /// True when the event is set.
+    ///
+    /// ```
+    /// let event = corio_sync::Event::new();
+    /// event.set();
+    /// assert!(event.is_set());
+    /// ```
+    pub fn is_set(&self) -> bool {
+        self.is_set.load(Ordering::Acquire)
+    }
+
+    /// Sets the event and wakes every task waiting for it. Setting a set event does nothing.
+    ///
+    /// ```
+    /// let event = corio_sync::Event::new();
+    /// event.set();
+    /// event.set();
+    /// assert!(event.is_set());
+    /// ```
+    pub fn set(&self) {
+        if self.is_set() {
+            return;
+        }
+        let mut state = lock(&self.state);
+        if self.is_set.load(Ordering::Relaxed) {
+            return;
+        }
+        self.is_set.store(true, Ordering::Release);
+        state.epoch += 1;
+        let epoch = state.epoch;
+        let mut batch = WakeBatch::<32>::new();
+        loop {
+            while !batch.is_full()
+                && state
+                    .waiters
+                    .front_mut()
+                    .is_some_and(|queued_at| *queued_at < epoch)
+            {
+                batch.push(state.waiters.pop_front());
+            }
+            let more = state
+                .waiters
+                .front_mut()
+                .is_some_and(|queued_at| *queued_at < epoch);
+            drop(state);
+            batch.wake_all();
+            if !more {
+                return;
+            }
+            state = lock(&self.state);
+        }
+    }
+
+    /// Clears the event: later waits block until the next `set()`.
+    ///
+    /// ```
+    /// let event = corio_sync::Event::new();
+    /// event.set();
+    /// event.clear();
+    /// assert!(!event.is_set());
+    /// ```
+    pub fn clear(&self) {
+        let _state = lock(&self.state);
+        self.is_set.store(false, Ordering::Release);
+    }
+
+    /// Waits until the event is set; returns at once if it is set already.
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let event = corio_sync::Event::new();
+    /// event.set();
+    /// event.wait().await;
+    /// # });
+    /// ```
+    pub fn wait(&self) -> impl Future<Output = ()> + '_ {
+        WaitFuture::<Event>::new(self, 0)
+    }
+}
+
+impl WaitTarget for Event {
+    type Data = u64;
+    type Output = ();
+
+    fn poll_wait(&self, waiter: Pin<&mut Waiter<u64>>, cx: &mut Context<'_>) -> Poll<()> {
+        match waiter.status() {
+            Status::Woken => return Poll::Ready(()),
+            Status::Queued => {
+                lock(&self.state)
+                    .waiters
+                    .update_waker(waiter.as_ref(), cx.waker());
+                return if waiter.status() == Status::Woken {
+                    Poll::Ready(())
+                } else {
+                    Poll::Pending
+                };
+            }
+            Status::Idle => {}
+        }
+        if self.is_set() {
+            return Poll::Ready(());
+        }
+        let mut state = lock(&self.state);
+        if self.is_set.load(Ordering::Relaxed) {
+            return Poll::Ready(());
+        }
+        let epoch = state.epoch;
+        *state.waiters.data_mut(waiter.as_ref()) = epoch;
+        state.waiters.push_back(waiter.as_ref(), cx.waker());
+        Poll::Pending
+    }
+
+    fn cancel_wait(&self, waiter: Pin<&mut Waiter<u64>>) {
+        // A woken waiter has nothing to pass on: every other waiter was woken too.
+        lock(&self.state).waiters.remove(waiter.as_ref());
+    }
+}
+
+impl Default for Event {
+    fn default() -> Self {
+        Event::new()
+    }
+}
+
+impl fmt::Debug for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Event")
+            .field("is_set", &self.is_set())
+            .finish()
+    }
+}

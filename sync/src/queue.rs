@@ -1,0 +1,683 @@
+//! `Queue`, `LifoQueue` and `PriorityQueue`: asyncio's queues, one implementation over three
+//! storage orders.
+//!
+//! Everything sits under one lock. Putters that find the queue full wait with their item in
+//! their waiter node; when a `get` frees a slot, the oldest putter's item is moved straight
+//! into the queue (so its put is done, and nothing can barge into the slot). Getters that
+//! find no item wait; when an item arrives the oldest getter is granted a *reservation*
+//! (`reserved` counts them) and takes an item when it runs. A reserved getter that is
+//! dropped hands its reservation to the next getter, so an item is never lost or taken
+//! twice. `join()` waits on an [`Event`] that is set exactly while no put item is unfinished;
+//! it is set and cleared under the queue lock to stay in step (so joiners are woken with the
+//! queue lock held: the one place a waker runs under one of our locks).
+
+use crate::event::Event;
+use crate::loom::{lock, Mutex, MutexGuard};
+use crate::waiters::{Status, WaitFuture, WaitList, WaitTarget, Waiter, WakeBatch};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// The order in which a queue hands out its items: [`Fifo`], [`Lifo`] or [`Priority`].
+pub trait QueueOrder<T> {
+    /// The storage for the items.
+    type Store: Default;
+    /// Adds an item.
+    fn push(store: &mut Self::Store, item: T);
+    /// Removes the next item in this order.
+    fn pop(store: &mut Self::Store) -> Option<T>;
+    /// How many items are stored.
+    fn len(store: &Self::Store) -> usize;
+}
+
+/// First in, first out: [`Queue`].
+#[derive(Debug)]
+pub enum Fifo {}
+/// Last in, first out: [`LifoQueue`].
+#[derive(Debug)]
+pub enum Lifo {}
+/// Smallest first, as Python's `heapq`: [`PriorityQueue`].
+#[derive(Debug)]
+pub enum Priority {}
+
+impl<T> QueueOrder<T> for Fifo {
+    type Store = VecDeque<T>;
+    fn push(store: &mut VecDeque<T>, item: T) {
+        store.push_back(item);
+    }
+    fn pop(store: &mut VecDeque<T>) -> Option<T> {
+        store.pop_front()
+    }
+    fn len(store: &VecDeque<T>) -> usize {
+        store.len()
+    }
+}
+
+impl<T> QueueOrder<T> for Lifo {
+    type Store = Vec<T>;
+    fn push(store: &mut Vec<T>, item: T) {
+        store.push(item);
+    }
+    fn pop(store: &mut Vec<T>) -> Option<T> {
+        store.pop()
+    }
+    fn len(store: &Vec<T>) -> usize {
+        store.len()
+    }
+}
+
+impl<T: Ord> QueueOrder<T> for Priority {
+    type Store = BinaryHeap<Reverse<T>>;
+    fn push(store: &mut BinaryHeap<Reverse<T>>, item: T) {
+        store.push(Reverse(item));
+    }
+    fn pop(store: &mut BinaryHeap<Reverse<T>>) -> Option<T> {
+        store.pop().map(|Reverse(item)| item)
+    }
+    fn len(store: &BinaryHeap<Reverse<T>>) -> usize {
+        store.len()
+    }
+}
+
+/// A FIFO queue (asyncio's `Queue`).
+///
+/// ```
+/// use corio_sync::Queue;
+/// futures::executor::block_on(async {
+///     let queue = Queue::new(2);
+///     queue.put(1).await.unwrap();
+///     queue.put(2).await.unwrap();
+///     assert!(queue.is_full());
+///     assert_eq!(queue.get().await, Ok(1));
+///     assert_eq!(queue.try_get(), Ok(2));
+/// });
+/// ```
+pub type Queue<T> = BasicQueue<T, Fifo>;
+
+/// A LIFO queue (asyncio's `LifoQueue`): the last item put is the first out.
+///
+/// ```
+/// let queue = corio_sync::LifoQueue::new(0);
+/// queue.try_put(1).unwrap();
+/// queue.try_put(2).unwrap();
+/// assert_eq!(queue.try_get(), Ok(2));
+/// ```
+pub type LifoQueue<T> = BasicQueue<T, Lifo>;
+
+/// A priority queue (asyncio's `PriorityQueue`): the smallest item is the first out.
+///
+/// ```
+/// let queue = corio_sync::PriorityQueue::new(0);
+/// queue.try_put((2, "b")).unwrap();
+/// queue.try_put((1, "a")).unwrap();
+/// assert_eq!(queue.try_get(), Ok((1, "a")));
+/// ```
+pub type PriorityQueue<T> = BasicQueue<T, Priority>;
+
+/// The queue behind [`Queue`], [`LifoQueue`] and [`PriorityQueue`], generic over its order.
+pub struct BasicQueue<T, O: QueueOrder<T>> {
+    maxsize: usize,
+    state: Mutex<QueueState<T, O>>,
+    /// Set exactly while `unfinished == 0`; `join()` waits for it.
+    finished: Event,
+}
+
+struct QueueState<T, O: QueueOrder<T>> {
+    items: O::Store,
+    /// Items promised to woken getters that have not taken them yet.
+    reserved: usize,
+    unfinished: usize,
+    shut_down: bool,
+    getters: WaitList<Grant>,
+    putters: WaitList<Option<T>>,
+}
+
+/// What a woken getter was granted.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Grant {
+    Nothing,
+    Item,
+    ShutDown,
+}
+
+/// The error of [`BasicQueue::get`]: the queue is shut down (and, unless it was shut down
+/// immediately, empty).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueShutDown;
+
+impl fmt::Display for QueueShutDown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the queue is shut down (and has no items left to get)")
+    }
+}
+
+impl std::error::Error for QueueShutDown {}
+
+/// The error of [`BasicQueue::put`]: the queue is shut down. Holds the item back.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct PutError<T>(pub T);
+
+impl<T> fmt::Debug for PutError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PutError(..)")
+    }
+}
+
+impl<T> fmt::Display for PutError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("put on a shut-down queue: the item was not added")
+    }
+}
+
+impl<T> std::error::Error for PutError<T> {}
+
+/// The error of [`BasicQueue::try_put`]. Holds the item back.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum TryPutError<T> {
+    /// The queue is full (asyncio's `QueueFull`).
+    Full(T),
+    /// The queue is shut down (asyncio's `QueueShutDown`).
+    ShutDown(T),
+}
+
+impl<T> TryPutError<T> {
+    /// The item that was not put.
+    ///
+    /// ```
+    /// let queue = corio_sync::Queue::new(1);
+    /// queue.try_put(1).unwrap();
+    /// assert_eq!(queue.try_put(2).unwrap_err().into_inner(), 2);
+    /// ```
+    pub fn into_inner(self) -> T {
+        match self {
+            TryPutError::Full(item) | TryPutError::ShutDown(item) => item,
+        }
+    }
+}
+
+impl<T> fmt::Debug for TryPutError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TryPutError::Full(_) => f.write_str("Full(..)"),
+            TryPutError::ShutDown(_) => f.write_str("ShutDown(..)"),
+        }
+    }
+}
+
+impl<T> fmt::Display for TryPutError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TryPutError::Full(_) => {
+                f.write_str("try_put on a full queue: no free slot (or putters are waiting)")
+            }
+            TryPutError::ShutDown(_) => {
+                f.write_str("try_put on a shut-down queue: the item was not added")
+            }
+        }
+    }
+}
+
+impl<T> std::error::Error for TryPutError<T> {}
+
+/// The error of [`BasicQueue::try_get`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TryGetError {
+    /// No item is available (asyncio's `QueueEmpty`).
+    Empty,
+    /// The queue is shut down and has no items left.
+    ShutDown,
+}
+
+impl fmt::Display for TryGetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TryGetError::Empty => {
+                f.write_str("try_get on an empty queue: no item available (or getters are waiting)")
+            }
+            TryGetError::ShutDown => f.write_str("try_get on a shut-down queue with no items left"),
+        }
+    }
+}
+
+impl std::error::Error for TryGetError {}
+
+/// The error of [`BasicQueue::task_done`]: called more times than items were put.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TaskDoneError;
+
+impl fmt::Display for TaskDoneError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("task_done() called more times than there were items put")
+    }
+}
+
+impl std::error::Error for TaskDoneError {}
+
+/// Which wait of a queue a `WaitFuture` is.
+pub(crate) struct Put;
+/// See [`Put`].
+pub(crate) struct Get;
+
+type Wakes = WakeBatch<2>;
+
+impl<T, O: QueueOrder<T>> QueueState<T, O> {
+    fn len(&self) -> usize {
+        O::len(&self.items)
+    }
+
+    fn is_full(&self, maxsize: usize) -> bool {
+        maxsize > 0 && self.len() >= maxsize
+    }
+
+    /// Adds an item and reserves it for the oldest waiting getter, if any.
+    fn push(&mut self, item: T, wakes: &mut Wakes, finished: &Event) {
+        O::push(&mut self.items, item);
+        self.unfinished += 1;
+        if self.unfinished == 1 {
+            finished.clear();
+        }
+        if self.len() > self.reserved {
+            if let Some(grant) = self.getters.front_mut() {
+                *grant = Grant::Item;
+                self.reserved += 1;
+                wakes.push(self.getters.pop_front());
+            }
+        }
+    }
+
+    /// Takes the next item, then fills the freed slot from the oldest waiting putter.
+    fn pop(&mut self, maxsize: usize, wakes: &mut Wakes, finished: &Event) -> Option<T> {
+        let item = O::pop(&mut self.items)?;
+        if !self.is_full(maxsize) {
+            if let Some(slot) = self.putters.front_mut() {
+                let put = slot.take();
+                wakes.push(self.putters.pop_front());
+                if let Some(put) = put {
+                    self.push(put, wakes, finished);
+                }
+            }
+        }
+        Some(item)
+    }
+}
+
+impl<T, O: QueueOrder<T>> BasicQueue<T, O> {
+    /// A queue holding at most `maxsize` items; `0` means unbounded.
+    ///
+    /// ```
+    /// let queue: corio_sync::Queue<u8> = corio_sync::Queue::new(0);
+    /// assert_eq!(queue.maxsize(), 0);
+    /// assert!(!queue.is_full());
+    /// ```
+    pub fn new(maxsize: usize) -> Self {
+        let state = QueueState {
+            items: O::Store::default(),
+            reserved: 0,
+            unfinished: 0,
+            shut_down: false,
+            getters: WaitList::new(),
+            putters: WaitList::new(),
+        };
+        let finished = Event::new();
+        finished.set();
+        BasicQueue {
+            maxsize,
+            state: Mutex::new(state),
+            finished,
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, QueueState<T, O>> {
+        lock(&self.state)
+    }
+
+    /// The bound given to `new` (0: unbounded).
+    ///
+    /// ```
+    /// assert_eq!(corio_sync::Queue::<()>::new(3).maxsize(), 3);
+    /// ```
+    pub fn maxsize(&self) -> usize {
+        self.maxsize
+    }
+
+    /// Puts `item`, waiting (FIFO among putters) while the queue is full. Fails, giving the
+    /// item back, if the queue is or gets shut down.
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let queue = corio_sync::Queue::new(1);
+    /// queue.put("a").await.unwrap();
+    /// assert_eq!(queue.len(), 1);
+    /// # });
+    /// ```
+    pub fn put(&self, item: T) -> impl Future<Output = Result<(), PutError<T>>> + '_ {
+        WaitFuture::<Self, Put>::new(self, Some(item))
+    }
+
+    /// Puts `item` if there is room now.
+    ///
+    /// ```
+    /// let queue = corio_sync::Queue::new(1);
+    /// assert!(queue.try_put(1).is_ok());
+    /// assert!(matches!(queue.try_put(2), Err(corio_sync::TryPutError::Full(2))));
+    /// ```
+    pub fn try_put(&self, item: T) -> Result<(), TryPutError<T>> {
+        let mut wakes = Wakes::new();
+        let mut state = self.state();
+        if state.shut_down {
+            return Err(TryPutError::ShutDown(item));
+        }
+        if state.is_full(self.maxsize) || !state.putters.is_empty() {
+            return Err(TryPutError::Full(item));
+        }
+        state.push(item, &mut wakes, &self.finished);
+        drop(state);
+        wakes.wake_all();
+        Ok(())
+    }
+
+    /// Takes the next item, waiting (FIFO among getters) while the queue is empty. After a
+    /// shutdown it still drains the items left, then fails.
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let queue = corio_sync::Queue::new(0);
+    /// queue.try_put(5).unwrap();
+    /// assert_eq!(queue.get().await, Ok(5));
+    /// # });
+    /// ```
+    pub fn get(&self) -> impl Future<Output = Result<T, QueueShutDown>> + '_ {
+        WaitFuture::<Self, Get>::new(self, Grant::Nothing)
+    }
+
+    /// Takes the next item if one is available now and no getter is waiting for it.
+    ///
+    /// ```
+    /// let queue = corio_sync::Queue::<u8>::new(0);
+    /// assert_eq!(queue.try_get(), Err(corio_sync::TryGetError::Empty));
+    /// ```
+    pub fn try_get(&self) -> Result<T, TryGetError> {
+        let mut wakes = Wakes::new();
+        let mut state = self.state();
+        let item = if state.len() > state.reserved && state.getters.is_empty() {
+            state.pop(self.maxsize, &mut wakes, &self.finished)
+        } else {
+            None
+        };
+        let shut_down = state.shut_down;
+        drop(state);
+        wakes.wake_all();
+        match item {
+            Some(item) => Ok(item),
+            None if shut_down => Err(TryGetError::ShutDown),
+            None => Err(TryGetError::Empty),
+        }
+    }
+
+    /// How many items are in the queue.
+    ///
+    /// ```
+    /// let queue = corio_sync::Queue::new(0);
+    /// queue.try_put(()).unwrap();
+    /// assert_eq!(queue.len(), 1);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.state().len()
+    }
+
+    /// True when the queue holds no items.
+    ///
+    /// ```
+    /// assert!(corio_sync::Queue::<()>::new(0).is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// True when a bounded queue holds `maxsize` items (never for an unbounded one).
+    ///
+    /// ```
+    /// let queue = corio_sync::Queue::new(1);
+    /// queue.try_put(()).unwrap();
+    /// assert!(queue.is_full());
+    /// ```
+    pub fn is_full(&self) -> bool {
+        self.state().is_full(self.maxsize)
+    }
+
+    /// Marks one item that was got as processed, for [`join`](BasicQueue::join).
+    ///
+    /// ```
+    /// let queue = corio_sync::Queue::new(0);
+    /// queue.try_put(1).unwrap();
+    /// queue.try_get().unwrap();
+    /// assert!(queue.task_done().is_ok());
+    /// assert!(queue.task_done().is_err()); // more than were put
+    /// ```
+    pub fn task_done(&self) -> Result<(), TaskDoneError> {
+        let mut state = self.state();
+        if state.unfinished == 0 {
+            return Err(TaskDoneError);
+        }
+        state.unfinished -= 1;
+        if state.unfinished == 0 {
+            // Under the queue lock, so `finished` stays in step with `unfinished`.
+            self.finished.set();
+        }
+        Ok(())
+    }
+
+    /// Waits until every item put so far has been marked done with
+    /// [`task_done`](BasicQueue::task_done).
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let queue = corio_sync::Queue::<u8>::new(0);
+    /// queue.join().await; // nothing unfinished
+    /// # });
+    /// ```
+    pub fn join(&self) -> impl Future<Output = ()> + '_ {
+        self.finished.wait()
+    }
+
+    /// Shuts the queue down: waiting and later puts fail; gets drain what is left, then fail.
+    /// With `immediate`, the items left are dropped (and marked done) at once, so waiting
+    /// gets fail too.
+    ///
+    /// ```
+    /// let queue = corio_sync::Queue::new(0);
+    /// queue.try_put(1).unwrap();
+    /// queue.shutdown(false);
+    /// assert!(queue.try_put(2).is_err());
+    /// assert_eq!(queue.try_get(), Ok(1));
+    /// assert_eq!(queue.try_get(), Err(corio_sync::TryGetError::ShutDown));
+    /// ```
+    pub fn shutdown(&self, immediate: bool) {
+        let mut state = self.state();
+        state.shut_down = true;
+        let dropped = if immediate {
+            let count = state.len();
+            state.unfinished = state.unfinished.saturating_sub(count);
+            state.reserved = 0;
+            std::mem::take(&mut state.items)
+        } else {
+            O::Store::default()
+        };
+        let finished = state.unfinished == 0;
+        // No waiter can queue any more: wake them all, a batch at a time.
+        let mut batch = WakeBatch::<32>::new();
+        loop {
+            while !batch.is_full() && !state.getters.is_empty() {
+                if let Some(grant) = state.getters.front_mut() {
+                    *grant = Grant::ShutDown;
+                }
+                batch.push(state.getters.pop_front());
+            }
+            while !batch.is_full() && !state.putters.is_empty() {
+                batch.push(state.putters.pop_front());
+            }
+            let more = !state.getters.is_empty() || !state.putters.is_empty();
+            drop(state);
+            batch.wake_all();
+            if !more {
+                break;
+            }
+            state = self.state();
+        }
+        if finished {
+            let state = self.state();
+            if state.unfinished == 0 {
+                self.finished.set();
+            }
+        }
+        drop(dropped);
+    }
+
+    /// Takes an item for a getter granted a reservation.
+    fn take_reserved(&self) -> Result<T, QueueShutDown> {
+        let mut wakes = Wakes::new();
+        let mut state = self.state();
+        // `shutdown(true)` drops reserved items too.
+        let item = if state.reserved > 0 {
+            state.reserved -= 1;
+            state.pop(self.maxsize, &mut wakes, &self.finished)
+        } else {
+            None
+        };
+        drop(state);
+        wakes.wake_all();
+        item.ok_or(QueueShutDown)
+    }
+}
+
+impl<T, O: QueueOrder<T>> WaitTarget<Put> for BasicQueue<T, O> {
+    type Data = Option<T>;
+    type Output = Result<(), PutError<T>>;
+
+    fn poll_wait(
+        &self,
+        mut waiter: Pin<&mut Waiter<Option<T>>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Self::Output> {
+        let woken = |waiter: Pin<&mut Waiter<Option<T>>>| match waiter
+            .unlinked_data()
+            .and_then(Option::take)
+        {
+            // Still holding its item: it was woken by the shutdown.
+            Some(item) => Poll::Ready(Err(PutError(item))),
+            None => Poll::Ready(Ok(())),
+        };
+        match waiter.status() {
+            Status::Woken => return woken(waiter),
+            Status::Queued => {
+                self.state()
+                    .putters
+                    .update_waker(waiter.as_ref(), cx.waker());
+                return if waiter.status() == Status::Woken {
+                    woken(waiter)
+                } else {
+                    Poll::Pending
+                };
+            }
+            Status::Idle => {}
+        }
+        let mut wakes = Wakes::new();
+        let mut state = self.state();
+        if state.shut_down {
+            drop(state);
+            let item = waiter.as_mut().unlinked_data().and_then(Option::take);
+            return Poll::Ready(item.map_or(Ok(()), |item| Err(PutError(item))));
+        }
+        if state.is_full(self.maxsize) || !state.putters.is_empty() {
+            state.putters.push_back(waiter.as_ref(), cx.waker());
+            return Poll::Pending;
+        }
+        if let Some(item) = state.putters.data_mut(waiter.as_ref()).take() {
+            state.push(item, &mut wakes, &self.finished);
+        }
+        drop(state);
+        wakes.wake_all();
+        Poll::Ready(Ok(()))
+    }
+
+    fn cancel_wait(&self, waiter: Pin<&mut Waiter<Option<T>>>) {
+        // A queued put leaves with its item (dropped with the future, never put); a woken
+        // one already moved its item into the queue, or was refused by the shutdown.
+        self.state().putters.remove(waiter.as_ref());
+    }
+}
+
+impl<T, O: QueueOrder<T>> WaitTarget<Get> for BasicQueue<T, O> {
+    type Data = Grant;
+    type Output = Result<T, QueueShutDown>;
+
+    fn poll_wait(
+        &self,
+        waiter: Pin<&mut Waiter<Grant>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Self::Output> {
+        let woken = |waiter: Pin<&mut Waiter<Grant>>| match waiter.unlinked_data().copied() {
+            Some(Grant::Item) => Poll::Ready(self.take_reserved()),
+            _ => Poll::Ready(Err(QueueShutDown)),
+        };
+        match waiter.status() {
+            Status::Woken => return woken(waiter),
+            Status::Queued => {
+                self.state()
+                    .getters
+                    .update_waker(waiter.as_ref(), cx.waker());
+                return if waiter.status() == Status::Woken {
+                    woken(waiter)
+                } else {
+                    Poll::Pending
+                };
+            }
+            Status::Idle => {}
+        }
+        let mut wakes = Wakes::new();
+        let mut state = self.state();
+        if state.len() > state.reserved && state.getters.is_empty() {
+            let item = state.pop(self.maxsize, &mut wakes, &self.finished);
+            drop(state);
+            wakes.wake_all();
+            return Poll::Ready(item.ok_or(QueueShutDown));
+        }
+        if state.shut_down {
+            return Poll::Ready(Err(QueueShutDown));
+        }
+        state.getters.push_back(waiter.as_ref(), cx.waker());
+        Poll::Pending
+    }
+
+    fn cancel_wait(&self, waiter: Pin<&mut Waiter<Grant>>) {
+        let mut wakes = Wakes::new();
+        let mut state = self.state();
+        let reserved = *state.getters.data_mut(waiter.as_ref()) == Grant::Item;
+        if state.getters.remove(waiter.as_ref()) == Status::Woken && reserved && state.reserved > 0
+        {
+            // Granted an item it will never take: pass the reservation to the next getter.
+            state.reserved -= 1;
+            if state.len() > state.reserved {
+                if let Some(grant) = state.getters.front_mut() {
+                    *grant = Grant::Item;
+                    state.reserved += 1;
+                    wakes.push(state.getters.pop_front());
+                }
+            }
+        }
+        drop(state);
+        wakes.wake_all();
+    }
+}
+
+impl<T, O: QueueOrder<T>> fmt::Debug for BasicQueue<T, O> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Queue")
+            .field("len", &self.len())
+            .field("maxsize", &self.maxsize)
+            .finish_non_exhaustive()
+    }
+}

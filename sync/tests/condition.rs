@@ -1,0 +1,154 @@
+//! Condition: wait releases and retakes the lock, notify(n) wakes the n oldest, wait_for
+//! re-checks, wake-ups are never lost to cancellation, misuse is an error.
+
+mod common;
+
+use common::{on_each_executor, poll_once};
+use corio_sync::{Condition, Mutex};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+#[test]
+fn wait_releases_the_lock_and_returns_holding_it() {
+    on_each_executor(|exec| async move {
+        let cond = Rc::new(Condition::new(Mutex::new(0)));
+        let waiter = {
+            let cond = cond.clone();
+            exec.spawn(async move {
+                let guard = cond.lock().await;
+                let guard = cond.wait(guard).await;
+                *guard
+            })
+        };
+        exec.settle().await;
+        assert!(!cond.locked(), "wait() must release the lock");
+        let mut guard = cond.lock().await;
+        *guard = 7;
+        assert_eq!(cond.notify(1), Ok(1));
+        exec.settle().await;
+        drop(guard);
+        assert_eq!(waiter.await, 7);
+    });
+}
+
+#[test]
+fn notify_n_wakes_the_n_oldest_in_fifo_order() {
+    on_each_executor(|exec| async move {
+        let cond = Rc::new(Condition::new(Mutex::new(())));
+        let woke = Rc::new(RefCell::new(Vec::new()));
+        let mut tasks = Vec::new();
+        for id in 0..4 {
+            let (cond, woke) = (cond.clone(), woke.clone());
+            tasks.push(exec.spawn(async move {
+                let guard = cond.lock().await;
+                let _guard = cond.wait(guard).await;
+                woke.borrow_mut().push(id);
+            }));
+            exec.settle().await;
+        }
+        let guard = cond.lock().await;
+        assert_eq!(cond.notify(2), Ok(2));
+        drop(guard);
+        exec.settle().await;
+        assert_eq!(*woke.borrow(), [0, 1]);
+        let guard = cond.lock().await;
+        assert_eq!(cond.notify_all(), Ok(2));
+        drop(guard);
+        for task in tasks {
+            task.await;
+        }
+        assert_eq!(*woke.borrow(), [0, 1, 2, 3]);
+    });
+}
+
+#[test]
+fn wait_for_rechecks_the_predicate_after_each_wakeup() {
+    on_each_executor(|exec| async move {
+        let cond = Rc::new(Condition::new(Mutex::new(0)));
+        let checks = Rc::new(RefCell::new(0));
+        let waiter = {
+            let (cond, checks) = (cond.clone(), checks.clone());
+            exec.spawn(async move {
+                let guard = cond.lock().await;
+                let guard = cond
+                    .wait_for(guard, |n| {
+                        *checks.borrow_mut() += 1;
+                        *n >= 3
+                    })
+                    .await;
+                *guard
+            })
+        };
+        for _ in 0..3 {
+            exec.settle().await;
+            let mut guard = cond.lock().await;
+            *guard += 1;
+            cond.notify_all().unwrap();
+        }
+        assert_eq!(waiter.await, 3);
+        assert_eq!(
+            *checks.borrow(),
+            4,
+            "checked once up front and once per wake-up"
+        );
+    });
+}
+
+#[test]
+fn a_cancelled_notified_waiter_passes_its_wakeup_on() {
+    on_each_executor(|_exec| async move {
+        let cond = Condition::new(Mutex::new(()));
+        let mut a = Box::pin(async {
+            let guard = cond.lock().await;
+            drop(cond.wait(guard).await);
+        });
+        assert!(poll_once(&mut a).await.is_pending());
+        let mut b = Box::pin(async {
+            let guard = cond.lock().await;
+            drop(cond.wait(guard).await);
+        });
+        assert!(poll_once(&mut b).await.is_pending());
+        let guard = cond.lock().await;
+        assert_eq!(cond.notify(1), Ok(1)); // wakes a
+        drop(guard);
+        drop(a); // ... which is cancelled before it runs: b gets the wake-up
+        assert!(
+            poll_once(&mut b).await.is_ready(),
+            "the wake-up was lost with the cancelled waiter"
+        );
+    });
+}
+
+#[test]
+fn a_cancelled_queued_waiter_just_leaves() {
+    on_each_executor(|_exec| async move {
+        let cond = Condition::new(Mutex::new(()));
+        let mut a = Box::pin(async {
+            let guard = cond.lock().await;
+            drop(cond.wait(guard).await);
+        });
+        assert!(poll_once(&mut a).await.is_pending());
+        drop(a);
+        let _guard = cond.lock().await;
+        assert_eq!(cond.notify_all(), Ok(0));
+    });
+}
+
+#[test]
+fn notify_without_the_lock_is_an_error() {
+    let cond = Condition::new(Mutex::new(()));
+    let err = cond.notify(1).unwrap_err();
+    assert!(err.to_string().contains("un-acquired lock"), "{err}");
+    assert!(cond.notify_all().is_err());
+}
+
+#[test]
+#[should_panic(expected = "different Mutex")]
+fn waiting_with_another_mutexs_guard_panics() {
+    let cond = Condition::new(Mutex::new(()));
+    let other = Mutex::new(());
+    futures::executor::block_on(async {
+        let guard = other.lock().await;
+        drop(cond.wait(guard).await);
+    });
+}

@@ -1,0 +1,228 @@
+//! Queue, LifoQueue, PriorityQueue: orders, bounded waits served FIFO, try forms, task_done
+//! and join, shutdown, cancellation never loses or duplicates an item.
+
+mod common;
+
+use common::{on_each_executor, poll_once};
+use corio_sync::{
+    LifoQueue, PriorityQueue, PutError, Queue, QueueShutDown, TryGetError, TryPutError,
+};
+use std::rc::Rc;
+use std::task::Poll;
+
+#[test]
+fn the_three_orders() {
+    let fifo = Queue::new(0);
+    let lifo = LifoQueue::new(0);
+    let prio = PriorityQueue::new(0);
+    for x in [3, 1, 2] {
+        fifo.try_put(x).unwrap();
+        lifo.try_put(x).unwrap();
+        prio.try_put(x).unwrap();
+    }
+    let drain = |get: &dyn Fn() -> Result<i32, TryGetError>| {
+        (0..3).map(|_| get().unwrap()).collect::<Vec<_>>()
+    };
+    assert_eq!(drain(&|| fifo.try_get()), [3, 1, 2]);
+    assert_eq!(drain(&|| lifo.try_get()), [2, 1, 3]);
+    assert_eq!(drain(&|| prio.try_get()), [1, 2, 3]);
+}
+
+#[test]
+fn try_forms_report_full_and_empty() {
+    let q = Queue::new(1);
+    assert_eq!(q.try_get(), Err(TryGetError::Empty));
+    q.try_put('a').unwrap();
+    assert!(q.is_full());
+    let err = q.try_put('b').unwrap_err();
+    assert!(matches!(err, TryPutError::Full('b')));
+    assert!(err.to_string().contains("full"), "{err}");
+    assert!(TryGetError::Empty.to_string().contains("empty"));
+    assert_eq!(q.len(), 1);
+    assert!(!q.is_empty());
+}
+
+#[test]
+fn producer_and_consumer_through_a_bounded_queue() {
+    on_each_executor(|exec| async move {
+        let q = Rc::new(Queue::new(2));
+        let producer = {
+            let q = q.clone();
+            exec.spawn(async move {
+                for i in 0..50 {
+                    q.put(i).await.unwrap();
+                    assert!(q.len() <= 2);
+                }
+            })
+        };
+        let mut got = Vec::new();
+        for _ in 0..50 {
+            got.push(q.get().await.unwrap());
+        }
+        producer.await;
+        assert_eq!(got, (0..50).collect::<Vec<_>>());
+    });
+}
+
+#[test]
+fn blocked_putters_are_served_fifo_and_never_barged() {
+    on_each_executor(|_exec| async move {
+        let q = Queue::new(1);
+        q.put(0).await.unwrap();
+        let mut p1 = Box::pin(q.put(1));
+        let mut p2 = Box::pin(q.put(2));
+        assert!(poll_once(&mut p1).await.is_pending());
+        assert!(poll_once(&mut p2).await.is_pending());
+        assert_eq!(q.get().await, Ok(0));
+        assert!(
+            matches!(q.try_put(9), Err(TryPutError::Full(9))),
+            "try_put barged into a freed slot"
+        );
+        assert_eq!(poll_once(&mut p1).await, Poll::Ready(Ok(())));
+        assert!(poll_once(&mut p2).await.is_pending());
+        assert_eq!(q.get().await, Ok(1));
+        assert_eq!(poll_once(&mut p2).await, Poll::Ready(Ok(())));
+        assert_eq!(q.get().await, Ok(2));
+    });
+}
+
+#[test]
+fn blocked_getters_are_served_fifo() {
+    on_each_executor(|_exec| async move {
+        let q = Queue::new(0);
+        let mut g1 = Box::pin(q.get());
+        let mut g2 = Box::pin(q.get());
+        assert!(poll_once(&mut g1).await.is_pending());
+        assert!(poll_once(&mut g2).await.is_pending());
+        q.put('a').await.unwrap();
+        assert_eq!(
+            q.try_get(),
+            Err(TryGetError::Empty),
+            "try_get barged past a waiting getter"
+        );
+        assert!(
+            poll_once(&mut g2).await.is_pending(),
+            "the second getter jumped the queue"
+        );
+        q.put('b').await.unwrap();
+        assert_eq!(poll_once(&mut g1).await, Poll::Ready(Ok('a')));
+        assert_eq!(poll_once(&mut g2).await, Poll::Ready(Ok('b')));
+    });
+}
+
+#[test]
+fn cancelling_a_waiting_get_never_loses_an_item() {
+    on_each_executor(|_exec| async move {
+        let q = Queue::new(0);
+        let mut g1 = Box::pin(q.get());
+        let mut g2 = Box::pin(q.get());
+        assert!(poll_once(&mut g1).await.is_pending());
+        assert!(poll_once(&mut g2).await.is_pending());
+        q.put(1).await.unwrap(); // reserved for g1
+        drop(g1); // ... which is cancelled: g2 gets it
+        assert_eq!(poll_once(&mut g2).await, Poll::Ready(Ok(1)));
+        let mut g3 = Box::pin(q.get());
+        assert!(poll_once(&mut g3).await.is_pending());
+        q.put(2).await.unwrap();
+        drop(g3); // no one else waits: the item stays in the queue
+        assert_eq!(q.try_get(), Ok(2));
+        assert!(q.is_empty());
+    });
+}
+
+#[test]
+fn cancelling_a_waiting_put_never_duplicates_or_loses_an_item() {
+    on_each_executor(|_exec| async move {
+        let q = Queue::new(1);
+        q.put(0).await.unwrap();
+        let mut p1 = Box::pin(q.put(1));
+        let mut p2 = Box::pin(q.put(2));
+        assert!(poll_once(&mut p1).await.is_pending());
+        assert!(poll_once(&mut p2).await.is_pending());
+        drop(p1); // cancelled while queued: 1 is never put
+        assert_eq!(q.get().await, Ok(0));
+        drop(p2); // already moved into the queue before it was cancelled: 2 is put once
+        assert_eq!(q.try_get(), Ok(2));
+        assert_eq!(q.try_get(), Err(TryGetError::Empty));
+    });
+}
+
+#[test]
+fn join_waits_for_every_task_done() {
+    on_each_executor(|exec| async move {
+        let q = Rc::new(Queue::new(0));
+        q.join().await; // nothing put yet
+        for i in 0..3 {
+            q.try_put(i).unwrap();
+        }
+        let mut join = Box::pin(q.join());
+        assert!(poll_once(&mut join).await.is_pending());
+        let worker = {
+            let q = q.clone();
+            exec.spawn(async move {
+                for _ in 0..3 {
+                    q.get().await.unwrap();
+                    q.task_done().unwrap();
+                }
+            })
+        };
+        join.await;
+        worker.await;
+        let err = q.task_done().unwrap_err();
+        assert!(err.to_string().contains("more times"), "{err}");
+    });
+}
+
+#[test]
+fn shutdown_fails_puts_and_drains_gets() {
+    on_each_executor(|_exec| async move {
+        let q = Queue::new(1);
+        q.put(1).await.unwrap();
+        let mut blocked_put = Box::pin(q.put(2));
+        assert!(poll_once(&mut blocked_put).await.is_pending());
+        q.shutdown(false);
+        let Poll::Ready(Err(PutError(item))) = poll_once(&mut blocked_put).await else {
+            panic!("put not failed")
+        };
+        assert_eq!(item, 2, "the refused item is handed back");
+        assert!(matches!(q.try_put(3), Err(TryPutError::ShutDown(3))));
+        assert!(q
+            .put(4)
+            .await
+            .unwrap_err()
+            .to_string()
+            .contains("shut-down"));
+        assert_eq!(q.get().await, Ok(1), "items left are still drained");
+        assert_eq!(q.get().await, Err(QueueShutDown));
+        assert_eq!(q.try_get(), Err(TryGetError::ShutDown));
+    });
+}
+
+#[test]
+fn shutdown_wakes_waiting_getters_with_an_error() {
+    on_each_executor(|_exec| async move {
+        let q = Queue::<u8>::new(0);
+        let mut g = Box::pin(q.get());
+        assert!(poll_once(&mut g).await.is_pending());
+        q.shutdown(false);
+        assert_eq!(poll_once(&mut g).await, Poll::Ready(Err(QueueShutDown)));
+    });
+}
+
+#[test]
+fn immediate_shutdown_drops_items_and_marks_them_done() {
+    on_each_executor(|_exec| async move {
+        let q = Queue::new(0);
+        q.try_put(1).unwrap();
+        q.try_put(2).unwrap();
+        let mut join = Box::pin(q.join());
+        assert!(poll_once(&mut join).await.is_pending());
+        q.shutdown(true);
+        assert!(q.is_empty());
+        assert_eq!(q.get().await, Err(QueueShutDown));
+        assert!(
+            poll_once(&mut join).await.is_ready(),
+            "join must finish: the dropped items count as done"
+        );
+    });
+}
