@@ -418,13 +418,12 @@ mod tests {
         Ok(borrowed.clone())
     }
 
+    type TestChild<F> = Pin<Box<ChildTask<F, GroupSink<String>, ()>>>;
+
     fn spawn_local_child<F: Future<Output = Result<String, ()>>>(
         core: &Arc<GroupCore<()>>,
         future: F,
-    ) -> (
-        Pin<Box<ChildTask<F, GroupSink<String>, ()>>>,
-        Arc<OutputCell<String>>,
-    ) {
+    ) -> (TestChild<F>, Arc<OutputCell<String>>) {
         let key = core.admit().unwrap();
         let cell = Arc::new(OutputCell::new());
         (

@@ -306,6 +306,42 @@ async fn nested_group_failure_is_one_error<S: Spawn + Clone + Send + Sync + 'sta
     assert!(outer_sibling.is_set());
 }
 
+/// A child blocked in a lock or waiting for an event is cancelled at once when a sibling
+/// fails, without waiting for the lock or the event; the lock is not lost.
+async fn children_blocked_in_sync_primitives_are_cancelled<S: Spawn + Clone + 'static>(spawner: S) {
+    use std::sync::Arc;
+    let mutex = Arc::new(corio_sync::Mutex::new(0u32));
+    let event = Arc::new(corio_sync::Event::new());
+    let held = mutex.lock().await;
+    let (in_lock, in_event) = (DropFlag::new(), DropFlag::new());
+    let tg = Group::with_spawner(spawner);
+    let (lock_guard, event_guard) = (in_lock.guard(), in_event.guard());
+    let (m, e) = (mutex.clone(), event.clone());
+    let blocked_on_lock = tg
+        .spawn(async move {
+            let _guard = lock_guard;
+            *m.lock().await += 1;
+            Ok(())
+        })
+        .unwrap();
+    let blocked_on_event = tg
+        .spawn(async move {
+            let _guard = event_guard;
+            e.wait().await;
+            Ok(())
+        })
+        .unwrap();
+    // FIFO executors run the two blocked children before this one fails.
+    tg.spawn(async { Err::<(), _>("sibling failed") }).unwrap();
+    assert_eq!(tg.wait().await.unwrap_err().errors(), ["sibling failed"]);
+    assert!(in_lock.is_set() && in_event.is_set());
+    assert_eq!(blocked_on_lock.result(), Err(ChildError::Cancelled));
+    assert_eq!(blocked_on_event.result(), Err(ChildError::Cancelled));
+    // The cancelled waiter left the lock's queue: the lock is free once released.
+    drop(held);
+    assert_eq!(*mutex.try_lock().expect("the lock was not lost"), 0);
+}
+
 /// `tg.await` is `tg.wait().await`; an empty group is done at once.
 async fn empty_group_is_done_at_once<S: Spawn + Clone + 'static>(spawner: S) {
     let tg = Group::with_spawner(spawner);
@@ -328,6 +364,7 @@ on_every_executor!(
     dropping_the_group_cancels_children,
     spawning_into_a_closing_group_is_refused,
     empty_group_is_done_at_once,
+    children_blocked_in_sync_primitives_are_cancelled,
 );
 on_send_executors!(
     no_child_outlives_the_group,
