@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use futures::executor::{LocalPool, LocalSpawner};
-use futures::future::RemoteHandle;
+use futures::future::{FutureExt, RemoteHandle};
 use futures::task::LocalSpawnExt;
 use std::future::Future;
 use std::pin::Pin;
