@@ -42,11 +42,15 @@
 //! ticks).
 //!
 //! Memory: each pending timer is one slab entry. For `T = std::task::Waker` an entry is
-//! **40 bytes** on a 64-bit target (the 16-byte waker, the 8-byte deadline, `u32` links to the
-//! previous and next entry, a `u32` generation and a `u16` slot number, plus padding; the test
-//! `entry_size_for_a_waker` checks this). The slab keeps its peak capacity, and `Vec` growth
-//! may leave up to twice the peak allocated. Each wheel also has a fixed 5.7 KB of slot heads
-//! and bitmaps.
+//! **40 bytes** on a 64-bit target: the 16-byte waker, the 8-byte deadline, `u32` links to the
+//! previous and next entry, a `u32` generation and a `u16` slot number, plus padding (the
+//! test `memory_per_entry_and_per_wheel` checks this). The slab keeps its peak capacity, and
+//! `Vec` growth may leave up to twice the peak allocated. The wheel itself is a fixed 5.8 KB
+//! (704 slot heads of two `u32`, the bitmaps and the clock), held inline; it allocates
+//! nothing until the first insert.
+//!
+//! A deadline at or before `now` is stored as `now`: it fires on the next `advance`, after
+//! the timers already due then, in insertion order with other overdue timers.
 //!
 //! [`now`]: TimerWheel::now
 //! [`advance`]: TimerWheel::advance
@@ -160,8 +164,9 @@ impl<T> TimerWheel<T> {
     /// changes nothing.
     ///
     /// Only non-empty slots are visited, so advancing over any stretch with nothing due is
-    /// cheap. If `fire` panics, the timer it was given is gone, and the rest stay pending and
-    /// fire on the next call.
+    /// cheap. If `fire` panics, the panic propagates with the wheel consistent: the timer
+    /// `fire` was given is gone, `now()` is that timer's tick, and every other timer is still
+    /// pending and fires, in order, on the next call.
     pub(crate) fn advance(&mut self, now_tick: u64, mut fire: impl FnMut(T)) {
         if now_tick < self.now {
             return;
@@ -170,6 +175,10 @@ impl<T> TimerWheel<T> {
             if start > now_tick {
                 break;
             }
+            debug_assert!(
+                !self.slots[usize::from(slot)].is_empty(),
+                "timer wheel bug: bitmap marks an empty slot"
+            );
             // Entering the slot's span: its timers now belong at a lower level, or are due.
             self.now = start;
             if usize::from(slot) < SLOTS {

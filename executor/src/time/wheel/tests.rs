@@ -30,10 +30,16 @@ fn empty_wheel() {
 }
 
 #[test]
-fn entry_size_for_a_waker() {
+fn memory_per_entry_and_per_wheel() {
     // The module docs quote this number as the memory cost of one pending timer.
     #[cfg(target_pointer_width = "64")]
-    assert_eq!(std::mem::size_of::<slab::Entry<std::task::Waker>>(), 40);
+    {
+        use std::mem::size_of;
+        use std::task::Waker;
+        assert_eq!(size_of::<slab::Entry<Waker>>(), 40);
+        // And the fixed part, quoted as 5.8 KB.
+        assert_eq!(size_of::<TimerWheel<Waker>>(), 5_776);
+    }
 }
 
 #[test]
