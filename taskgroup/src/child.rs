@@ -193,8 +193,10 @@ where
         }
     }
 
-    fn cancelled(&self) -> bool {
-        self.core.is_cancelling() || self.sink.cancel_requested()
+    /// Takes the fields, not `&self`: a shared borrow of the whole task would also cover the
+    /// pinned future, which may hold references into itself (Miri flags that as aliasing).
+    fn cancelled(core: &GroupCore<E>, sink: &K) -> bool {
+        core.is_cancelling() || sink.cancel_requested()
     }
 
     /// Reports the end of the child. Order matters: a failure reaches the group before the
@@ -234,7 +236,7 @@ where
         if this.reported {
             return Poll::Ready(());
         }
-        if this.cancelled() {
+        if Self::cancelled(&this.core, &this.sink) {
             this.cancel_now();
             return Poll::Ready(());
         }
@@ -256,7 +258,7 @@ where
                 this.core.register_child_waker(this.key, cx.waker());
                 // A cancel that raced with the poll set its flag before looking for our waker;
                 // check again now that the waker is registered, so no wake-up is lost.
-                if this.cancelled() {
+                if Self::cancelled(&this.core, &this.sink) {
                     this.cancel_now();
                     return Poll::Ready(());
                 }
