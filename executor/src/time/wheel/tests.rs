@@ -408,6 +408,10 @@ mod model {
             3 => any::<Index>().prop_map(Op::Remove),
             1 => any::<Index>().prop_map(Op::GetMut),
             3 => (0u64..200).prop_map(Op::AdvanceBy),
+            // Jumps of every size, from one tick to most of the `u64` range.
+            1 => (0u32..64, 0u64..1_000).prop_map(|(bits, jitter)| {
+                Op::AdvanceBy((1u64 << bits).saturating_add(jitter))
+            }),
             2 => (1u32..LEVELS as u32, -2i64..=2)
                 .prop_map(|(l, d)| Op::AdvanceNearBoundary(l, d)),
             1 => any::<u64>().prop_map(Op::AdvanceTo),
