@@ -28,6 +28,8 @@ mod bounded_semaphore;
 mod condition;
 mod event;
 mod loom;
+#[cfg(all(test, loom))]
+mod loom_models;
 mod mutex;
 mod queue;
 mod semaphore;

@@ -12,16 +12,26 @@ use std::task::{Context, Poll};
 
 /// A handle on the executor a test runs under: spawn tasks and yield to them.
 #[derive(Clone)]
-pub struct Exec {
-    spawner: LocalSpawner,
+pub enum Exec {
+    /// futures' `LocalPool`.
+    Futures(LocalSpawner),
+    /// tokio's current-thread runtime with a `LocalSet`.
+    Tokio,
 }
 
 impl Exec {
     /// Spawns `fut`; the handle gives its output, and dropping the handle cancels it.
     pub fn spawn<F: Future + 'static>(&self, fut: F) -> RemoteHandle<F::Output> {
-        self.spawner
-            .spawn_local_with_handle(fut)
-            .expect("spawn on a running pool")
+        match self {
+            Exec::Futures(spawner) => spawner
+                .spawn_local_with_handle(fut)
+                .expect("spawn on a running pool"),
+            Exec::Tokio => {
+                let (remote, handle) = fut.remote_handle();
+                tokio::task::spawn_local(remote);
+                handle
+            }
+        }
     }
 
     /// Lets every other ready task run (a few times, so chains of wake-ups settle).
@@ -32,17 +42,21 @@ impl Exec {
     }
 }
 
-/// Runs `test` under each executor in turn.
+/// Runs `test` under each executor in turn: futures' `LocalPool`, then tokio's
+/// current-thread runtime.
 pub fn on_each_executor<F, Fut>(test: F)
 where
     F: Fn(Exec) -> Fut,
     Fut: Future<Output = ()> + 'static,
 {
     let mut pool = LocalPool::new();
-    let exec = Exec {
-        spawner: pool.spawner(),
-    };
+    let exec = Exec::Futures(pool.spawner());
     pool.run_until(test(exec));
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("tokio runtime");
+    tokio::task::LocalSet::new().block_on(&runtime, test(Exec::Tokio));
 }
 
 /// Yields once to the executor (asyncio's `sleep(0)`), in an executor-agnostic way.
