@@ -54,7 +54,12 @@ impl<T> OutputCell<T> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn settle(&self, outcome: Outcome<T>) {
+    fn settle(self: &Arc<Self>, outcome: Outcome<T>) {
+        // The handle was dropped (only the running child holds the cell): nobody can read
+        // the outcome any more, so skip the lock. No new reference can appear.
+        if Arc::strong_count(self) == 1 {
+            return;
+        }
         let joiner = {
             let mut state = self.lock();
             state.outcome = outcome;
@@ -114,7 +119,7 @@ pub(crate) struct GroupSink<T>(pub(crate) Arc<OutputCell<T>>);
 /// gather / race / as_completed children: the whole output goes to the cell.
 pub(crate) struct PlainSink<O>(pub(crate) Arc<OutputCell<O>>);
 
-fn settle_without_output<T>(cell: &OutputCell<T>, outcome: Outcome<()>) {
+fn settle_without_output<T>(cell: &Arc<OutputCell<T>>, outcome: Outcome<()>) {
     cell.settle(match outcome {
         Outcome::Failed => Outcome::Failed,
         Outcome::Panicked => Outcome::Panicked,
