@@ -1,2 +1,276 @@
-//! Placeholder until the sync benchmarks land.
-fn main() {}
+//! corio-sync beside tokio::sync, async-lock / event-listener and futures, on one executor.
+//!
+//! Every contender runs on the same tokio current-thread runtime, so only the primitive
+//! differs. Each criterion group is one workload, each function one library:
+//! - `mutex_uncontended`: 1M lock + unlock in one task.
+//! - `mutex_contended`: 100 tasks x 1000 locks, each holding the lock across a yield.
+//! - `semaphore`: 1000 tasks x 10 acquires of a 10-permit semaphore, holding across a yield.
+//! - `event_broadcast`: 10k waiting tasks, one `set` (tokio: `Notify::notify_waiters`).
+//! - `queue_ping`: a producer and a consumer pass 1M items through a bounded queue of 64
+//!   (peers: tokio's and futures' bounded mpsc channels).
+
+use criterion::measurement::WallTime;
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::runtime::Runtime;
+use tokio::task::yield_now;
+
+fn runtime() -> Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("tokio runtime")
+}
+
+fn group<'a>(c: &'a mut Criterion, name: &str) -> BenchmarkGroup<'a, WallTime> {
+    let mut group = c.benchmark_group(name);
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
+    group
+}
+
+fn bench<F, Fut>(group: &mut BenchmarkGroup<'_, WallTime>, id: &str, rt: &Runtime, workload: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = ()>,
+{
+    group.bench_function(id, |b| b.iter(|| rt.block_on(workload())));
+}
+
+const UNCONTENDED: usize = 1_000_000;
+
+fn mutex_uncontended(c: &mut Criterion) {
+    let rt = runtime();
+    let mut g = group(c, "mutex_uncontended");
+    bench(&mut g, "corio", &rt, || async {
+        let m = corio_sync::Mutex::new(0u64);
+        for _ in 0..UNCONTENDED {
+            *m.lock().await += 1;
+        }
+    });
+    bench(&mut g, "tokio", &rt, || async {
+        let m = tokio::sync::Mutex::new(0u64);
+        for _ in 0..UNCONTENDED {
+            *m.lock().await += 1;
+        }
+    });
+    bench(&mut g, "async-lock", &rt, || async {
+        let m = async_lock::Mutex::new(0u64);
+        for _ in 0..UNCONTENDED {
+            *m.lock().await += 1;
+        }
+    });
+    bench(&mut g, "futures", &rt, || async {
+        let m = futures::lock::Mutex::new(0u64);
+        for _ in 0..UNCONTENDED {
+            *m.lock().await += 1;
+        }
+    });
+    g.finish();
+}
+
+const CONTENDING_TASKS: usize = 100;
+const LOCKS_PER_TASK: usize = 1000;
+
+/// Spawns `tasks` copies of `body` on the current runtime and waits for all of them.
+async fn spawn_all<F, Fut>(tasks: usize, body: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let handles: Vec<_> = (0..tasks).map(|_| tokio::spawn(body())).collect();
+    for h in handles {
+        h.await.expect("task");
+    }
+}
+
+macro_rules! contended_mutex {
+    ($g:expr, $rt:expr, $id:literal, $mutex:expr) => {
+        bench($g, $id, $rt, || async {
+            let m = Arc::new($mutex);
+            spawn_all(CONTENDING_TASKS, || {
+                let m = m.clone();
+                async move {
+                    for _ in 0..LOCKS_PER_TASK {
+                        let mut guard = m.lock().await;
+                        yield_now().await;
+                        *guard += 1;
+                    }
+                }
+            })
+            .await;
+        });
+    };
+}
+
+fn mutex_contended(c: &mut Criterion) {
+    let rt = runtime();
+    let mut g = group(c, "mutex_contended");
+    contended_mutex!(&mut g, &rt, "corio", corio_sync::Mutex::new(0u64));
+    contended_mutex!(&mut g, &rt, "tokio", tokio::sync::Mutex::new(0u64));
+    contended_mutex!(&mut g, &rt, "async-lock", async_lock::Mutex::new(0u64));
+    contended_mutex!(&mut g, &rt, "futures", futures::lock::Mutex::new(0u64));
+    g.finish();
+}
+
+const SEMAPHORE_TASKS: usize = 1000;
+const ACQUIRES_PER_TASK: usize = 10;
+const PERMITS: usize = 10;
+
+fn semaphore(c: &mut Criterion) {
+    let rt = runtime();
+    let mut g = group(c, "semaphore");
+    bench(&mut g, "corio", &rt, || async {
+        let sem = Arc::new(corio_sync::Semaphore::new(PERMITS));
+        spawn_all(SEMAPHORE_TASKS, || {
+            let sem = sem.clone();
+            async move {
+                for _ in 0..ACQUIRES_PER_TASK {
+                    let _permit = sem.acquire().await;
+                    yield_now().await;
+                }
+            }
+        })
+        .await;
+    });
+    bench(&mut g, "tokio", &rt, || async {
+        let sem = Arc::new(tokio::sync::Semaphore::new(PERMITS));
+        spawn_all(SEMAPHORE_TASKS, || {
+            let sem = sem.clone();
+            async move {
+                for _ in 0..ACQUIRES_PER_TASK {
+                    let _permit = sem.acquire().await.expect("open");
+                    yield_now().await;
+                }
+            }
+        })
+        .await;
+    });
+    bench(&mut g, "async-lock", &rt, || async {
+        let sem = Arc::new(async_lock::Semaphore::new(PERMITS));
+        spawn_all(SEMAPHORE_TASKS, || {
+            let sem = sem.clone();
+            async move {
+                for _ in 0..ACQUIRES_PER_TASK {
+                    let _permit = sem.acquire().await;
+                    yield_now().await;
+                }
+            }
+        })
+        .await;
+    });
+    g.finish();
+}
+
+const EVENT_WAITERS: usize = 10_000;
+
+fn event_broadcast(c: &mut Criterion) {
+    let rt = runtime();
+    let mut g = group(c, "event_broadcast");
+    bench(&mut g, "corio", &rt, || async {
+        let event = Arc::new(corio_sync::Event::new());
+        let handles: Vec<_> = (0..EVENT_WAITERS)
+            .map(|_| {
+                let event = event.clone();
+                tokio::spawn(async move { event.wait().await })
+            })
+            .collect();
+        yield_now().await; // every waiter registers
+        event.set();
+        for h in handles {
+            h.await.expect("task");
+        }
+    });
+    bench(&mut g, "tokio", &rt, || async {
+        let notify = Arc::new(tokio::sync::Notify::new());
+        let handles: Vec<_> = (0..EVENT_WAITERS)
+            .map(|_| {
+                let notify = notify.clone();
+                tokio::spawn(async move { notify.notified().await })
+            })
+            .collect();
+        yield_now().await;
+        notify.notify_waiters();
+        for h in handles {
+            h.await.expect("task");
+        }
+    });
+    bench(&mut g, "event-listener", &rt, || async {
+        let event = Arc::new(event_listener::Event::new());
+        let handles: Vec<_> = (0..EVENT_WAITERS)
+            .map(|_| {
+                let event = event.clone();
+                tokio::spawn(async move { event.listen().await })
+            })
+            .collect();
+        yield_now().await;
+        event.notify(usize::MAX);
+        for h in handles {
+            h.await.expect("task");
+        }
+    });
+    g.finish();
+}
+
+const PING_ITEMS: usize = 1_000_000;
+const PING_CAPACITY: usize = 64;
+
+fn queue_ping(c: &mut Criterion) {
+    let rt = runtime();
+    let mut g = group(c, "queue_ping");
+    bench(&mut g, "corio", &rt, || async {
+        let queue = Arc::new(corio_sync::Queue::new(PING_CAPACITY));
+        let producer = {
+            let queue = queue.clone();
+            tokio::spawn(async move {
+                for i in 0..PING_ITEMS {
+                    queue.put(i).await.expect("open");
+                }
+            })
+        };
+        for _ in 0..PING_ITEMS {
+            queue.get().await.expect("open");
+        }
+        producer.await.expect("producer");
+    });
+    bench(&mut g, "tokio", &rt, || async {
+        let (tx, mut rx) = tokio::sync::mpsc::channel(PING_CAPACITY);
+        let producer = tokio::spawn(async move {
+            for i in 0..PING_ITEMS {
+                tx.send(i).await.expect("open");
+            }
+        });
+        for _ in 0..PING_ITEMS {
+            rx.recv().await.expect("open");
+        }
+        producer.await.expect("producer");
+    });
+    bench(&mut g, "futures", &rt, || async {
+        use futures::{SinkExt, StreamExt};
+        // futures' capacity is `buffer + senders`: 63 + 1 = 64.
+        let (mut tx, mut rx) = futures::channel::mpsc::channel(PING_CAPACITY - 1);
+        let producer = tokio::spawn(async move {
+            for i in 0..PING_ITEMS {
+                tx.send(i).await.expect("open");
+            }
+        });
+        for _ in 0..PING_ITEMS {
+            rx.next().await.expect("open");
+        }
+        producer.await.expect("producer");
+    });
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    mutex_uncontended,
+    mutex_contended,
+    semaphore,
+    event_broadcast,
+    queue_ping
+);
+criterion_main!(benches);
