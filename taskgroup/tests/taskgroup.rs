@@ -215,6 +215,33 @@ async fn dropping_the_group_cancels_children<S: Spawn + Clone + 'static>(spawner
     dropped_rx.await.expect("the child was dropped, not leaked");
 }
 
+/// Dropping a scope (its owner was cancelled) cancels its body and children.
+async fn dropping_the_scope_cancels_body_and_children<S: Spawn + Clone + 'static>(spawner: S) {
+    let (dropped_tx, dropped_rx) = oneshot::channel::<()>();
+    struct Notify(Option<oneshot::Sender<()>>);
+    impl Drop for Notify {
+        fn drop(&mut self) {
+            let _ = self.0.take().unwrap().send(());
+        }
+    }
+    let notify = Notify(Some(dropped_tx));
+    let body = DropFlag::new();
+    let body_guard = body.guard();
+    let mut scope = Group::with_spawner(spawner).run(|tg| async move {
+        let _body_guard = body_guard;
+        tg.spawn(async move {
+            let _notify = notify;
+            pending::<Result<(), &str>>().await
+        })
+        .unwrap();
+        pending::<Result<(), &str>>().await
+    });
+    assert!(futures::poll!(&mut scope).is_pending());
+    drop(scope);
+    assert!(body.is_set());
+    dropped_rx.await.expect("the child was dropped, not leaked");
+}
+
 /// When the group's future returns, every child has finished, including children added by
 /// children while the group was waiting.
 async fn no_child_outlives_the_group<S: Spawn + Clone + Send + Sync + 'static>(spawner: S) {
@@ -362,6 +389,7 @@ on_every_executor!(
     panic_cancels_siblings_then_resumes,
     body_panic_cancels_children_then_resumes,
     dropping_the_group_cancels_children,
+    dropping_the_scope_cancels_body_and_children,
     spawning_into_a_closing_group_is_refused,
     empty_group_is_done_at_once,
     children_blocked_in_sync_primitives_are_cancelled,
