@@ -111,9 +111,10 @@ impl<E> GroupCore<E> {
         self.lock().wakers.set(key, waker);
     }
 
-    /// Wakes one child (after its own cancel flag was set).
+    /// Wakes one child (after its own cancel flag was set). The waker stays registered: the
+    /// key may by now belong to another child, whose cancellation must still reach it.
     pub(crate) fn wake_child(&self, key: usize) {
-        let waker = self.lock().wakers.take(key);
+        let waker = self.lock().wakers.get(key);
         if let Some(waker) = waker {
             waker.wake();
         }
@@ -332,6 +333,27 @@ mod tests {
         core.finish(b, 0);
         let panic = finished(&core).unwrap().panic.unwrap();
         assert_eq!(panic.downcast_ref::<&str>(), Some(&"first"));
+    }
+
+    #[test]
+    fn waking_one_child_keeps_its_waker_for_a_later_group_cancel() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Arc;
+        struct CountWakes(AtomicUsize);
+        impl futures_task::ArcWake for CountWakes {
+            fn wake_by_ref(arc_self: &Arc<Self>) {
+                arc_self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        let core = GroupCore::<()>::new(GROUP);
+        let key = core.admit().unwrap();
+        let wakes = Arc::new(CountWakes(AtomicUsize::new(0)));
+        core.register_child_waker(key, &futures_task::waker(wakes.clone()));
+        // A stale handle whose key was reused wakes this child spuriously...
+        core.wake_child(key);
+        // ...and the group's cancellation must still reach it.
+        core.cancel_all();
+        assert_eq!(wakes.0.load(Ordering::SeqCst), 2);
     }
 
     #[test]

@@ -52,10 +52,10 @@ impl WakerSlab {
         }
     }
 
-    /// Takes the waker out of the slot (the slot stays occupied).
-    pub(crate) fn take(&mut self, key: usize) -> Option<Waker> {
-        match self.slots.get_mut(key) {
-            Some(Slot::Occupied(slot)) => slot.take(),
+    /// A clone of the waker in the slot, if any.
+    pub(crate) fn get(&self, key: usize) -> Option<Waker> {
+        match self.slots.get(key) {
+            Some(Slot::Occupied(slot)) => slot.clone(),
             _ => None,
         }
     }
@@ -109,8 +109,9 @@ mod tests {
         let b = slab.insert();
         slab.set(a, &noop_waker());
         slab.set(b, &noop_waker());
+        assert!(slab.get(a).is_some());
         assert_eq!(slab.take_all().len(), 2);
-        assert!(slab.take(a).is_none());
+        assert!(slab.get(a).is_none());
         slab.remove(a);
         slab.remove(b);
         assert_eq!(slab.occupied, 0);

@@ -150,7 +150,7 @@ fn gather_returns_first_error_at_once_and_others_run_on() {
         let outcome = gather([10u64, 30].map(|ms| {
             let done_tx = if ms == 30 { done_tx.take() } else { None };
             async move {
-                sleep(ms * MS).await;
+                sleep(Duration::from_millis(ms)).await;
                 match done_tx {
                     Some(tx) => {
                         tx.send(Instant::now()).unwrap();
@@ -175,14 +175,14 @@ fn gather_orders_by_argument_and_takes_the_slowest_time() {
     on_paused_clock(async {
         let start = Instant::now();
         let outputs = gather([30u64, 10, 20].map(|ms| async move {
-            sleep(ms * MS).await;
+            sleep(Duration::from_millis(ms)).await;
             Ok::<_, ()>(ms)
         }))
         .await;
         assert_eq!(outputs, Ok(vec![30, 10, 20]));
         assert_eq!(start.elapsed(), 30 * MS);
         let outcomes = gather_settled([20u64, 10].map(|ms| async move {
-            sleep(ms * MS).await;
+            sleep(Duration::from_millis(ms)).await;
             if ms == 10 {
                 Err(ms)
             } else {
@@ -222,7 +222,7 @@ fn race_and_as_completed_follow_the_clock() {
     on_paused_clock(async {
         let start = Instant::now();
         let winner = race([10u64, 1, 5].map(|ms| async move {
-            sleep(ms * MS).await;
+            sleep(Duration::from_millis(ms)).await;
             ms
         }))
         .await;
@@ -230,7 +230,7 @@ fn race_and_as_completed_follow_the_clock() {
         assert_eq!(start.elapsed(), MS);
 
         let mut done = as_completed([30u64, 10, 20].map(|ms| async move {
-            sleep(ms * MS).await;
+            sleep(Duration::from_millis(ms)).await;
             ms
         }));
         let mut seen = Vec::new();
@@ -245,5 +245,5 @@ fn race_and_as_completed_follow_the_clock() {
 #[test]
 #[should_panic(expected = "outside a corio runtime")]
 fn task_group_new_outside_a_runtime_names_the_mistake() {
-    let _ = TaskGroup::<()>::new();
+    drop(TaskGroup::<()>::new());
 }

@@ -196,7 +196,7 @@ on_every_executor!(
 #[test]
 #[should_panic(expected = "outside a corio runtime")]
 fn gather_outside_a_runtime_names_the_mistake() {
-    let _ = gather([async { Ok::<(), ()>(()) }]);
+    drop(gather([async { Ok::<(), ()>(()) }]));
 }
 
 #[cfg(not(feature = "corio"))]
