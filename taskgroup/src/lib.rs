@@ -16,6 +16,21 @@
 //! same group works on corio (the default, with the `corio` feature) and on any other
 //! executor ([`TaskGroup::with_spawner`], the `*_on` functions).
 //!
+//! ## Decisions
+//! - Spawners: with the `corio` feature (default), `TaskGroup::new`, `TaskGroup::scope`,
+//!   `gather`, `gather!`, `race` and `as_completed` spawn on the current corio runtime and
+//!   panic with a clear message outside one. Everything also exists for any executor:
+//!   [`TaskGroup::with_spawner`] and the `*_on` functions take a `Spawn` (`Send` children),
+//!   and [`TaskGroup::spawn_local`] takes `!Send` children through `LocalSpawn`.
+//! - Deadlines: corio's timer behind the `corio` feature (`with_timeout`); for any other
+//!   executor, [`TaskGroup::with_deadline`] takes any future as the deadline (a timer of that
+//!   executor). A deadline is reported by [`GroupError::is_timeout`], not as an `E`.
+//! - A group's error type must be `Send` (errors reach the waiting task from any thread);
+//!   children's futures and values need not be, with `spawn_local`.
+//! - `gather` resumes a child's panic at once and leaves the others running, as it does with
+//!   errors; `race` and `as_completed` cancel the rest. `race` returns only after the losers
+//!   have been dropped, so it too leaves nothing running.
+//!
 //! ## Invariants
 //! - Cancellation does not depend on the executor: every child runs inside a wrapper that
 //!   checks a cancel flag before each poll and is woken when cancelled; a cancelled child's
