@@ -5,13 +5,16 @@
 //! - `mutex_uncontended`: 1M lock + unlock in one task.
 //! - `mutex_contended`: 100 tasks x 1000 locks, each holding the lock across a yield.
 //! - `semaphore`: 1000 tasks x 10 acquires of a 10-permit semaphore, holding across a yield.
-//! - `event_broadcast`: 10k waiting tasks, one `set` (tokio: `Notify::notify_waiters`).
+//! - `event_broadcast`: 10k tasks, all queued as waiters, then one `set` (tokio:
+//!   `Notify::notify_waiters`; event-listener: `notify(usize::MAX)`). Spawning is included.
 //! - `queue_ping`: a producer and a consumer pass 1M items through a bounded queue of 64
 //!   (peers: tokio's and futures' bounded mpsc channels).
 
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
 use std::future::Future;
+use std::pin::pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::runtime::Runtime;
@@ -167,50 +170,80 @@ fn semaphore(c: &mut Criterion) {
 
 const EVENT_WAITERS: usize = 10_000;
 
+/// Spawns `EVENT_WAITERS` tasks running `wait(registered)`, where each task bumps
+/// `registered` once its waiter is queued; yields until all are, then runs `set`.
+async fn broadcast<W, WFut>(wait: W, set: impl FnOnce())
+where
+    W: Fn(Arc<AtomicUsize>) -> WFut,
+    WFut: Future<Output = ()> + Send + 'static,
+{
+    let registered = Arc::new(AtomicUsize::new(0));
+    let handles: Vec<_> = (0..EVENT_WAITERS)
+        .map(|_| tokio::spawn(wait(registered.clone())))
+        .collect();
+    while registered.load(Ordering::Relaxed) < EVENT_WAITERS {
+        yield_now().await;
+    }
+    set();
+    for h in handles {
+        h.await.expect("task");
+    }
+}
+
 fn event_broadcast(c: &mut Criterion) {
     let rt = runtime();
     let mut g = group(c, "event_broadcast");
     bench(&mut g, "corio", &rt, || async {
         let event = Arc::new(corio_sync::Event::new());
-        let handles: Vec<_> = (0..EVENT_WAITERS)
-            .map(|_| {
-                let event = event.clone();
-                tokio::spawn(async move { event.wait().await })
-            })
-            .collect();
-        yield_now().await; // every waiter registers
-        event.set();
-        for h in handles {
-            h.await.expect("task");
-        }
+        let waiting = event.clone();
+        broadcast(
+            move |registered| {
+                let event = waiting.clone();
+                async move {
+                    let mut wait = pin!(event.wait());
+                    assert!(futures::poll!(wait.as_mut()).is_pending());
+                    registered.fetch_add(1, Ordering::Relaxed);
+                    wait.await;
+                }
+            },
+            || event.set(),
+        )
+        .await;
     });
     bench(&mut g, "tokio", &rt, || async {
         let notify = Arc::new(tokio::sync::Notify::new());
-        let handles: Vec<_> = (0..EVENT_WAITERS)
-            .map(|_| {
-                let notify = notify.clone();
-                tokio::spawn(async move { notify.notified().await })
-            })
-            .collect();
-        yield_now().await;
-        notify.notify_waiters();
-        for h in handles {
-            h.await.expect("task");
-        }
+        let waiting = notify.clone();
+        broadcast(
+            move |registered| {
+                let notify = waiting.clone();
+                async move {
+                    let mut notified = pin!(notify.notified());
+                    notified.as_mut().enable();
+                    registered.fetch_add(1, Ordering::Relaxed);
+                    notified.await;
+                }
+            },
+            || notify.notify_waiters(),
+        )
+        .await;
     });
     bench(&mut g, "event-listener", &rt, || async {
         let event = Arc::new(event_listener::Event::new());
-        let handles: Vec<_> = (0..EVENT_WAITERS)
-            .map(|_| {
-                let event = event.clone();
-                tokio::spawn(async move { event.listen().await })
-            })
-            .collect();
-        yield_now().await;
-        event.notify(usize::MAX);
-        for h in handles {
-            h.await.expect("task");
-        }
+        let waiting = event.clone();
+        broadcast(
+            move |registered| {
+                let event = waiting.clone();
+                async move {
+                    let listener = event.listen(); // registered on creation
+                    registered.fetch_add(1, Ordering::Relaxed);
+                    listener.await;
+                }
+            },
+            || {
+                event.notify(usize::MAX);
+            },
+        )
+        .await;
     });
     g.finish();
 }

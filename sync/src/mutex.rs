@@ -76,12 +76,12 @@ impl<T: ?Sized> Mutex<T> {
     /// assert_eq!(*m.lock().await, "hi");
     /// # });
     /// ```
-    pub fn lock(&self) -> impl Future<Output = MutexGuard<'_, T>> + '_ {
-        let wait = self.semaphore.wait_for_permits(1);
-        async move {
-            wait.await;
-            MutexGuard { mutex: self }
+    pub async fn lock(&self) -> MutexGuard<'_, T> {
+        // The uncontended case never builds a waiter.
+        if !self.semaphore.try_take(1) {
+            self.semaphore.wait_for_permits(1).await;
         }
+        MutexGuard { mutex: self }
     }
 
     /// Takes the lock if it is free and no one is queued for it.

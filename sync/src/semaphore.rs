@@ -109,14 +109,14 @@ impl Semaphore {
     /// assert_eq!(sem.available_permits(), 2);
     /// # });
     /// ```
-    pub fn acquire_many(&self, n: usize) -> impl Future<Output = SemaphorePermit<'_>> + '_ {
-        let wait = self.wait_for_permits(n);
-        async move {
-            wait.await;
-            SemaphorePermit {
-                semaphore: self,
-                permits: n,
-            }
+    pub async fn acquire_many(&self, n: usize) -> SemaphorePermit<'_> {
+        // A free permit with no one queued never builds a waiter.
+        if !self.try_take(n) {
+            self.wait_for_permits(n).await;
+        }
+        SemaphorePermit {
+            semaphore: self,
+            permits: n,
         }
     }
 
@@ -149,7 +149,9 @@ impl Semaphore {
     /// # });
     /// ```
     pub async fn acquire_many_owned(self: Arc<Self>, n: usize) -> OwnedSemaphorePermit {
-        self.wait_for_permits(n).await;
+        if !self.try_take(n) {
+            self.wait_for_permits(n).await;
+        }
         OwnedSemaphorePermit {
             semaphore: self,
             permits: n,
@@ -286,7 +288,7 @@ impl Semaphore {
     /// Hands `n` permits to the queued waiters in order, frees the rest, and keeps `WAITERS`
     /// in step with the list. Wakes outside the lock, in batches.
     fn release_locked<'s>(&'s self, mut waiters: MutexGuard<'s, WaitList<Need>>, mut n: usize) {
-        let mut batch = WakeBatch::<16>::new();
+        let mut batch = WakeBatch::<4>::new();
         loop {
             while n > 0 && !batch.is_full() {
                 let Some(head) = waiters.front_mut() else {
