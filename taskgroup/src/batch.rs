@@ -66,8 +66,7 @@ impl Tracker {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let key = self
-            .core
+        self.core
             .admit()
             .expect("a batch accepts children until it is complete");
         let cell = Arc::new(OutputCell::new());
@@ -77,7 +76,6 @@ impl Tracker {
             future,
             PlainSink(Arc::clone(&cell)),
             Arc::clone(&self.core),
-            key,
             ordinal,
         );
         if let Err(error) = spawner::spawn_send(spawner, task) {

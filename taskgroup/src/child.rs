@@ -13,9 +13,9 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, PoisonError};
 use std::task::{Context, Poll, Waker};
 
-use crate::core::{Finish, GroupCore, WakeChild};
+use crate::core::{Finish, GroupCore, WakeChild, NO_KEY};
 use crate::error::ChildError;
-use crate::sync::{AtomicBool, Mutex, MutexGuard};
+use crate::sync::{AtomicBool, AtomicUsize, Mutex, MutexGuard};
 
 /// Where a finished child stands, as its result cell records it.
 pub(crate) enum Outcome<T> {
@@ -35,6 +35,9 @@ struct CellState<T> {
 /// A child's result, shared between the running wrapper and its readers.
 pub(crate) struct OutputCell<T> {
     cancel_requested: AtomicBool,
+    /// The child's waker slot in its group (`NO_KEY` until it first pends); guarded by the
+    /// group's lock.
+    waker_key: AtomicUsize,
     state: Mutex<CellState<T>>,
 }
 
@@ -42,6 +45,7 @@ impl<T> OutputCell<T> {
     pub(crate) fn new() -> Self {
         Self {
             cancel_requested: AtomicBool::new(false),
+            waker_key: AtomicUsize::new(NO_KEY),
             state: Mutex::new(CellState {
                 outcome: Outcome::Running,
                 joiner: None,
@@ -105,6 +109,7 @@ pub(crate) trait CellControl {
     /// Records an end without a value (`Failed`, `Panicked` or `Cancelled`).
     fn cell_settle_without_output(&self, outcome: Outcome<()>);
     fn cancel_requested(&self) -> bool;
+    fn waker_key(&self) -> &AtomicUsize;
 }
 
 /// How a child's output is split between its cell and its group.
@@ -147,6 +152,9 @@ impl<T> CellControl for GroupSink<T> {
     fn cancel_requested(&self) -> bool {
         self.0.cancel_requested()
     }
+    fn waker_key(&self) -> &AtomicUsize {
+        &self.0.waker_key
+    }
 }
 
 impl<O, E> Sink<O, E> for PlainSink<O> {
@@ -163,6 +171,9 @@ impl<O> CellControl for PlainSink<O> {
     fn cancel_requested(&self) -> bool {
         self.0.cancel_requested()
     }
+    fn waker_key(&self) -> &AtomicUsize {
+        &self.0.waker_key
+    }
 }
 
 /// The future actually handed to the executor for each child.
@@ -171,7 +182,6 @@ pub(crate) struct ChildTask<F, K: CellControl, E> {
     future: Option<F>,
     sink: K,
     core: Arc<GroupCore<E>>,
-    key: usize,
     ordinal: usize,
     reported: bool,
 }
@@ -181,18 +191,11 @@ where
     F: Future,
     K: Sink<F::Output, E>,
 {
-    pub(crate) fn new(
-        future: F,
-        sink: K,
-        core: Arc<GroupCore<E>>,
-        key: usize,
-        ordinal: usize,
-    ) -> Self {
+    pub(crate) fn new(future: F, sink: K, core: Arc<GroupCore<E>>, ordinal: usize) -> Self {
         Self {
             future: Some(future),
             sink,
             core,
-            key,
             ordinal,
             reported: false,
         }
@@ -215,7 +218,7 @@ where
         if let Some(outcome) = cell_outcome {
             self.sink.cell_settle_without_output(outcome);
         }
-        self.core.finish(self.key, self.ordinal);
+        self.core.finish(self.sink.waker_key(), self.ordinal);
     }
 
     /// Drops the inner future in place (its destructors run now) and reports the cancellation.
@@ -260,7 +263,8 @@ where
                 Poll::Ready(())
             }
             Ok(Poll::Pending) => {
-                this.core.register_child_waker(this.key, cx.waker());
+                this.core
+                    .register_child_waker(this.sink.waker_key(), cx.waker());
                 // A cancel that raced with the poll set its flag before looking for our waker;
                 // check again now that the waker is registered, so no wake-up is lost.
                 if Self::cancelled(&this.core, &this.sink) {
@@ -286,7 +290,7 @@ impl<F, K: CellControl, E> Drop for ChildTask<F, K, E> {
             self.future = None;
             self.reported = true;
             self.sink.cell_settle_without_output(Outcome::Cancelled);
-            self.core.finish(self.key, self.ordinal);
+            self.core.finish(self.sink.waker_key(), self.ordinal);
         }
     }
 }
@@ -312,12 +316,11 @@ impl<F, K: CellControl, E> Drop for ChildTask<F, K, E> {
 pub struct ChildHandle<T> {
     cell: Arc<OutputCell<T>>,
     group: Arc<dyn WakeChild>,
-    key: usize,
 }
 
 impl<T> ChildHandle<T> {
-    pub(crate) fn new(cell: Arc<OutputCell<T>>, group: Arc<dyn WakeChild>, key: usize) -> Self {
-        Self { cell, group, key }
+    pub(crate) fn new(cell: Arc<OutputCell<T>>, group: Arc<dyn WakeChild>) -> Self {
+        Self { cell, group }
     }
 
     /// Cancels this child only: its future is dropped at its next poll. This is not an error:
@@ -339,7 +342,7 @@ impl<T> ChildHandle<T> {
     /// ```
     pub fn cancel(&self) {
         self.cell.request_cancel();
-        self.group.wake_child(self.key);
+        self.group.wake_child(&self.cell.waker_key);
     }
 
     /// The child's value, without waiting: `Err(ChildError::Unfinished)` if it is still
@@ -387,9 +390,7 @@ impl<T> Future for ChildHandle<T> {
 
 impl<T> std::fmt::Debug for ChildHandle<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ChildHandle")
-            .field("key", &self.key)
-            .finish_non_exhaustive()
+        f.debug_struct("ChildHandle").finish_non_exhaustive()
     }
 }
 
@@ -431,14 +432,13 @@ mod tests {
         core: &Arc<GroupCore<()>>,
         future: F,
     ) -> (TestChild<F>, Arc<OutputCell<String>>) {
-        let key = core.admit().unwrap();
+        core.admit().unwrap();
         let cell = Arc::new(OutputCell::new());
         (
             Box::pin(ChildTask::new(
                 future,
                 GroupSink(Arc::clone(&cell)),
                 Arc::clone(core),
-                key,
                 0,
             )),
             cell,

@@ -13,7 +13,10 @@ use std::task::{Context, Poll, Waker};
 
 use crate::error::SpawnError;
 use crate::registry::WakerSlab;
-use crate::sync::{AtomicBool, Mutex, MutexGuard};
+use crate::sync::{AtomicBool, AtomicUsize, Mutex, MutexGuard};
+
+/// The value of a child's key slot before it has a waker slot (and after it finished).
+pub(crate) const NO_KEY: usize = usize::MAX;
 
 /// A panic payload, as `catch_unwind` hands it over.
 pub(crate) type Panic = Box<dyn Any + Send + 'static>;
@@ -93,28 +96,48 @@ impl<E> GroupCore<E> {
         self.cancelling.load(Ordering::Acquire)
     }
 
-    /// Admits one more child and returns its key, or refuses it.
-    pub(crate) fn admit(&self) -> Result<usize, SpawnError> {
+    /// Admits one more child, or refuses it.
+    pub(crate) fn admit(&self) -> Result<(), SpawnError> {
         let mut state = self.lock();
         match state.phase {
             Phase::Open => {
                 state.live += 1;
-                Ok(state.wakers.insert())
+                Ok(())
             }
             Phase::ShuttingDown => Err(SpawnError::ShuttingDown),
             Phase::Finished => Err(SpawnError::Finished),
         }
     }
 
-    /// Remembers the waker of a pending child, so cancellation can wake it.
-    pub(crate) fn register_child_waker(&self, key: usize, waker: &Waker) {
-        self.lock().wakers.set(key, waker);
+    /// Remembers the waker of a pending child, so cancellation can wake it. A child gets a
+    /// waker slot (its key, kept in `key_slot`) on its first pending poll only: children that
+    /// finish on their first poll never touch the slab.
+    ///
+    /// `key_slot` is read and written only under the lock, which orders it with
+    /// [`wake_child`](Self::wake_child).
+    pub(crate) fn register_child_waker(&self, key_slot: &AtomicUsize, waker: &Waker) {
+        let mut state = self.lock();
+        match key_slot.load(Ordering::Relaxed) {
+            NO_KEY => {
+                let key = state.wakers.insert();
+                state.wakers.set(key, waker);
+                key_slot.store(key, Ordering::Relaxed);
+            }
+            key => state.wakers.set(key, waker),
+        }
     }
 
-    /// Wakes one child (after its own cancel flag was set). The waker stays registered: the
-    /// key may by now belong to another child, whose cancellation must still reach it.
-    pub(crate) fn wake_child(&self, key: usize) {
-        let waker = self.lock().wakers.get(key);
+    /// Wakes one child (after its own cancel flag was set), if it has registered a waker; if
+    /// not, it re-checks its flag after registering. The waker stays registered, so a later
+    /// group cancellation still reaches the child.
+    pub(crate) fn wake_child(&self, key_slot: &AtomicUsize) {
+        let waker = {
+            let state = self.lock();
+            match key_slot.load(Ordering::Relaxed) {
+                NO_KEY => None,
+                key => state.wakers.get(key),
+            }
+        };
         if let Some(waker) = waker {
             waker.wake();
         }
@@ -132,9 +155,12 @@ impl<E> GroupCore<E> {
     }
 
     /// A child has finished (and settled its result cell): it is no longer live.
-    pub(crate) fn finish(&self, key: usize, ordinal: usize) {
+    pub(crate) fn finish(&self, key_slot: &AtomicUsize, ordinal: usize) {
         let mut state = self.lock();
-        state.wakers.remove(key);
+        match key_slot.swap(NO_KEY, Ordering::Relaxed) {
+            NO_KEY => {}
+            key => state.wakers.remove(key),
+        }
         state.live -= 1;
         if self.policy.track_completion {
             state.completed.push_back(ordinal);
@@ -264,18 +290,23 @@ fn register(slot: &mut Option<Waker>, waker: &Waker) {
 
 /// What a child handle needs from its group without knowing the group's error type.
 pub(crate) trait WakeChild: Send + Sync {
-    fn wake_child(&self, key: usize);
+    fn wake_child(&self, key_slot: &AtomicUsize);
 }
 
 impl<E: Send> WakeChild for GroupCore<E> {
-    fn wake_child(&self, key: usize) {
-        GroupCore::wake_child(self, key);
+    fn wake_child(&self, key_slot: &AtomicUsize) {
+        GroupCore::wake_child(self, key_slot);
     }
 }
 
 #[cfg(all(test, not(loom)))]
 mod tests {
-    use super::{Finish, GroupCore, Policy};
+    use super::{Finish, GroupCore, Policy, NO_KEY};
+    use std::sync::atomic::AtomicUsize;
+
+    fn slot() -> AtomicUsize {
+        AtomicUsize::new(NO_KEY)
+    }
     use crate::error::SpawnError;
     use futures_task::noop_waker;
     use std::task::{Context, Poll};
@@ -296,14 +327,16 @@ mod tests {
     #[test]
     fn errors_are_kept_in_the_order_they_happened() {
         let core = GroupCore::new(GROUP);
-        let keys: Vec<_> = (0..3).map(|_| core.admit().unwrap()).collect();
+        let keys: Vec<_> = (0..3)
+            .map(|_| core.admit().map(|()| slot()).unwrap())
+            .collect();
         core.record_failure(Finish::Failed("third child, first error"));
-        core.finish(keys[2], 0);
+        core.finish(&keys[2], 0);
         assert!(core.is_cancelling());
         core.record_failure(Finish::Failed("first child, second error"));
-        core.finish(keys[0], 0);
+        core.finish(&keys[0], 0);
         assert!(finished(&core).is_none(), "one child is still live");
-        core.finish(keys[1], 0);
+        core.finish(&keys[1], 0);
         let summary = finished(&core).unwrap();
         assert_eq!(
             summary.errors,
@@ -315,9 +348,9 @@ mod tests {
     #[test]
     fn a_failure_refuses_new_children_and_finishing_refuses_them_for_good() {
         let core = GroupCore::<()>::new(GROUP);
-        let key = core.admit().unwrap();
+        core.admit().unwrap();
         core.record_failure(Finish::Failed(()));
-        core.finish(key, 0);
+        core.finish(&slot(), 0);
         assert_eq!(core.admit(), Err(SpawnError::ShuttingDown));
         assert!(finished(&core).is_some());
         assert_eq!(core.admit(), Err(SpawnError::Finished));
@@ -326,11 +359,12 @@ mod tests {
     #[test]
     fn only_the_first_panic_is_kept() {
         let core = GroupCore::<()>::new(GROUP);
-        let (a, b) = (core.admit().unwrap(), core.admit().unwrap());
+        core.admit().unwrap();
+        core.admit().unwrap();
         core.record_failure(Finish::Panicked(Box::new("first")));
-        core.finish(a, 0);
+        core.finish(&slot(), 0);
         core.record_failure(Finish::Panicked(Box::new("second")));
-        core.finish(b, 0);
+        core.finish(&slot(), 0);
         let panic = finished(&core).unwrap().panic.unwrap();
         assert_eq!(panic.downcast_ref::<&str>(), Some(&"first"));
     }
@@ -346,11 +380,12 @@ mod tests {
             }
         }
         let core = GroupCore::<()>::new(GROUP);
-        let key = core.admit().unwrap();
+        core.admit().unwrap();
+        let key = slot();
         let wakes = Arc::new(CountWakes(AtomicUsize::new(0)));
-        core.register_child_waker(key, &futures_task::waker(wakes.clone()));
-        // A stale handle whose key was reused wakes this child spuriously...
-        core.wake_child(key);
+        core.register_child_waker(&key, &futures_task::waker(wakes.clone()));
+        // The child's handle cancels it (a wake)...
+        core.wake_child(&key);
         // ...and the group's cancellation must still reach it.
         core.cancel_all();
         assert_eq!(wakes.0.load(Ordering::SeqCst), 2);
@@ -359,9 +394,9 @@ mod tests {
     #[test]
     fn time_out_after_a_failure_is_not_a_timeout() {
         let core = GroupCore::<()>::new(GROUP);
-        let key = core.admit().unwrap();
+        core.admit().unwrap();
         core.record_failure(Finish::Failed(()));
-        core.finish(key, 0);
+        core.finish(&slot(), 0);
         core.time_out();
         assert!(!finished(&core).unwrap().timed_out);
     }

@@ -162,18 +162,17 @@ impl<E: Send + 'static, S> GroupHandle<E, S> {
         Submit: FnOnce(ChildTask<F, GroupSink<T>, E>) -> Result<(), SpawnError>,
     {
         // On refusal `future` is dropped here, never polled.
-        let key = self.core.admit()?;
+        self.core.admit()?;
         let cell = Arc::new(OutputCell::new());
         let task = ChildTask::new(
             future,
             GroupSink(Arc::clone(&cell)),
             Arc::clone(&self.core),
-            key,
             0,
         );
         // If the executor refuses, it drops the task, whose `Drop` reports it cancelled.
         submit(task)?;
-        Ok(ChildHandle::new(cell, Arc::clone(&self.core) as _, key))
+        Ok(ChildHandle::new(cell, Arc::clone(&self.core) as _))
     }
 }
 

@@ -35,14 +35,13 @@ fn child<F: Future<Output = Result<(), ()>>>(
     Pin<Box<ChildTask<F, GroupSink<()>, ()>>>,
     Arc<OutputCell<()>>,
 ) {
-    let key = core.admit().unwrap();
+    core.admit().unwrap();
     let cell = Arc::new(OutputCell::new());
     (
         Box::pin(ChildTask::new(
             future,
             GroupSink(Arc::clone(&cell)),
             Arc::clone(core),
-            key,
             0,
         )),
         cell,
@@ -128,5 +127,31 @@ fn loom_failure_wakes_a_waiter_whose_body_is_running() {
             saw_cancel || woken.0.load(Ordering::SeqCst),
             "the body's cancellation was lost"
         );
+    });
+}
+
+/// A child's handle cancels it while the child registers its waker slot for the first time:
+/// either the poll sees the cancel flag, or the handle finds the waker and wakes it.
+#[test]
+fn loom_handle_cancel_racing_with_first_registration_is_never_lost() {
+    loom::model(|| {
+        let core = Arc::new(GroupCore::<()>::new(GROUP));
+        let (mut task, cell) = child(&core, pending());
+        let handle = crate::child::ChildHandle::new(cell, Arc::clone(&core) as _);
+        let canceller = loom::thread::spawn(move || handle.cancel());
+        let woken = Arc::new(Flag::default());
+        let waker = waker(Arc::clone(&woken));
+        let first = task.as_mut().poll(&mut Context::from_waker(&waker));
+        canceller.join().unwrap();
+        if first.is_pending() {
+            assert!(woken.0.load(Ordering::SeqCst), "a handle's cancel was lost");
+            assert!(task
+                .as_mut()
+                .poll(&mut Context::from_waker(&waker))
+                .is_ready());
+        }
+        assert!(core
+            .poll_finished(&mut Context::from_waker(&waker), false)
+            .is_ready());
     });
 }
