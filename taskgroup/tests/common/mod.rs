@@ -53,6 +53,29 @@ pub async fn wait_for(rx: futures::channel::oneshot::Receiver<()>) {
     let _ = rx.await;
 }
 
+/// Spawns onto the current tokio runtime: the whole adapter a TaskGroup needs.
+#[derive(Clone, Copy, Debug)]
+pub struct TokioSpawner;
+
+impl futures_task::Spawn for TokioSpawner {
+    fn spawn_obj(
+        &self,
+        future: futures_task::FutureObj<'static, ()>,
+    ) -> Result<(), futures_task::SpawnError> {
+        drop(tokio::task::spawn(future));
+        Ok(())
+    }
+}
+
+/// A current-thread tokio runtime with its clock paused (time jumps when all tasks idle).
+pub fn paused_tokio() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .unwrap()
+}
+
 /// Runs each named `async fn name<S>(spawner: S)` on every executor, where
 /// `S: Spawn + Clone + 'static` (children must not take the spawner to other threads).
 #[macro_export]
@@ -69,6 +92,10 @@ macro_rules! on_every_executor {
             fn thread_pool() {
                 let pool = futures::executor::ThreadPool::builder().pool_size(2).create().unwrap();
                 futures::executor::block_on(super::$test(pool));
+            }
+            #[test]
+            fn tokio() {
+                $crate::common::paused_tokio().block_on(super::$test($crate::common::TokioSpawner));
             }
             #[cfg(feature = "corio")]
             #[test]
@@ -91,6 +118,10 @@ macro_rules! on_send_executors {
             fn thread_pool() {
                 let pool = futures::executor::ThreadPool::builder().pool_size(2).create().unwrap();
                 futures::executor::block_on(super::$test(pool));
+            }
+            #[test]
+            fn tokio() {
+                $crate::common::paused_tokio().block_on(super::$test($crate::common::TokioSpawner));
             }
             #[cfg(feature = "corio")]
             #[test]
