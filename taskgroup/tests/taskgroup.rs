@@ -469,3 +469,24 @@ fn child_result_before_it_ran_is_unfinished() {
     assert_eq!(child.result(), Ok(1));
     assert_eq!(waiting.unwrap().result(), Ok(2));
 }
+
+/// Groups, handles and the futures that wait for them can move between threads when their
+/// spawner and error can; a group can be shared by reference across threads via its handle.
+#[test]
+fn send_and_sync_where_users_need_them() {
+    fn send<T: Send>() {}
+    fn sync<T: Sync>() {}
+    type Pool = futures::executor::ThreadPool;
+    send::<TaskGroup<String, Pool>>();
+    send::<corio_taskgroup::GroupWait<String, Pool>>();
+    send::<corio_taskgroup::GroupHandle<String, Pool>>();
+    sync::<corio_taskgroup::GroupHandle<String, Pool>>();
+    send::<corio_taskgroup::ChildHandle<Vec<u8>>>();
+    sync::<corio_taskgroup::ChildHandle<Vec<u8>>>();
+    send::<corio_taskgroup::Gather<u8, String>>();
+    send::<corio_taskgroup::GatherSettled<u8, String>>();
+    send::<corio_taskgroup::Race<u8>>();
+    send::<corio_taskgroup::AsCompleted<u8>>();
+    send::<GroupError<String>>();
+    sync::<GroupError<String>>();
+}
