@@ -78,7 +78,7 @@ impl<T: ?Sized> Mutex<T> {
     /// ```
     pub async fn lock(&self) -> MutexGuard<'_, T> {
         // The uncontended case never builds a waiter.
-        if !self.semaphore.try_take(1) {
+        if !self.semaphore.try_take_only_permit() {
             self.semaphore.wait_for_permits(1).await;
         }
         MutexGuard { mutex: self }
@@ -94,7 +94,7 @@ impl<T: ?Sized> Mutex<T> {
     /// assert!(m.try_lock().is_ok());
     /// ```
     pub fn try_lock(&self) -> Result<MutexGuard<'_, T>, TryLockError> {
-        if self.semaphore.try_take(1) {
+        if self.semaphore.try_take_only_permit() {
             Ok(MutexGuard { mutex: self })
         } else {
             Err(TryLockError)
@@ -182,7 +182,7 @@ impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
 
 impl<T: ?Sized> Drop for MutexGuard<'_, T> {
     fn drop(&mut self) {
-        self.mutex.semaphore.release(1);
+        self.mutex.semaphore.release_only_permit();
     }
 }
 

@@ -353,8 +353,13 @@ impl<T, O: QueueOrder<T>> BasicQueue<T, O> {
     /// assert_eq!(queue.len(), 1);
     /// # });
     /// ```
-    pub fn put(&self, item: T) -> impl Future<Output = Result<(), PutError<T>>> + '_ {
-        WaitFuture::<Self, Put>::new(self, Some(item))
+    pub async fn put(&self, item: T) -> Result<(), PutError<T>> {
+        // Room now: no waiter to build.
+        match self.try_put(item) {
+            Ok(()) => Ok(()),
+            Err(TryPutError::ShutDown(item)) => Err(PutError(item)),
+            Err(TryPutError::Full(item)) => WaitFuture::<Self, Put>::new(self, Some(item)).await,
+        }
     }
 
     /// Puts `item` if there is room now.
@@ -389,8 +394,13 @@ impl<T, O: QueueOrder<T>> BasicQueue<T, O> {
     /// assert_eq!(queue.get().await, Ok(5));
     /// # });
     /// ```
-    pub fn get(&self) -> impl Future<Output = Result<T, QueueShutDown>> + '_ {
-        WaitFuture::<Self, Get>::new(self, Grant::Nothing)
+    pub async fn get(&self) -> Result<T, QueueShutDown> {
+        // An item free now: no waiter to build.
+        match self.try_get() {
+            Ok(item) => Ok(item),
+            Err(TryGetError::ShutDown) => Err(QueueShutDown),
+            Err(TryGetError::Empty) => WaitFuture::<Self, Get>::new(self, Grant::Nothing).await,
+        }
     }
 
     /// Takes the next item if one is available now and no getter is waiting for it.

@@ -256,6 +256,25 @@ impl Semaphore {
         }
     }
 
+    /// `try_take(1)` for a one-permit semaphore (a `Mutex`), whose only free state is "one
+    /// permit, no waiters": a single compare-exchange.
+    pub(crate) fn try_take_only_permit(&self) -> bool {
+        self.state
+            .compare_exchange(1 << SHIFT, 0, Ordering::Acquire, Ordering::Relaxed)
+            .is_ok()
+    }
+
+    /// `release(1)` for a one-permit semaphore: one compare-exchange when no one waits.
+    pub(crate) fn release_only_permit(&self) {
+        if self
+            .state
+            .compare_exchange(0, 1 << SHIFT, Ordering::Release, Ordering::Relaxed)
+            .is_err()
+        {
+            self.release(1);
+        }
+    }
+
     /// Gives `n` permits back: to queued waiters first, the rest become free.
     pub(crate) fn release(&self, n: usize) {
         if n == 0 {
