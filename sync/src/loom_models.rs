@@ -129,3 +129,37 @@ fn loom_queue_get_wakes_a_blocked_putter() {
         assert_eq!(queue.try_get(), Ok(2));
     });
 }
+
+#[test]
+fn loom_semaphore_release_reaches_every_waiter() {
+    loom::model(|| {
+        let sem = Arc::new(Semaphore::new(1));
+        let held = sem.try_acquire().unwrap();
+        let waiters: Vec<_> = (0..2)
+            .map(|_| {
+                let sem = sem.clone();
+                thread::spawn(move || drop(loom::future::block_on(sem.acquire())))
+            })
+            .collect();
+        drop(held);
+        for w in waiters {
+            w.join().unwrap();
+        }
+        assert_eq!(sem.available_permits(), 1);
+    });
+}
+
+#[test]
+fn loom_barrier_releases_both_parties_with_distinct_indices() {
+    loom::model(|| {
+        let barrier = Arc::new(crate::Barrier::new(2));
+        let other = {
+            let barrier = barrier.clone();
+            thread::spawn(move || loom::future::block_on(barrier.wait()).unwrap())
+        };
+        let mine = loom::future::block_on(barrier.wait()).unwrap();
+        let theirs = other.join().unwrap();
+        assert_ne!(mine.index(), theirs.index());
+        assert_ne!(mine.is_leader(), theirs.is_leader());
+    });
+}
