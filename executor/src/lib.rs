@@ -17,5 +17,46 @@
 //! - A task's future is dropped exactly once: when it completes, when it is cancelled, or when
 //!   the runtime shuts down.
 //! - A timer never fires before its deadline.
+//!
+//! ## A first program
+//! ```
+//! use corio_executor::time::{sleep, Instant};
+//! use std::time::Duration;
+//!
+//! corio_executor::run(async {
+//!     let start = Instant::now();
+//!     let jobs: Vec<_> = (1..=3)
+//!         .map(|n| corio_executor::spawn(async move {
+//!             sleep(Duration::from_millis(50)).await;
+//!             n
+//!         }))
+//!         .collect();
+//!     let mut sum = 0;
+//!     for job in jobs {
+//!         sum += job.await.unwrap();
+//!     }
+//!     assert_eq!(sum, 6);
+//!     // The three sleeps overlapped: about 50 ms in all, not 150.
+//!     assert!(start.elapsed() >= Duration::from_millis(50));
+//! });
+//! ```
+//!
+//! ## Modules
+//! - `task`: the one-allocation task, its waker and [`JoinHandle`] (the crate's `unsafe`
+//!   lives here and in the thread-local of `runtime::context`).
+//! - `runtime`: [`Runtime`], [`Handle`], the loop, its queues and parker.
+//! - [`time`]: the clock, the timer wheel, [`time::sleep`], [`time::timeout`],
+//!   [`time::interval`].
+//! - `blocking`: [`spawn_blocking`]'s thread pool.
 
+mod blocking;
+mod loom;
+mod runtime;
+pub mod task;
 pub mod time;
+mod yield_now;
+
+pub use blocking::spawn_blocking;
+pub use runtime::{run, Builder, Handle, Runtime};
+pub use task::{spawn, spawn_local, JoinError, JoinHandle};
+pub use yield_now::{yield_now, YieldNow};

@@ -1,0 +1,210 @@
+//! `spawn_blocking`: run blocking code on a small thread pool (asyncio's `to_thread`).
+//!
+//! Jobs go into a lock-free queue; idle worker threads sleep on a condvar and exit after
+//! [`KEEP_ALIVE`] without work, or when the runtime is gone. The loop awaits a job's result
+//! through an ordinary task, so its `JoinHandle` behaves like any other.
+
+use crate::loom::{Condvar, Mutex};
+use crate::task::JoinHandle;
+use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+/// At most this many blocking threads per runtime.
+const MAX_THREADS: usize = 32;
+/// An idle blocking thread exits after this long without a job.
+const KEEP_ALIVE: Duration = Duration::from_secs(10);
+
+/// Runs the blocking closure `f` on the runtime's blocking thread pool and returns a
+/// handle to its result, so the loop keeps running other tasks meanwhile.
+///
+/// Cancelling the handle stops waiting for the result, but the closure itself runs to its
+/// end: a thread cannot be interrupted. A panic in `f` surfaces as `JoinError::Panicked`.
+///
+/// ```
+/// corio_executor::run(async {
+///     let sum = corio_executor::spawn_blocking(|| (1..=100u32).sum::<u32>()).await.unwrap();
+///     assert_eq!(sum, 5050);
+/// });
+/// ```
+///
+/// # Panics
+/// Outside a running corio runtime.
+pub fn spawn_blocking<F, R>(f: F) -> JoinHandle<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    let shared = crate::runtime::context::with_current(|core| core.map(|core| core.shared.clone()))
+        .expect("corio_executor::spawn_blocking called outside a corio runtime");
+    let slot = Arc::new(ResultSlot {
+        state: std::sync::Mutex::new((None, None)),
+    });
+    let job_slot = slot.clone();
+    shared.blocking.execute(Box::new(move || {
+        let result = catch_unwind(AssertUnwindSafe(f));
+        job_slot.complete(result);
+    }));
+    crate::runtime::spawn_inner(&shared, BlockingResult { slot }, None)
+}
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Where a blocking job leaves its result for the task awaiting it.
+struct ResultSlot<R> {
+    state: std::sync::Mutex<(Option<std::thread::Result<R>>, Option<Waker>)>,
+}
+
+impl<R> ResultSlot<R> {
+    fn complete(&self, result: std::thread::Result<R>) {
+        let waker = {
+            let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            state.0 = Some(result);
+            state.1.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+}
+
+/// The task side: waits for the slot, and re-raises the job's panic inside the task so the
+/// `JoinHandle` reports it like any task panic.
+struct BlockingResult<R> {
+    slot: Arc<ResultSlot<R>>,
+}
+
+impl<R> Future for BlockingResult<R> {
+    type Output = R;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<R> {
+        let mut state = self.slot.state.lock().unwrap_or_else(|e| e.into_inner());
+        match state.0.take() {
+            Some(Ok(value)) => Poll::Ready(value),
+            Some(Err(payload)) => {
+                drop(state);
+                std::panic::resume_unwind(payload)
+            }
+            None => {
+                state.1 = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        }
+    }
+}
+
+/// A runtime's blocking threads.
+pub(crate) struct BlockingPool {
+    inner: Arc<PoolInner>,
+}
+
+struct PoolInner {
+    jobs: crossbeam_queue::SegQueue<Job>,
+    state: Mutex<PoolState>,
+    work_available: Condvar,
+    /// Jobs submitted and not yet finished: while non-zero a paused clock must not jump,
+    /// because a job's result may wake a task at any moment.
+    in_flight: AtomicUsize,
+}
+
+#[derive(Debug, Default)]
+struct PoolState {
+    threads: usize,
+    idle: usize,
+    /// Wake-ups sent to idle threads and not yet taken, so each job gets its own thread.
+    notified: usize,
+    shutdown: bool,
+}
+
+impl BlockingPool {
+    pub(crate) fn new() -> Self {
+        BlockingPool {
+            inner: Arc::new(PoolInner {
+                jobs: crossbeam_queue::SegQueue::new(),
+                state: Mutex::new(PoolState::default()),
+                work_available: Condvar::new(),
+                in_flight: AtomicUsize::new(0),
+            }),
+        }
+    }
+
+    pub(crate) fn in_flight(&self) -> usize {
+        self.inner.in_flight.load(Ordering::Acquire)
+    }
+
+    fn execute(&self, job: Job) {
+        let inner = &self.inner;
+        inner.in_flight.fetch_add(1, Ordering::AcqRel);
+        inner.jobs.push(job);
+        let mut state = inner.state.lock();
+        if state.idle > state.notified {
+            state.notified += 1;
+            drop(state);
+            inner.work_available.notify_one();
+        } else if state.threads < MAX_THREADS {
+            state.threads += 1;
+            drop(state);
+            let worker = inner.clone();
+            let spawned = std::thread::Builder::new()
+                .name("corio-blocking".into())
+                .spawn(move || worker.run_worker());
+            if let Err(error) = spawned {
+                inner.state.lock().threads -= 1;
+                eprintln!("corio: could not start a blocking thread ({error}); the job waits for a busy one");
+            }
+        }
+        // Else every thread is busy: the job waits in the queue for the next free one.
+    }
+}
+
+impl PoolInner {
+    fn run_worker(&self) {
+        loop {
+            while let Some(job) = self.jobs.pop() {
+                job();
+                // After the job's result has woken its task: a paused clock may jump again.
+                self.in_flight.fetch_sub(1, Ordering::AcqRel);
+            }
+            let mut state = self.state.lock();
+            if !self.jobs.is_empty() {
+                continue;
+            }
+            if state.shutdown {
+                state.threads -= 1;
+                return;
+            }
+            state.idle += 1;
+            let timed_out;
+            (state, timed_out) = self
+                .work_available
+                .wait_until(state, Some(std::time::Instant::now() + KEEP_ALIVE));
+            state.idle -= 1;
+            if state.notified > 0 {
+                state.notified -= 1;
+            } else if timed_out && self.jobs.is_empty() {
+                state.threads -= 1;
+                return;
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for BlockingPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BlockingPool")
+            .field("in_flight", &self.in_flight())
+            .finish()
+    }
+}
+
+impl Drop for BlockingPool {
+    fn drop(&mut self) {
+        // The runtime is gone: idle threads exit now instead of after their keep-alive.
+        self.inner.state.lock().shutdown = true;
+        self.inner.work_available.notify_all();
+    }
+}

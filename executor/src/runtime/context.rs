@@ -1,0 +1,119 @@
+//! The loop-thread half of a runtime ([`Core`]) and the thread-local that says which
+//! runtime, if any, is running on this thread.
+//!
+//! Everything in `Core` is touched only on the loop's thread, so it uses `RefCell`s, not
+//! locks. The thread-local holds a pointer to the running `Core` for exactly as long as
+//! `block_on` (or shutdown) runs; the guard of [`enter`] clears it, even on a panic.
+
+use super::owned::OwnedTasks;
+use super::shared::{Runnable, Shared};
+use crate::time::clock::Clock;
+use crate::time::driver::TimerDriver;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::task::{Wake, Waker};
+
+pub(crate) struct Core {
+    pub(crate) shared: Arc<Shared>,
+    /// The local run queue: FIFO in order of being woken.
+    pub(crate) queue: RefCell<VecDeque<Runnable>>,
+    pub(crate) owned: RefCell<OwnedTasks>,
+    pub(crate) clock: Clock,
+    pub(crate) timers: RefCell<TimerDriver>,
+    /// Wakes the `block_on` future.
+    pub(crate) main_waker: Waker,
+}
+
+/// Wakes the future given to `block_on`.
+struct MainWaker(Arc<Shared>);
+
+impl Wake for MainWaker {
+    fn wake(self: Arc<Self>) {
+        self.0.wake_main();
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.wake_main();
+    }
+}
+
+impl Core {
+    pub(crate) fn new(start_paused: bool) -> Core {
+        let shared = Arc::new(Shared::new());
+        Core {
+            main_waker: Waker::from(Arc::new(MainWaker(shared.clone()))),
+            shared,
+            queue: RefCell::new(VecDeque::with_capacity(256)),
+            owned: RefCell::new(OwnedTasks::default()),
+            clock: Clock::new(start_paused),
+            timers: RefCell::new(TimerDriver::new()),
+        }
+    }
+
+    pub(crate) fn push(&self, runnable: Runnable) {
+        self.queue.borrow_mut().push_back(runnable);
+    }
+
+    pub(crate) fn pop(&self) -> Option<Runnable> {
+        self.queue.borrow_mut().pop_front()
+    }
+}
+
+thread_local! {
+    static CURRENT: Cell<*const Core> = const { Cell::new(std::ptr::null()) };
+}
+
+/// Restores the thread-local when `block_on` or shutdown ends.
+pub(crate) struct EnterGuard {
+    previous: *const Core,
+}
+
+impl Drop for EnterGuard {
+    fn drop(&mut self) {
+        CURRENT.with(|current| current.set(self.previous));
+    }
+}
+
+/// Makes `core` the running runtime of this thread until the guard drops.
+///
+/// # Panics
+/// If a corio runtime is already running on this thread: a loop cannot block on itself.
+pub(crate) fn enter(core: &Core) -> EnterGuard {
+    CURRENT.with(|current| {
+        assert!(
+            current.get().is_null(),
+            "Runtime::block_on called from inside a running corio runtime on the same thread: \
+             the loop would wait for itself. `.await` the future or `spawn` it instead"
+        );
+        current.set(core);
+    });
+    EnterGuard {
+        previous: std::ptr::null(),
+    }
+}
+
+/// Makes `core` current for its shutdown, even inside another running runtime (a runtime
+/// dropped inside a task); the other one is current again when the guard drops.
+pub(crate) fn enter_for_shutdown(core: &Core) -> EnterGuard {
+    let previous = CURRENT.with(|current| current.replace(core));
+    EnterGuard { previous }
+}
+
+/// Runs `f` with the runtime running on this thread, if any.
+pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Core>) -> R) -> R {
+    let ptr = CURRENT.try_with(Cell::get).unwrap_or(std::ptr::null());
+    // SAFETY: a non-null pointer was set by `enter` from a `&Core` that outlives the guard,
+    // and the guard clears it before that borrow ends; only this thread reads it.
+    f(unsafe { ptr.as_ref() })
+}
+
+/// Pushes onto the local queue if `shared`'s loop is the one running on this thread.
+pub(crate) fn push_local(shared: &Shared, runnable: Runnable) -> Result<(), Runnable> {
+    with_current(|core| match core {
+        Some(core) if std::ptr::eq(Arc::as_ptr(&core.shared), shared) => {
+            core.push(runnable);
+            Ok(())
+        }
+        _ => Err(runnable),
+    })
+}

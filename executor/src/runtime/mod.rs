@@ -1,0 +1,438 @@
+//! The runtime: [`Runtime`], its [`Builder`], the [`Handle`] other threads use, [`run`],
+//! and the loop itself.
+//!
+//! The loop, in one picture: pop the next runnable in FIFO order and poll it; every
+//! [`BATCH`] polls (and whenever the local queue runs dry) move the wakes that came from
+//! other threads onto the local queue and fire due timers, so a task that keeps yielding
+//! cannot starve them; when nothing is runnable, park until the next timer deadline or a
+//! wake from another thread. With the paused clock, instead of parking, jump virtual time to
+//! the next deadline.
+
+pub(crate) mod context;
+mod owned;
+pub(crate) use owned::OwnedTasks;
+pub(crate) mod park;
+pub(crate) mod shared;
+
+use crate::task::raw::{self, TaskRef};
+use crate::task::JoinHandle;
+use context::Core;
+use shared::{Runnable, Shared};
+use std::fmt;
+use std::future::Future;
+use std::pin::pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+/// How many runnables the loop polls between looks at timers and cross-thread wakes.
+const BATCH: usize = 61;
+
+/// Runs `future` to completion on a new runtime, then cancels every task still alive:
+/// Python's `asyncio.run`.
+///
+/// ```
+/// use std::time::Duration;
+/// let answer = corio_executor::run(async {
+///     corio_executor::time::sleep(Duration::from_millis(1)).await;
+///     42
+/// });
+/// assert_eq!(answer, 42);
+/// ```
+///
+/// # Panics
+/// If called from inside a running corio runtime on the same thread.
+pub fn run<F: Future>(future: F) -> F::Output {
+    Runtime::new().block_on(future)
+}
+
+/// A single-threaded event loop with its timers and tasks.
+///
+/// Dropping the runtime cancels every task still alive: their futures are dropped, their
+/// destructors run, nothing leaks. A `Runtime` stays on the thread that made it (tasks
+/// spawned with [`spawn_local`](crate::spawn_local) live in it); use a [`Handle`] to reach
+/// it from other threads.
+///
+/// ```
+/// let rt = corio_executor::Runtime::new();
+/// let handle = rt.handle();
+/// let from_thread = std::thread::spawn(move || handle.spawn(async { 1 + 1 })).join().unwrap();
+/// assert_eq!(rt.block_on(from_thread).unwrap(), 2);
+/// ```
+pub struct Runtime {
+    core: Core,
+    /// `Runtime` is neither `Send` nor `Sync`: it owns `!Send` tasks.
+    _not_send: std::marker::PhantomData<*const ()>,
+}
+
+/// Configures a [`Runtime`].
+#[derive(Debug, Default, Clone)]
+pub struct Builder {
+    start_paused: bool,
+}
+
+impl Builder {
+    /// A builder with the defaults: the real clock.
+    pub fn new() -> Builder {
+        Builder::default()
+    }
+
+    /// Starts the runtime with a paused, virtual clock: time stands still while any task
+    /// can run and jumps to the next timer deadline when none can, so timing tests are
+    /// instant and exact.
+    ///
+    /// ```
+    /// use corio_executor::time::{sleep, Instant};
+    /// use std::time::Duration;
+    /// let rt = corio_executor::Runtime::builder().start_paused(true).build();
+    /// let waited = rt.block_on(async {
+    ///     let start = Instant::now();
+    ///     sleep(Duration::from_secs(3600)).await; // returns at once
+    ///     start.elapsed()
+    /// });
+    /// assert_eq!(waited, Duration::from_secs(3600));
+    /// ```
+    pub fn start_paused(mut self, paused: bool) -> Builder {
+        self.start_paused = paused;
+        self
+    }
+
+    /// Builds the runtime.
+    pub fn build(self) -> Runtime {
+        Runtime {
+            core: Core::new(self.start_paused),
+            _not_send: std::marker::PhantomData,
+        }
+    }
+}
+
+impl Default for Runtime {
+    fn default() -> Self {
+        Runtime::new()
+    }
+}
+
+impl Runtime {
+    /// A runtime with the real clock.
+    pub fn new() -> Runtime {
+        Builder::new().build()
+    }
+
+    /// A [`Builder`] to configure one.
+    pub fn builder() -> Builder {
+        Builder::new()
+    }
+
+    /// A handle to spawn onto this runtime from anywhere.
+    pub fn handle(&self) -> Handle {
+        Handle {
+            shared: self.core.shared.clone(),
+        }
+    }
+
+    /// Runs the loop until `future` completes, and returns its output. Tasks spawned
+    /// meanwhile run alongside it; the ones still alive at the end stay in the runtime (for
+    /// the next `block_on`, or until the runtime is dropped).
+    ///
+    /// # Panics
+    /// If a corio runtime is already running on this thread (the loop cannot block on
+    /// itself); and, after the loop has been left cleanly, if `future` panicked.
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        let _entered = context::enter(&self.core);
+        let core = &self.core;
+        let mut future = pin!(future);
+        let main_waker = core.main_waker.clone();
+        let mut cx = Context::from_waker(&main_waker);
+        core.shared.wake_main();
+        let mut polls_since_maintenance = 0;
+        loop {
+            while let Some(runnable) = core.pop() {
+                match runnable {
+                    Runnable::Main => {
+                        core.shared.unschedule_main();
+                        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                            return output;
+                        }
+                    }
+                    Runnable::Task(task) => run_task(core, task),
+                    Runnable::Spawned(task) => {
+                        core.owned
+                            .borrow_mut()
+                            .insert(TaskRef::new_ref(task.header()));
+                        run_task(core, task);
+                    }
+                }
+                polls_since_maintenance += 1;
+                if polls_since_maintenance == BATCH {
+                    polls_since_maintenance = 0;
+                    maintain(core);
+                }
+            }
+            polls_since_maintenance = 0;
+            if maintain(core) == 0 {
+                idle(core);
+            }
+        }
+    }
+
+    /// The tasks alive in this runtime, for debugging: id and name of each.
+    ///
+    /// ```
+    /// let rt = corio_executor::Runtime::new();
+    /// rt.block_on(async {
+    ///     corio_executor::task::Builder::new().name("worker").spawn(std::future::pending::<()>());
+    /// });
+    /// let tasks = rt.live_tasks();
+    /// assert_eq!(tasks.len(), 1);
+    /// assert_eq!(tasks[0].name(), Some("worker"));
+    /// ```
+    pub fn live_tasks(&self) -> Vec<crate::task::TaskInfo> {
+        crate::task::TaskInfo::list(&self.core.owned.borrow())
+    }
+}
+
+/// Polls one task and, if it finished, gives back the owned list's reference.
+fn run_task(core: &Core, task: TaskRef) {
+    if task.poll() == raw::PollOutcome::Completed {
+        let owned = core.owned.borrow_mut().remove(&task);
+        drop(owned);
+    }
+}
+
+/// Moves cross-thread wakes onto the local queue and fires due timers. Returns how many
+/// runnables that made ready.
+fn maintain(core: &Core) -> usize {
+    let mut ready = 0;
+    while let Some(runnable) = core.shared.pop_remote() {
+        core.push(runnable);
+        ready += 1;
+    }
+    let fired = core.timers.borrow_mut().expire(&core.clock);
+    ready += fired.len();
+    let mut fired = fired;
+    for waker in fired.drain(..) {
+        waker.wake();
+    }
+    core.timers.borrow_mut().recycle(fired);
+    ready + core.queue.borrow().len()
+}
+
+/// Nothing is runnable: wait for a timer or a wake from another thread.
+fn idle(core: &Core) {
+    let next_deadline = core.timers.borrow().next_deadline();
+    if core.clock.is_paused() {
+        // Virtual time jumps to the next deadline, unless a blocking job may still wake us.
+        if let (Some(tick), 0) = (next_deadline, core.shared.blocking.in_flight()) {
+            core.clock.advance_to_tick(tick);
+            return;
+        }
+        core.shared.park(None);
+        return;
+    }
+    match next_deadline {
+        Some(tick) => core.shared.park(core.clock.instant_of_tick(tick)),
+        None => core.shared.park(None),
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        // Shutdown runs with the runtime entered, so destructors that touch timers or spawn
+        // find it. Spawns now are refused: their tasks are cancelled at once.
+        let _entered = context::enter_for_shutdown(&self.core);
+        let core = &self.core;
+        core.shared.close();
+        loop {
+            let tasks = core.owned.borrow_mut().take_all();
+            let mut queued = 0;
+            while let Some(runnable) = core.pop() {
+                queued += 1;
+                if let Runnable::Spawned(task) = runnable {
+                    task.cancel_now();
+                }
+            }
+            queued += core.shared.drain_remote();
+            if tasks.is_empty() && queued == 0 {
+                break;
+            }
+            for task in tasks {
+                task.cancel_now();
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runtime")
+            .field("id", &self.core.shared.id)
+            .field("paused_clock", &self.core.clock.is_paused())
+            .field("live_tasks", &self.core.owned.borrow().len())
+            .field("pending_timers", &self.core.timers.borrow().len())
+            .finish()
+    }
+}
+
+/// A cheap, cloneable, thread-safe reference to a runtime, to spawn onto it from anywhere.
+///
+/// It also implements [`futures_task::Spawn`] (and [`futures_task::LocalSpawn`] on the
+/// loop's own thread), so runtime-agnostic crates can spawn onto corio.
+///
+/// ```
+/// corio_executor::run(async {
+///     let handle = corio_executor::Handle::current();
+///     let task = handle.spawn(async { "spawned through a handle" });
+///     assert_eq!(task.await.unwrap(), "spawned through a handle");
+/// });
+/// ```
+#[derive(Clone)]
+pub struct Handle {
+    shared: Arc<Shared>,
+}
+
+impl Handle {
+    /// The handle of the runtime running on this thread.
+    ///
+    /// # Panics
+    /// Outside a running corio runtime; see [`try_current`](Self::try_current).
+    pub fn current() -> Handle {
+        Handle::try_current().expect(
+            "Handle::current called outside a corio runtime: call it from inside \
+             corio_executor::run / Runtime::block_on, or pass a Handle from Runtime::handle",
+        )
+    }
+
+    /// The handle of the runtime running on this thread, or `None` outside one.
+    ///
+    /// ```
+    /// assert!(corio_executor::Handle::try_current().is_none());
+    /// corio_executor::run(async { assert!(corio_executor::Handle::try_current().is_some()) });
+    /// ```
+    pub fn try_current() -> Option<Handle> {
+        context::with_current(|core| {
+            core.map(|core| Handle {
+                shared: core.shared.clone(),
+            })
+        })
+    }
+
+    /// Spawns a `Send` future onto the runtime, from any thread. It runs once the loop gets
+    /// to it. If the runtime has shut down, the future is dropped unpolled and the handle
+    /// reports `Cancelled`.
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        spawn_inner(&self.shared, future, None)
+    }
+
+    /// True while on the thread of this handle's runtime, with its loop running.
+    fn is_current(&self) -> bool {
+        context::with_current(|core| {
+            core.is_some_and(|core| Arc::ptr_eq(&core.shared, &self.shared))
+        })
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Handle")
+            .field("runtime_id", &self.shared.id)
+            .finish()
+    }
+}
+
+impl futures_task::Spawn for Handle {
+    fn spawn_obj(
+        &self,
+        future: futures_task::FutureObj<'static, ()>,
+    ) -> Result<(), futures_task::SpawnError> {
+        self.status()?;
+        drop(self.spawn(future));
+        Ok(())
+    }
+
+    fn status(&self) -> Result<(), futures_task::SpawnError> {
+        if self.shared.is_closed() {
+            Err(futures_task::SpawnError::shutdown())
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl futures_task::LocalSpawn for Handle {
+    /// Succeeds only on the loop's own thread while it runs: a `!Send` future cannot be
+    /// handed to another thread.
+    fn spawn_local_obj(
+        &self,
+        future: futures_task::LocalFutureObj<'static, ()>,
+    ) -> Result<(), futures_task::SpawnError> {
+        self.status_local()?;
+        drop(spawn_inner(&self.shared, future, None));
+        Ok(())
+    }
+
+    fn status_local(&self) -> Result<(), futures_task::SpawnError> {
+        if self.is_current() && !self.shared.is_closed() {
+            Ok(())
+        } else {
+            Err(futures_task::SpawnError::shutdown())
+        }
+    }
+}
+
+/// Allocates a task for `future` and queues it. Spawning on the loop's own thread adopts it
+/// into the owned list at once; from another thread it travels as `Runnable::Spawned`.
+///
+/// Callers guarantee that a `!Send` future is only spawned on the loop's own thread.
+pub(crate) fn spawn_inner<F>(
+    shared: &Arc<Shared>,
+    future: F,
+    name: Option<Box<str>>,
+) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+{
+    let id = shared.next_task_id();
+    if shared.is_closed() {
+        // References: the handle's and ours, which cancels it right here.
+        let header = raw::allocate(future, shared.clone(), id, name, 2);
+        // SAFETY: `allocate` gave us two references; one goes to each TaskRef/JoinHandle.
+        let (ours, handle) = unsafe { (TaskRef::from_owned(header), TaskRef::from_owned(header)) };
+        ours.cancel_now();
+        return JoinHandle::new(handle);
+    }
+    let mut name = name;
+    let on_loop = context::with_current(|core| match core {
+        Some(core) if Arc::ptr_eq(&core.shared, shared) => {
+            let name = name.take();
+            // References: the owned list's, the run queue's and the handle's.
+            let header = raw::allocate(future, shared.clone(), id, name, 3);
+            // SAFETY: three references from `allocate`, one per TaskRef/JoinHandle.
+            let (owned, queued, handle) = unsafe {
+                (
+                    TaskRef::from_owned(header),
+                    TaskRef::from_owned(header),
+                    TaskRef::from_owned(header),
+                )
+            };
+            core.owned.borrow_mut().insert(owned);
+            core.push(Runnable::Task(queued));
+            Ok(handle)
+        }
+        _ => Err(future),
+    });
+    match on_loop {
+        Ok(handle) => JoinHandle::new(handle),
+        Err(future) => {
+            // References: the remote queue entry's and the handle's.
+            let header = raw::allocate(future, shared.clone(), id, name, 2);
+            // SAFETY: two references from `allocate`, one each.
+            let (queued, handle) =
+                unsafe { (TaskRef::from_owned(header), TaskRef::from_owned(header)) };
+            shared.schedule(Runnable::Spawned(queued));
+            JoinHandle::new(handle)
+        }
+    }
+}

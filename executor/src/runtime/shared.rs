@@ -1,0 +1,117 @@
+//! The part of a runtime that other threads may reach: the cross-thread run queue, the
+//! parker, the closed flag and the blocking pool. Tasks and `Handle`s hold it in an `Arc`.
+
+use super::context;
+use super::park::Parker;
+use crate::blocking::BlockingPool;
+use crate::loom::{fence, AtomicBool, Ordering, RemoteQueue};
+use crate::task::raw::TaskRef;
+use std::sync::atomic::AtomicU64;
+
+/// An entry of a run queue.
+#[derive(Debug)]
+pub(crate) enum Runnable {
+    /// A task to poll (a wake, or a task spawned on the loop's thread).
+    Task(TaskRef),
+    /// A task spawned from another thread: the loop adopts it into its owned list first.
+    Spawned(TaskRef),
+    /// The future given to `block_on` was woken.
+    Main,
+}
+
+/// Runtime ids, so timers and wakes can tell runtimes apart.
+static NEXT_RUNTIME_ID: AtomicU64 = AtomicU64::new(1);
+
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) id: u64,
+    remote: RemoteQueue<Runnable>,
+    parker: Parker,
+    /// Set when the runtime shuts down: nothing runs any more, spawns are refused.
+    closed: AtomicBool,
+    /// The `block_on` future is on a run queue already.
+    main_scheduled: AtomicBool,
+    next_task_id: AtomicU64,
+    pub(crate) blocking: BlockingPool,
+}
+
+impl Shared {
+    pub(crate) fn new() -> Self {
+        Shared {
+            id: NEXT_RUNTIME_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            remote: RemoteQueue::new(),
+            parker: Parker::new(),
+            closed: AtomicBool::new(false),
+            main_scheduled: AtomicBool::new(false),
+            next_task_id: AtomicU64::new(1),
+            blocking: BlockingPool::new(),
+        }
+    }
+
+    pub(crate) fn next_task_id(&self) -> u64 {
+        self.next_task_id
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::SeqCst)
+    }
+
+    /// Puts `runnable` on a run queue: the loop's own queue when called on its thread while
+    /// it runs (no locks, no atomics), else the cross-thread queue plus an unpark.
+    pub(crate) fn schedule(&self, runnable: Runnable) {
+        let Err(runnable) = context::push_local(self, runnable) else {
+            return;
+        };
+        self.remote.push(runnable);
+        // Pairs with the fence in `close`: either we see `closed`, or the loop's final
+        // drain sees our entry. Without it an entry could sit in the queue forever.
+        fence(Ordering::SeqCst);
+        if self.closed.load(Ordering::SeqCst) {
+            self.drain_remote();
+        } else {
+            self.parker.unpark();
+        }
+    }
+
+    /// Wakes the `block_on` future.
+    pub(crate) fn wake_main(&self) {
+        if !self.main_scheduled.swap(true, Ordering::AcqRel) {
+            self.schedule(Runnable::Main);
+        }
+    }
+
+    /// The loop is about to poll the `block_on` future: later wakes queue it again.
+    pub(crate) fn unschedule_main(&self) {
+        self.main_scheduled.store(false, Ordering::Release);
+    }
+
+    pub(crate) fn pop_remote(&self) -> Option<Runnable> {
+        self.remote.pop()
+    }
+
+    pub(crate) fn park(&self, deadline: Option<std::time::Instant>) {
+        self.parker.park(deadline);
+    }
+
+    /// Marks the runtime closed. Afterwards every entry pushed to the remote queue is
+    /// drained by its pusher or by the loop's own final drain.
+    pub(crate) fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        fence(Ordering::SeqCst);
+    }
+
+    /// Empties the remote queue after close. Tasks spawned from other threads that never
+    /// ran are cancelled here (their futures are `Send`, so any thread may drop them); other
+    /// entries only give back their reference: the loop cancels the tasks it owns itself.
+    pub(crate) fn drain_remote(&self) -> usize {
+        let mut drained = 0;
+        while let Some(runnable) = self.remote.pop() {
+            drained += 1;
+            if let Runnable::Spawned(task) = runnable {
+                task.cancel_now();
+            }
+        }
+        drained
+    }
+}

@@ -1,0 +1,258 @@
+//! `JoinHandle`: the awaitable end of a spawned task, and `JoinError`.
+
+use super::raw::{self, Header, TaskRef};
+use std::any::Any;
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// An owned permission to await a task's result, like an `asyncio.Task`.
+///
+/// Awaiting it gives `Ok(output)`, or a [`JoinError`] if the task was cancelled or
+/// panicked. Dropping it *detaches* the task: it runs on, as an asyncio task does.
+///
+/// ```
+/// let answer = corio_executor::run(async {
+///     let handle = corio_executor::spawn(async { 6 * 7 });
+///     handle.await
+/// });
+/// assert_eq!(answer.unwrap(), 42);
+/// ```
+pub struct JoinHandle<T> {
+    task: TaskRef,
+    /// The output was read: the handle no longer holds the join interest.
+    done: bool,
+    _output: PhantomData<T>,
+}
+
+// SAFETY: the handle only touches the task's thread-safe parts (state word, join lock) and
+// the output, which it moves out on its own thread; so it may cross threads when `T` may.
+unsafe impl<T: Send> Send for JoinHandle<T> {}
+// SAFETY: `&JoinHandle` only allows `cancel`/`is_finished`, which use the state word.
+unsafe impl<T: Send> Sync for JoinHandle<T> {}
+
+impl<T> Unpin for JoinHandle<T> {}
+
+impl<T> JoinHandle<T> {
+    /// Takes over the JoinHandle's reference on a freshly allocated task.
+    pub(crate) fn new(task: TaskRef) -> Self {
+        JoinHandle {
+            task,
+            done: false,
+            _output: PhantomData,
+        }
+    }
+
+    /// Cancels the task: its future is dropped the next time the loop reaches it, and
+    /// awaiting this handle then gives `Err(JoinError::Cancelled)`, unless the task had
+    /// already finished (then its result stands). Cancelling twice is harmless.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// corio_executor::run(async {
+    ///     let handle = corio_executor::spawn(corio_executor::time::sleep(Duration::from_secs(3600)));
+    ///     handle.cancel();
+    ///     assert!(handle.await.unwrap_err().is_cancelled());
+    /// });
+    /// ```
+    pub fn cancel(&self) {
+        let header = self.task.header();
+        if header.state.cancel() {
+            header
+                .shared
+                .schedule(crate::runtime::shared::Runnable::Task(TaskRef::new_ref(
+                    header,
+                )));
+        }
+    }
+
+    /// True once the task has finished: returned, panicked or been cancelled.
+    ///
+    /// ```
+    /// corio_executor::run(async {
+    ///     let handle = corio_executor::spawn(async {});
+    ///     assert!(!handle.is_finished(), "spawned tasks run only when the spawner yields");
+    ///     corio_executor::yield_now().await;
+    ///     assert!(handle.is_finished());
+    /// });
+    /// ```
+    pub fn is_finished(&self) -> bool {
+        self.task.header().state.load().is_complete()
+    }
+
+    /// The task's id, unique within its runtime.
+    pub fn id(&self) -> u64 {
+        self.task.header().id
+    }
+
+    fn header(&self) -> &Header {
+        self.task.header()
+    }
+}
+
+impl<T> Future for JoinHandle<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        assert!(
+            !self.done,
+            "JoinHandle polled again after it returned the task's result"
+        );
+        let header = self.header();
+        let mut join = header.join.lock();
+        if !header.state.load().is_complete() {
+            match &join.waker {
+                Some(waker) if waker.will_wake(cx.waker()) => {}
+                _ => join.waker = Some(cx.waker().clone()),
+            }
+            return Poll::Pending;
+        }
+        join.interested = false;
+        drop(join);
+        let mut output: Option<Result<T, JoinError>> = None;
+        // SAFETY: complete, and we held the join interest (now given up to ourselves: nobody
+        // else touches the output); `output` has the task's output type, by construction.
+        unsafe {
+            raw::take_output(
+                self.task.as_ptr(),
+                (&mut output as *mut Option<Result<T, JoinError>>).cast(),
+            )
+        };
+        self.done = true;
+        Poll::Ready(output.expect("a finished task always stores its result"))
+    }
+}
+
+impl<T> Drop for JoinHandle<T> {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        let header = self.task.header();
+        let mut join = header.join.lock();
+        join.interested = false;
+        let waker = join.waker.take();
+        let complete = header.state.load().is_complete();
+        drop(join);
+        drop(waker);
+        if complete {
+            // SAFETY: complete, and the interest was ours until just now, under the lock
+            // the completing loop also takes, so nobody else disposes of the output.
+            unsafe { raw::discard_output(self.task.as_ptr()) };
+        }
+    }
+}
+
+impl<T> fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let header = self.header();
+        f.debug_struct("JoinHandle")
+            .field("id", &header.id)
+            .field("name", &header.name)
+            .field("finished", &self.is_finished())
+            .finish()
+    }
+}
+
+/// Why a task produced no output: it was cancelled, or it panicked.
+pub struct JoinError {
+    repr: Repr,
+}
+
+enum Repr {
+    Cancelled,
+    Panicked(Box<dyn Any + Send + 'static>),
+}
+
+impl JoinError {
+    pub(crate) fn cancelled() -> Self {
+        JoinError {
+            repr: Repr::Cancelled,
+        }
+    }
+
+    pub(crate) fn panicked(payload: Box<dyn Any + Send + 'static>) -> Self {
+        JoinError {
+            repr: Repr::Panicked(payload),
+        }
+    }
+
+    /// True if the task was cancelled (by [`JoinHandle::cancel`] or runtime shutdown).
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self.repr, Repr::Cancelled)
+    }
+
+    /// True if the task panicked.
+    ///
+    /// ```
+    /// corio_executor::run(async {
+    ///     let err = corio_executor::spawn(async { panic!("boom") }).await.unwrap_err();
+    ///     assert!(err.is_panic());
+    ///     assert_eq!(*err.into_panic().downcast::<&str>().unwrap(), "boom");
+    /// });
+    /// ```
+    pub fn is_panic(&self) -> bool {
+        matches!(self.repr, Repr::Panicked(_))
+    }
+
+    /// The panic's payload, to inspect or to go on with `std::panic::resume_unwind`.
+    ///
+    /// # Panics
+    /// If the task was cancelled, not panicked: check [`is_panic`](Self::is_panic) first.
+    pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
+        match self.repr {
+            Repr::Panicked(payload) => payload,
+            Repr::Cancelled => panic!("JoinError::into_panic called on a cancelled task's error"),
+        }
+    }
+
+    /// The panic's payload, or `Err(self)` if the task was cancelled.
+    pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
+        match self.repr {
+            Repr::Panicked(payload) => Ok(payload),
+            Repr::Cancelled => Err(self),
+        }
+    }
+
+    pub(crate) fn panic_payload(&self) -> Option<&(dyn Any + Send)> {
+        match &self.repr {
+            Repr::Panicked(payload) => Some(&**payload),
+            Repr::Cancelled => None,
+        }
+    }
+
+    fn panic_message(&self) -> Option<&str> {
+        let payload = self.panic_payload()?;
+        payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+    }
+}
+
+impl fmt::Display for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.repr, self.panic_message()) {
+            (Repr::Cancelled, _) => f.write_str("task was cancelled"),
+            (Repr::Panicked(_), Some(message)) => write!(f, "task panicked: {message}"),
+            (Repr::Panicked(_), None) => f.write_str("task panicked"),
+        }
+    }
+}
+
+impl fmt::Debug for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.repr {
+            Repr::Cancelled => f.write_str("JoinError::Cancelled"),
+            Repr::Panicked(_) => write!(
+                f,
+                "JoinError::Panicked({:?})",
+                self.panic_message().unwrap_or("..")
+            ),
+        }
+    }
+}
+
+impl std::error::Error for JoinError {}

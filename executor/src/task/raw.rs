@@ -1,0 +1,398 @@
+//! One task, one allocation: a [`Header`] followed by the future's slot, which is reused for
+//! the output once the future is done.
+//!
+//! ```text
+//! TaskCell<F> (repr(C), one Box)
+//! +---------------------------------------------+
+//! | Header: state word (flags + ref count)      |  <- every Waker and TaskRef points here
+//! |         &'static Vtable (typed functions)   |
+//! |         Arc<Shared> (the runtime's queues)  |
+//! |         join slot (JoinHandle's waker)      |
+//! |         id, name, owned-list index          |
+//! | Stage<F>: Running(F) | Finished(result) | Consumed |
+//! +---------------------------------------------+
+//! ```
+//!
+//! Untyped code (the run queue, wakers, `JoinHandle<T>`) holds a `NonNull<Header>` and calls
+//! through the vtable, whose functions know `F`. References are counted in the state word:
+//! the owned-task list holds one until the task completes, the `JoinHandle` one, each queue
+//! entry one and each `Waker` one. The last reference frees the allocation.
+//!
+//! Thread rules, on which every `SAFETY` comment below relies:
+//! - The stage is touched by the loop's thread only while the task is not complete (poll,
+//!   cancel, shutdown). After COMPLETE is set (under the join lock) the loop never touches it
+//!   again, and whoever holds the join interest (the `JoinHandle`, or the loop when there is
+//!   none) takes or drops the output, exactly once.
+//! - `owned_index` is read and written on the loop's thread only.
+
+use super::join::JoinError;
+use super::state::State;
+use crate::loom::Mutex;
+use crate::runtime::shared::Shared;
+use std::any::Any;
+use std::cell::{Cell, UnsafeCell};
+use std::future::Future;
+use std::mem::ManuallyDrop;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::ptr::NonNull;
+use std::sync::Arc;
+use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
+
+/// What the JoinHandle and the completing loop agree on, under the task's join lock.
+#[derive(Debug)]
+pub(crate) struct JoinSlot {
+    /// The waker of whoever awaits the JoinHandle.
+    pub(crate) waker: Option<Waker>,
+    /// A JoinHandle exists and has not taken the output: it, not the loop, disposes of it.
+    pub(crate) interested: bool,
+}
+
+/// The type-independent start of every task allocation.
+pub(crate) struct Header {
+    pub(crate) state: State,
+    vtable: &'static Vtable,
+    /// The runtime the task belongs to: where its wakes go.
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) join: Mutex<JoinSlot>,
+    /// Index in the runtime's owned-task list; `u32::MAX` until the loop adopts the task.
+    /// Loop thread only.
+    pub(crate) owned_index: Cell<u32>,
+    pub(crate) id: u64,
+    pub(crate) name: Option<Box<str>>,
+}
+
+/// Typed operations on a task, for code that only has its header.
+struct Vtable {
+    /// Polls the future (or drops it if cancellation was asked), on the loop thread.
+    poll: unsafe fn(NonNull<Header>) -> PollOutcome,
+    /// Drops the future now and stores `Cancelled`, on the loop thread.
+    cancel: unsafe fn(NonNull<Header>),
+    /// Moves the output into `*mut Option<Result<T, JoinError>>`.
+    take_output: unsafe fn(NonNull<Header>, *mut ()),
+    /// Drops the output nobody will read; reports a panic that nobody will see otherwise.
+    discard_output: unsafe fn(NonNull<Header>),
+    /// Frees the allocation.
+    dealloc: unsafe fn(NonNull<Header>),
+}
+
+/// What one turn of the loop did with a task.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum PollOutcome {
+    /// The future is still pending (or the task was already finished).
+    Pending,
+    /// The task finished in this turn (output, panic or cancellation stored).
+    Completed,
+}
+
+enum Stage<F: Future> {
+    Running(F),
+    Finished(Result<F::Output, JoinError>),
+    Consumed,
+}
+
+#[repr(C)]
+struct TaskCell<F: Future> {
+    header: Header,
+    stage: UnsafeCell<Stage<F>>,
+}
+
+/// Allocates a task holding `future`, with `refs` references (all owned by the caller).
+pub(crate) fn allocate<F: Future + 'static>(
+    future: F,
+    shared: Arc<Shared>,
+    id: u64,
+    name: Option<Box<str>>,
+    refs: usize,
+) -> NonNull<Header> {
+    let cell = Box::new(TaskCell {
+        header: Header {
+            state: State::new_scheduled(refs),
+            vtable: &Vtable {
+                poll: poll::<F>,
+                cancel: cancel::<F>,
+                take_output: take_output_typed::<F>,
+                discard_output: discard_output_typed::<F>,
+                dealloc: dealloc::<F>,
+            },
+            shared,
+            join: Mutex::new(JoinSlot {
+                waker: None,
+                interested: true,
+            }),
+            owned_index: Cell::new(u32::MAX),
+            id,
+            name,
+        },
+        stage: UnsafeCell::new(Stage::Running(future)),
+    });
+    // The header is the first field of a repr(C) struct, so the pointers are the same.
+    NonNull::from(Box::leak(cell)).cast()
+}
+
+/// A counted reference to a task. Dropping it releases the reference.
+#[derive(Debug)]
+pub(crate) struct TaskRef(NonNull<Header>);
+
+// SAFETY: the header's shared parts (state word, join lock, Arc<Shared>) are thread-safe;
+// the parts that are not (stage, owned_index) are only touched on the loop's thread, as the
+// module docs say, whichever thread happens to hold the reference.
+unsafe impl Send for TaskRef {}
+
+impl TaskRef {
+    /// Takes over one reference the caller owns on `header`.
+    ///
+    /// # Safety
+    /// The caller owns one reference to a live task and gives it to the new `TaskRef`.
+    pub(crate) unsafe fn from_owned(header: NonNull<Header>) -> TaskRef {
+        TaskRef(header)
+    }
+
+    /// Takes a new reference on `header`.
+    pub(crate) fn new_ref(header: &Header) -> TaskRef {
+        header.state.ref_inc();
+        TaskRef(NonNull::from(header))
+    }
+
+    pub(crate) fn header(&self) -> &Header {
+        // SAFETY: we hold a reference, so the allocation is alive.
+        unsafe { self.0.as_ref() }
+    }
+
+    pub(crate) fn as_ptr(&self) -> NonNull<Header> {
+        self.0
+    }
+
+    /// Runs one turn of the task. Loop thread only.
+    pub(crate) fn poll(&self) -> PollOutcome {
+        // SAFETY: we are on the loop thread (callers are the run loop) and hold a reference.
+        unsafe { (self.header().vtable.poll)(self.0) }
+    }
+
+    /// Drops the future and stores `Cancelled` unless already finished. Loop thread only.
+    pub(crate) fn cancel_now(&self) {
+        // SAFETY: as for `poll`.
+        unsafe { (self.header().vtable.cancel)(self.0) }
+    }
+
+    /// Wakes the task: queues it unless it is queued or finished.
+    pub(crate) fn schedule(header: &Header) {
+        if header.state.schedule() {
+            header
+                .shared
+                .schedule(crate::runtime::shared::Runnable::Task(TaskRef::new_ref(
+                    header,
+                )));
+        }
+    }
+}
+
+impl Drop for TaskRef {
+    fn drop(&mut self) {
+        // SAFETY: we hold a reference; releasing it last means no one else can touch the task.
+        unsafe { release(self.0) }
+    }
+}
+
+/// Releases one reference, freeing the task if it was the last.
+///
+/// # Safety
+/// The caller owns one reference on a live task and gives it up.
+pub(crate) unsafe fn release(header: NonNull<Header>) {
+    // SAFETY: the caller's reference keeps the header alive until the decrement.
+    let last = unsafe { header.as_ref() }.state.ref_dec();
+    if last {
+        // SAFETY: that was the last reference: nobody else can reach the task.
+        unsafe { (header.as_ref().vtable.dealloc)(header) }
+    }
+}
+
+/// Moves the output into `out` (a `*mut Option<Result<T, JoinError>>` for this task's `T`).
+///
+/// # Safety
+/// The task is complete, the caller holds the join interest (so nobody else touches the
+/// output) and `out` points to an `Option<Result<T, JoinError>>` for the task's output `T`.
+pub(crate) unsafe fn take_output(header: NonNull<Header>, out: *mut ()) {
+    // SAFETY: forwarded from the caller.
+    unsafe { (header.as_ref().vtable.take_output)(header, out) }
+}
+
+/// Drops an output no JoinHandle will read.
+///
+/// # Safety
+/// The task is complete and the caller holds the join interest.
+pub(crate) unsafe fn discard_output(header: NonNull<Header>) {
+    // SAFETY: forwarded from the caller.
+    unsafe { (header.as_ref().vtable.discard_output)(header) }
+}
+
+/// Runs `f` on a task's stage.
+///
+/// # Safety
+/// `header` is a live `TaskCell<F>` and the caller has the right to the stage (module docs).
+unsafe fn with_stage<F: Future, R>(
+    header: NonNull<Header>,
+    f: impl FnOnce(&mut Stage<F>) -> R,
+) -> R {
+    let cell = header.cast::<TaskCell<F>>();
+    // SAFETY: the caller guarantees exclusive access to the stage; the cell is alive.
+    f(unsafe { &mut *cell.as_ref().stage.get() })
+}
+
+unsafe fn poll<F: Future>(header: NonNull<Header>) -> PollOutcome {
+    // SAFETY: the caller holds a reference.
+    let task = unsafe { header.as_ref() };
+    let snapshot = task.state.unschedule();
+    if snapshot.is_complete() {
+        return PollOutcome::Pending;
+    }
+    if snapshot.is_cancelled() {
+        // SAFETY: loop thread, task not complete.
+        unsafe { cancel::<F>(header) };
+        return PollOutcome::Completed;
+    }
+    // A borrowed waker: the loop's reference keeps the task alive during the poll, so the
+    // waker costs no reference until the future clones it.
+    // SAFETY: `header` is a live task; ManuallyDrop keeps the borrowed waker from releasing.
+    let waker = ManuallyDrop::new(unsafe { Waker::from_raw(raw_waker(header)) });
+    let mut cx = Context::from_waker(&waker);
+    // SAFETY: loop thread and not complete, so the stage is ours; the future is never moved
+    // out of its heap slot until it is dropped in place, so pinning it is sound.
+    let polled = unsafe {
+        with_stage::<F, _>(header, |stage| match stage {
+            Stage::Running(future) => {
+                let future = Pin::new_unchecked(future);
+                Some(catch_unwind(AssertUnwindSafe(|| future.poll(&mut cx))))
+            }
+            _ => None,
+        })
+    };
+    let result = match polled {
+        None | Some(Ok(Poll::Pending)) => return PollOutcome::Pending,
+        Some(Ok(Poll::Ready(output))) => Ok(output),
+        Some(Err(payload)) => Err(JoinError::panicked(payload)),
+    };
+    // SAFETY: loop thread, not complete.
+    unsafe { finish::<F>(header, result) };
+    PollOutcome::Completed
+}
+
+unsafe fn cancel<F: Future>(header: NonNull<Header>) {
+    // SAFETY: the caller holds a reference.
+    if unsafe { header.as_ref() }.state.load().is_complete() {
+        return;
+    }
+    // SAFETY: loop thread, not complete.
+    unsafe { finish::<F>(header, Err(JoinError::cancelled())) };
+}
+
+/// Drops the future, stores the result and completes the task. Loop thread, not complete.
+unsafe fn finish<F: Future>(header: NonNull<Header>, mut result: Result<F::Output, JoinError>) {
+    // The future's destructor may panic too; that must not unwind through the loop.
+    // SAFETY: loop thread, not complete: the stage is ours.
+    let dropped = catch_unwind(AssertUnwindSafe(|| unsafe {
+        with_stage::<F, _>(header, |stage| *stage = Stage::Consumed);
+    }));
+    if let Err(payload) = dropped {
+        // Keep the first panic if the poll already panicked.
+        if !matches!(&result, Err(e) if e.is_panic()) {
+            result = Err(JoinError::panicked(payload));
+        }
+    }
+    // SAFETY: as above.
+    unsafe { with_stage::<F, _>(header, |stage| *stage = Stage::Finished(result)) };
+
+    // SAFETY: the caller holds a reference.
+    let task = unsafe { header.as_ref() };
+    let mut join = task.join.lock();
+    task.state.complete();
+    let waker = join.waker.take();
+    let interested = join.interested;
+    drop(join);
+    if !interested {
+        // Detached: nobody will read the output, so it is dropped here, on the loop thread.
+        // SAFETY: complete, and with no JoinHandle interested the loop holds the interest.
+        unsafe { discard_output_typed::<F>(header) };
+    }
+    if let Some(waker) = waker {
+        waker.wake();
+    }
+}
+
+unsafe fn take_output_typed<F: Future>(header: NonNull<Header>, out: *mut ()) {
+    // SAFETY: complete and the caller holds the join interest: the stage is the caller's.
+    let stage =
+        unsafe { with_stage::<F, _>(header, |stage| std::mem::replace(stage, Stage::Consumed)) };
+    let Stage::Finished(result) = stage else {
+        panic!("a JoinHandle read its task's output twice");
+    };
+    // SAFETY: the caller passes a pointer to the right Option type.
+    unsafe { *out.cast::<Option<Result<F::Output, JoinError>>>() = Some(result) };
+}
+
+unsafe fn discard_output_typed<F: Future>(header: NonNull<Header>) {
+    // SAFETY: complete and the caller holds the join interest.
+    let stage =
+        unsafe { with_stage::<F, _>(header, |stage| std::mem::replace(stage, Stage::Consumed)) };
+    if let Stage::Finished(Err(error)) = stage {
+        if let Some(payload) = error.panic_payload() {
+            // SAFETY: the caller holds a reference.
+            report_detached_panic(unsafe { header.as_ref() }, payload);
+        }
+    }
+}
+
+/// A panic in a task nobody awaits is reported once, so it is not lost.
+fn report_detached_panic(task: &Header, payload: &(dyn Any + Send)) {
+    let message = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("<non-string panic payload>");
+    match &task.name {
+        Some(name) => eprintln!(
+            "corio: detached task {} ('{name}') panicked: {message}",
+            task.id
+        ),
+        None => eprintln!("corio: detached task {} panicked: {message}", task.id),
+    }
+}
+
+unsafe fn dealloc<F: Future>(header: NonNull<Header>) {
+    // SAFETY: the last reference is gone; the allocation came from `Box<TaskCell<F>>`.
+    drop(unsafe { Box::from_raw(header.cast::<TaskCell<F>>().as_ptr()) });
+}
+
+// ---- The waker: a raw waker whose data pointer is the task header. ----
+
+static WAKER_VTABLE: RawWakerVTable =
+    RawWakerVTable::new(waker_clone, waker_wake, waker_wake_by_ref, waker_drop);
+
+fn raw_waker(header: NonNull<Header>) -> RawWaker {
+    RawWaker::new(header.as_ptr().cast_const().cast(), &WAKER_VTABLE)
+}
+
+unsafe fn waker_clone(data: *const ()) -> RawWaker {
+    // SAFETY: `data` is the header of a live task (the waker being cloned holds a reference).
+    let header = unsafe { &*data.cast::<Header>() };
+    header.state.ref_inc();
+    raw_waker(NonNull::from(header))
+}
+
+unsafe fn waker_wake(data: *const ()) {
+    // SAFETY: the waker owns a reference, which this call consumes after waking.
+    unsafe {
+        waker_wake_by_ref(data);
+        waker_drop(data);
+    }
+}
+
+unsafe fn waker_wake_by_ref(data: *const ()) {
+    // SAFETY: the waker holds a reference, so the header is alive.
+    TaskRef::schedule(unsafe { &*data.cast::<Header>() });
+}
+
+unsafe fn waker_drop(data: *const ()) {
+    // SAFETY: the waker owns one reference and gives it up.
+    unsafe { release(NonNull::new_unchecked(data.cast_mut().cast())) }
+}

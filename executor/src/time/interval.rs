@@ -1,0 +1,76 @@
+//! `Interval`: ticks at a fixed period.
+
+use super::{sleep_until, Instant, Sleep};
+use std::pin::Pin;
+use std::time::Duration;
+
+/// Ticks every `period`; the first tick completes at once.
+///
+/// If the loop falls behind and misses ticks, the missed ones are skipped: the next tick is
+/// the next multiple of `period` after now, so a slow consumer never gets a burst.
+///
+/// # Panics
+/// If `period` is zero.
+///
+/// ```
+/// use corio_executor::time::{interval, Instant};
+/// use std::time::Duration;
+/// let rt = corio_executor::Runtime::builder().start_paused(true).build();
+/// rt.block_on(async {
+///     let start = Instant::now();
+///     let mut every_100ms = interval(Duration::from_millis(100));
+///     for n in 0..3 {
+///         let tick = every_100ms.tick().await;
+///         assert_eq!(tick - start, Duration::from_millis(100) * n);
+///     }
+/// });
+/// ```
+pub fn interval(period: Duration) -> Interval {
+    assert!(!period.is_zero(), "interval period must be non-zero");
+    let now = Instant::now();
+    Interval {
+        period,
+        next: now,
+        sleep: sleep_until(now),
+    }
+}
+
+/// The ticker returned by [`interval`].
+#[derive(Debug)]
+pub struct Interval {
+    period: Duration,
+    /// When the next tick is due.
+    next: Instant,
+    sleep: Sleep,
+}
+
+impl Interval {
+    /// Waits for the next tick and returns the instant it was due.
+    pub async fn tick(&mut self) -> Instant {
+        let due = self.next;
+        if Instant::now() < due {
+            Pin::new(&mut self.sleep).reset(due);
+            (&mut self.sleep).await;
+        }
+        let now = Instant::now();
+        let mut next = due + self.period;
+        if next <= now {
+            // Skip the ticks we missed: next multiple of the period after now.
+            let behind = now.duration_since(due).as_nanos() / self.period.as_nanos();
+            let periods = u32::try_from(behind + 1).unwrap_or(u32::MAX);
+            next = due + self.period.saturating_mul(periods);
+        }
+        self.next = next;
+        due
+    }
+
+    /// The period between ticks.
+    pub fn period(&self) -> Duration {
+        self.period
+    }
+
+    /// Restarts the schedule: the next tick is one period from now.
+    pub fn reset(&mut self) {
+        self.next = Instant::now() + self.period;
+    }
+}
