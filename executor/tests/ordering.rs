@@ -1,0 +1,196 @@
+//! Scheduling order: spawned tasks run only when the spawner yields, ready tasks run FIFO,
+//! `yield_now` lets every ready task run once, and a task woken many times is polled once.
+
+use corio_executor::{run, spawn, spawn_local, yield_now};
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
+
+type Log = Rc<RefCell<Vec<String>>>;
+
+fn log(log: &Log, line: impl Into<String>) {
+    log.borrow_mut().push(line.into());
+}
+
+#[test]
+fn a_spawned_task_does_not_run_inside_spawn() {
+    run(async {
+        let ran = Arc::new(Mutex::new(false));
+        let flag = ran.clone();
+        let handle = spawn(async move { *flag.lock().unwrap() = true });
+        assert!(
+            !*ran.lock().unwrap(),
+            "the task ran before the spawner yielded"
+        );
+        handle.await.unwrap();
+        assert!(*ran.lock().unwrap());
+    });
+}
+
+#[test]
+fn ready_tasks_run_in_fifo_order_of_spawning() {
+    let lines: Log = Rc::default();
+    run({
+        let lines = lines.clone();
+        async move {
+            let handles: Vec<_> = (0..5)
+                .map(|i| {
+                    let lines = lines.clone();
+                    spawn_local(async move { log(&lines, format!("task {i}")) })
+                })
+                .collect();
+            for handle in handles {
+                handle.await.unwrap();
+            }
+        }
+    });
+    assert_eq!(
+        *lines.borrow(),
+        ["task 0", "task 1", "task 2", "task 3", "task 4"]
+    );
+}
+
+#[test]
+fn yield_now_lets_every_ready_task_run_once_before_resuming() {
+    let lines: Log = Rc::default();
+    run({
+        let lines = lines.clone();
+        async move {
+            for i in 0..3 {
+                let lines = lines.clone();
+                spawn_local(async move {
+                    log(&lines, format!("{i}: first step"));
+                    yield_now().await;
+                    log(&lines, format!("{i}: second step"));
+                });
+            }
+            log(&lines, "main: before yield");
+            yield_now().await;
+            log(&lines, "main: after one yield");
+            yield_now().await;
+            log(&lines, "main: after two yields");
+        }
+    });
+    assert_eq!(
+        *lines.borrow(),
+        [
+            "main: before yield",
+            "0: first step",
+            "1: first step",
+            "2: first step",
+            "main: after one yield",
+            "0: second step",
+            "1: second step",
+            "2: second step",
+            "main: after two yields",
+        ]
+    );
+}
+
+#[test]
+fn tasks_interleave_round_robin_when_they_all_yield() {
+    let lines: Log = Rc::default();
+    run({
+        let lines = lines.clone();
+        async move {
+            let handles: Vec<_> = ["a", "b"]
+                .into_iter()
+                .map(|name| {
+                    let lines = lines.clone();
+                    spawn_local(async move {
+                        for step in 0..3 {
+                            log(&lines, format!("{name}{step}"));
+                            yield_now().await;
+                        }
+                    })
+                })
+                .collect();
+            for handle in handles {
+                handle.await.unwrap();
+            }
+        }
+    });
+    assert_eq!(*lines.borrow(), ["a0", "b0", "a1", "b1", "a2", "b2"]);
+}
+
+/// Pending until its waker has been stashed, counting its polls.
+struct CountPolls {
+    polls: Rc<RefCell<usize>>,
+    waker: Rc<RefCell<Option<Waker>>>,
+    done: Rc<RefCell<bool>>,
+}
+
+impl Future for CountPolls {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        *self.polls.borrow_mut() += 1;
+        if *self.done.borrow() {
+            return Poll::Ready(());
+        }
+        *self.waker.borrow_mut() = Some(cx.waker().clone());
+        Poll::Pending
+    }
+}
+
+#[test]
+fn a_task_woken_many_times_before_it_runs_is_polled_once() {
+    run(async {
+        let polls = Rc::new(RefCell::new(0));
+        let waker = Rc::new(RefCell::new(None::<Waker>));
+        let done = Rc::new(RefCell::new(false));
+        let task = spawn_local(CountPolls {
+            polls: polls.clone(),
+            waker: waker.clone(),
+            done: done.clone(),
+        });
+        yield_now().await;
+        assert_eq!(*polls.borrow(), 1);
+        let stashed = waker.borrow().clone().unwrap();
+        for _ in 0..10 {
+            stashed.wake_by_ref();
+        }
+        yield_now().await;
+        assert_eq!(
+            *polls.borrow(),
+            2,
+            "ten wakes before it ran must give one poll"
+        );
+        *done.borrow_mut() = true;
+        stashed.wake();
+        task.await.unwrap();
+        assert_eq!(*polls.borrow(), 3);
+    });
+}
+
+#[test]
+fn one_hundred_thousand_tasks_all_complete() {
+    let total = run(async {
+        let handles: Vec<_> = (0..100_000u64).map(|i| spawn(async move { i })).collect();
+        let mut total = 0;
+        for handle in handles {
+            total += handle.await.unwrap();
+        }
+        total
+    });
+    assert_eq!(total, (0..100_000u64).sum::<u64>());
+}
+
+#[test]
+fn tasks_can_spawn_tasks() {
+    let depth = run(async {
+        fn chain(n: u32) -> corio_executor::JoinHandle<u32> {
+            spawn(async move {
+                if n == 0 {
+                    0
+                } else {
+                    chain(n - 1).await.unwrap() + 1
+                }
+            })
+        }
+        chain(1000).await.unwrap()
+    });
+    assert_eq!(depth, 1000);
+}

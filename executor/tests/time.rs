@@ -1,0 +1,301 @@
+//! Timers on the paused clock: sleeps never early, in deadline order, then registration
+//! order; timeouts; intervals; and virtual time that jumps only when nothing can run.
+
+use corio_executor::time::{interval, sleep, sleep_until, timeout, timeout_at, Instant};
+use corio_executor::{spawn_local, yield_now, Runtime};
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+fn paused() -> Runtime {
+    Runtime::builder().start_paused(true).build()
+}
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+#[test]
+fn a_sleep_never_completes_before_its_duration() {
+    paused().block_on(async {
+        for d in [1, 2, 63, 64, 65, 999, 4096, 100_000] {
+            let start = Instant::now();
+            sleep(ms(d)).await;
+            assert_eq!(start.elapsed(), ms(d), "sleep({d} ms) on the paused clock");
+        }
+        let start = Instant::now();
+        sleep(Duration::from_micros(1500)).await;
+        assert!(
+            start.elapsed() >= Duration::from_micros(1500),
+            "sub-tick sleeps round up"
+        );
+    });
+}
+
+#[test]
+fn the_real_clock_never_fires_early_either() {
+    Runtime::new().block_on(async {
+        let start = std::time::Instant::now();
+        sleep(ms(15)).await;
+        assert!(start.elapsed() >= ms(15));
+    });
+}
+
+#[test]
+fn sleeps_fire_in_deadline_order_then_registration_order() {
+    let order = Rc::new(RefCell::new(Vec::new()));
+    paused().block_on({
+        let order = order.clone();
+        async move {
+            let plan = [
+                ("c", 30),
+                ("a", 10),
+                ("b1", 20),
+                ("b2", 20),
+                ("d", 5000),
+                ("b3", 20),
+            ];
+            let handles: Vec<_> = plan
+                .into_iter()
+                .map(|(name, delay)| {
+                    let order = order.clone();
+                    spawn_local(async move {
+                        sleep(ms(delay)).await;
+                        order.borrow_mut().push(name);
+                    })
+                })
+                .collect();
+            for handle in handles {
+                handle.await.unwrap();
+            }
+        }
+    });
+    assert_eq!(*order.borrow(), ["a", "b1", "b2", "b3", "c", "d"]);
+}
+
+#[test]
+fn sleep_zero_behaves_like_one_yield() {
+    let order = Rc::new(RefCell::new(Vec::new()));
+    paused().block_on({
+        let order = order.clone();
+        async move {
+            let other = order.clone();
+            spawn_local(async move { other.borrow_mut().push("other task") });
+            let start = Instant::now();
+            sleep(Duration::ZERO).await;
+            order.borrow_mut().push("after sleep(0)");
+            assert_eq!(start.elapsed(), Duration::ZERO);
+        }
+    });
+    assert_eq!(*order.borrow(), ["other task", "after sleep(0)"]);
+}
+
+#[test]
+fn very_long_sleeps_are_accepted() {
+    paused().block_on(async {
+        let years = timeout(ms(10), sleep(Duration::from_secs(60 * 60 * 24 * 365 * 30))).await;
+        assert!(years.is_err());
+        let forever = timeout(ms(10), sleep(Duration::MAX)).await;
+        assert!(forever.is_err());
+        let start = Instant::now();
+        sleep(Duration::from_secs(60 * 60 * 24 * 365 * 3)).await; // beyond the 6-level wheel
+        assert_eq!(start.elapsed(), Duration::from_secs(60 * 60 * 24 * 365 * 3));
+    });
+}
+
+#[test]
+fn sleep_until_a_past_deadline_completes_after_one_yield() {
+    paused().block_on(async {
+        let past = Instant::now();
+        sleep(ms(5)).await;
+        let before = Instant::now();
+        sleep_until(past).await;
+        assert_eq!(Instant::now(), before);
+    });
+}
+
+#[test]
+fn reset_moves_a_sleep_earlier_and_later() {
+    paused().block_on(async {
+        let start = Instant::now();
+        let mut nap = std::pin::pin!(sleep(Duration::from_secs(10)));
+        assert!(
+            timeout(ms(1), nap.as_mut()).await.is_err(),
+            "registers the 10 s timer"
+        );
+        nap.as_mut().reset(start + ms(50));
+        nap.as_mut().await;
+        assert_eq!(start.elapsed(), ms(50));
+        nap.as_mut().reset(start + ms(200));
+        nap.as_mut().await;
+        assert_eq!(start.elapsed(), ms(200));
+        assert_eq!(nap.deadline(), start + ms(200));
+    });
+}
+
+#[test]
+fn timeout_gives_ok_when_the_future_wins_and_elapsed_when_time_does() {
+    paused().block_on(async {
+        let start = Instant::now();
+        assert_eq!(
+            timeout(ms(100), async {
+                sleep(ms(40)).await;
+                1
+            })
+            .await,
+            Ok(1)
+        );
+        assert_eq!(start.elapsed(), ms(40));
+        let error = timeout(ms(100), sleep(Duration::from_secs(10)))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            start.elapsed(),
+            ms(140),
+            "a timeout returns exactly at its deadline"
+        );
+        assert_eq!(
+            error.to_string(),
+            "deadline has elapsed before the future completed"
+        );
+    });
+}
+
+#[test]
+fn a_timed_out_future_is_dropped() {
+    struct Flag(Rc<RefCell<bool>>);
+    impl Drop for Flag {
+        fn drop(&mut self) {
+            *self.0.borrow_mut() = true;
+        }
+    }
+    paused().block_on(async {
+        let dropped = Rc::new(RefCell::new(false));
+        let flag = Flag(dropped.clone());
+        let outcome = timeout(ms(10), async move {
+            let _flag = flag;
+            std::future::pending::<()>().await;
+        })
+        .await;
+        assert!(outcome.is_err());
+        assert!(*dropped.borrow(), "the loser of a timeout is cancelled");
+    });
+}
+
+#[test]
+fn a_future_ready_on_its_first_poll_wins_even_a_zero_timeout() {
+    paused().block_on(async {
+        assert_eq!(
+            timeout(Duration::ZERO, async { "ready" }).await,
+            Ok("ready")
+        );
+        assert_eq!(timeout_at(Instant::now(), async { 3 }).await, Ok(3));
+        assert!(timeout(Duration::ZERO, std::future::pending::<()>())
+            .await
+            .is_err());
+    });
+}
+
+#[test]
+fn intervals_tick_on_schedule_and_skip_missed_ticks() {
+    paused().block_on(async {
+        let start = Instant::now();
+        let mut ticker = interval(ms(100));
+        assert_eq!(ticker.tick().await, start);
+        assert_eq!(ticker.tick().await, start + ms(100));
+        assert_eq!(ticker.tick().await, start + ms(200));
+        sleep(ms(350)).await; // now 550 ms: the ticks at 300, 400, 500 were missed
+        assert_eq!(
+            ticker.tick().await,
+            start + ms(300),
+            "the overdue tick fires at once"
+        );
+        assert_eq!(Instant::now(), start + ms(550));
+        assert_eq!(
+            ticker.tick().await,
+            start + ms(600),
+            "then the schedule resumes, no burst"
+        );
+    });
+}
+
+#[test]
+#[should_panic(expected = "interval period must be non-zero")]
+fn a_zero_interval_is_refused() {
+    paused().block_on(async {
+        interval(Duration::ZERO);
+    });
+}
+
+#[test]
+fn paused_time_stands_still_while_tasks_can_run() {
+    paused().block_on(async {
+        let start = Instant::now();
+        let busy = spawn_local(async {
+            for _ in 0..1000 {
+                yield_now().await;
+            }
+        });
+        sleep(ms(1)).await;
+        assert!(
+            busy.is_finished(),
+            "time only moved once the busy task had finished"
+        );
+        assert_eq!(start.elapsed(), ms(1));
+    });
+}
+
+#[test]
+fn a_failure_after_100ms_while_a_sibling_sleeps_10s_reads_exactly_100ms() {
+    paused().block_on(async {
+        let start = Instant::now();
+        let long = spawn_local(sleep(Duration::from_secs(10)));
+        let short = spawn_local(async {
+            sleep(ms(100)).await;
+            Err::<(), &str>("failed")
+        });
+        assert_eq!(short.await.unwrap(), Err("failed"));
+        assert_eq!(start.elapsed(), ms(100));
+        long.cancel();
+        assert!(long.await.unwrap_err().is_cancelled());
+        assert_eq!(start.elapsed(), ms(100));
+    });
+}
+
+#[test]
+fn a_million_pending_sleeps_work() {
+    paused().block_on(async {
+        let start = Instant::now();
+        let mut sleeps: Vec<_> = (0..1_000_000u64)
+            .map(|i| Box::pin(sleep(ms(1 + i % 5000))))
+            .collect();
+        // Register every one of them with the wheel.
+        let mut first_poll = std::pin::pin!(futures::future::join_all(sleeps.iter_mut()));
+        assert!(timeout(Duration::ZERO, first_poll.as_mut()).await.is_err());
+        first_poll.await;
+        assert_eq!(start.elapsed(), ms(5000));
+    });
+}
+
+#[test]
+#[should_panic(expected = "Sleep polled outside a corio runtime")]
+fn a_sleep_polled_outside_a_runtime_names_the_mistake() {
+    futures::executor::block_on(sleep(ms(1)));
+}
+
+#[test]
+fn instant_arithmetic() {
+    paused().block_on(async {
+        let a = Instant::now();
+        let b = a + ms(30);
+        assert_eq!(b - a, ms(30));
+        assert_eq!(a - b, Duration::ZERO, "saturates at zero");
+        assert_eq!(b.duration_since(a), ms(30));
+        assert_eq!(b - ms(30), a);
+        assert!(a.checked_add(Duration::MAX).is_none());
+        assert!(
+            a + Duration::MAX > b,
+            "adding Duration::MAX saturates far ahead"
+        );
+    });
+}
