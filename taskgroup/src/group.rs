@@ -77,6 +77,10 @@ pub struct TaskGroup<E, S = DefaultSpawner> {
 pub struct GroupHandle<E, S = DefaultSpawner> {
     core: Arc<GroupCore<E>>,
     spawner: S,
+    /// Set by the corio-default constructors: `Send` children then go straight to corio's
+    /// native spawn, which saves the `FutureObj` box the `Spawn` trait needs.
+    #[cfg(feature = "corio")]
+    native: Option<corio_executor::Handle>,
 }
 
 impl<E, S: Clone> Clone for GroupHandle<E, S> {
@@ -84,6 +88,8 @@ impl<E, S: Clone> Clone for GroupHandle<E, S> {
         Self {
             core: Arc::clone(&self.core),
             spawner: self.spawner.clone(),
+            #[cfg(feature = "corio")]
+            native: self.native.clone(),
         }
     }
 }
@@ -124,6 +130,10 @@ impl<E: Send + 'static, S> GroupHandle<E, S> {
         F: Future<Output = Result<T, E>> + Send + 'static,
         T: Send + 'static,
     {
+        #[cfg(feature = "corio")]
+        if let Some(native) = &self.native {
+            return self.spawn_with(future, |task| spawner::spawn_native(native, task));
+        }
         self.spawn_with(future, |task| spawner::spawn_send(&self.spawner, task))
     }
 
@@ -194,7 +204,10 @@ impl<E: Send + 'static> TaskGroup<E> {
     /// ```
     #[allow(clippy::new_without_default)]
     pub fn new() -> Self {
-        Self::with_spawner(spawner::current_runtime("TaskGroup::new"))
+        let runtime = spawner::current_runtime("TaskGroup::new");
+        let mut group = Self::with_spawner(runtime.clone());
+        group.handle.native = Some(runtime);
+        group
     }
 
     /// `async with TaskGroup() as tg:` on the current corio runtime: runs `body` alongside
@@ -263,6 +276,8 @@ impl<E: Send + 'static, S> TaskGroup<E, S> {
             handle: GroupHandle {
                 core: Arc::new(GroupCore::new(GROUP_POLICY)),
                 spawner,
+                #[cfg(feature = "corio")]
+                native: None,
             },
             deadline: None,
         }

@@ -29,6 +29,18 @@ pub(crate) fn current_runtime(what: &str) -> corio_executor::Handle {
     })
 }
 
+/// Spawns with corio's native `Handle::spawn` (one allocation, no `FutureObj` box),
+/// refusing like `Spawn` does once the runtime has shut down.
+#[cfg(feature = "corio")]
+pub(crate) fn spawn_native<F>(runtime: &corio_executor::Handle, task: F) -> Result<(), SpawnError>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    Spawn::status(runtime)?;
+    drop(runtime.spawn(task));
+    Ok(())
+}
+
 pub(crate) fn spawn_send<S, F>(spawner: &S, task: F) -> Result<(), SpawnError>
 where
     S: Spawn + ?Sized,
