@@ -36,11 +36,21 @@ pub(crate) enum Finish<E> {
     Panicked(Panic),
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Phase {
-    Open,
-    ShuttingDown,
-    Finished,
+/// The group's phase and live-child count, packed in one atomic word (`live << 2 | phase`)
+/// so that admitting and finishing a child need no lock: a child is admitted only while the
+/// group is open, and the group is marked finished only while no child is live.
+const OPEN: usize = 0;
+const SHUTTING_DOWN: usize = 1;
+const FINISHED: usize = 2;
+const PHASE_MASK: usize = 0b11;
+const ONE_CHILD: usize = 1 << 2;
+
+fn phase(word: usize) -> usize {
+    word & PHASE_MASK
+}
+
+fn live(word: usize) -> usize {
+    word >> 2
 }
 
 /// What the waiter takes away once every child has finished.
@@ -51,8 +61,6 @@ pub(crate) struct Summary<E> {
 }
 
 struct CoreState<E> {
-    phase: Phase,
-    live: usize,
     wakers: WakerSlab,
     errors: Vec<E>,
     panic: Option<Panic>,
@@ -65,6 +73,8 @@ pub(crate) struct GroupCore<E> {
     /// Set once, when the group starts cancelling its children. Children read it at every
     /// poll without taking the lock.
     cancelling: AtomicBool,
+    /// Phase and live count; see [`OPEN`].
+    counts: AtomicUsize,
     policy: Policy,
     state: Mutex<CoreState<E>>,
 }
@@ -73,10 +83,9 @@ impl<E> GroupCore<E> {
     pub(crate) fn new(policy: Policy) -> Self {
         Self {
             cancelling: AtomicBool::new(false),
+            counts: AtomicUsize::new(OPEN),
             policy,
             state: Mutex::new(CoreState {
-                phase: Phase::Open,
-                live: 0,
                 wakers: WakerSlab::new(),
                 errors: Vec::new(),
                 panic: None,
@@ -98,15 +107,33 @@ impl<E> GroupCore<E> {
 
     /// Admits one more child, or refuses it.
     pub(crate) fn admit(&self) -> Result<(), SpawnError> {
-        let mut state = self.lock();
-        match state.phase {
-            Phase::Open => {
-                state.live += 1;
-                Ok(())
+        let mut word = self.counts.load(Ordering::Acquire);
+        loop {
+            match phase(word) {
+                OPEN => {}
+                SHUTTING_DOWN => return Err(SpawnError::ShuttingDown),
+                _ => return Err(SpawnError::Finished),
             }
-            Phase::ShuttingDown => Err(SpawnError::ShuttingDown),
-            Phase::Finished => Err(SpawnError::Finished),
+            match self.counts.compare_exchange_weak(
+                word,
+                word + ONE_CHILD,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return Ok(()),
+                Err(actual) => word = actual,
+            }
         }
+    }
+
+    /// Moves the phase from `from` to `to`, if it is `from`. Returns whether it did.
+    fn advance_phase(&self, from: usize, to: usize, only_if_idle: bool) -> bool {
+        self.counts
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |word| {
+                let idle = live(word) == 0;
+                (phase(word) == from && (idle || !only_if_idle)).then_some(word - from + to)
+            })
+            .is_ok()
     }
 
     /// Remembers the waker of a pending child, so cancellation can wake it. A child gets a
@@ -155,23 +182,27 @@ impl<E> GroupCore<E> {
     }
 
     /// A child has finished (and settled its result cell): it is no longer live.
+    ///
+    /// The lock is taken only if needed: to free the child's waker slot, to record the
+    /// completion order, or to wake the waiter after the last child. The count drops after
+    /// the slot is freed and before the waiter is looked for, so a waiter that registered
+    /// after the drop saw it, and one that registered before is found.
     pub(crate) fn finish(&self, key_slot: &AtomicUsize, ordinal: usize) {
-        let mut state = self.lock();
-        match key_slot.swap(NO_KEY, Ordering::Relaxed) {
-            NO_KEY => {}
-            key => state.wakers.remove(key),
+        // Only this child writes its own slot (under the lock); reading it here is ordered.
+        if key_slot.load(Ordering::Relaxed) != NO_KEY {
+            let mut state = self.lock();
+            let key = key_slot.swap(NO_KEY, Ordering::Relaxed);
+            state.wakers.remove(key);
         }
-        state.live -= 1;
         if self.policy.track_completion {
-            state.completed.push_back(ordinal);
+            self.lock().completed.push_back(ordinal);
         }
-        let wake_waiter = state.live == 0 || self.policy.track_completion;
-        let waiter = if wake_waiter {
-            state.waiter.take()
-        } else {
-            None
-        };
-        drop(state);
+        let was = self.counts.fetch_sub(ONE_CHILD, Ordering::AcqRel);
+        let wake_waiter = live(was) == 1 || self.policy.track_completion;
+        if !wake_waiter {
+            return;
+        }
+        let waiter = self.lock().waiter.take();
         if let Some(waiter) = waiter {
             waiter.wake();
         }
@@ -198,7 +229,7 @@ impl<E> GroupCore<E> {
     /// The group's deadline passed: cancel, unless the group is already winding down.
     pub(crate) fn time_out(&self) {
         let mut state = self.lock();
-        if state.phase != Phase::Open {
+        if phase(self.counts.load(Ordering::Acquire)) != OPEN {
             return;
         }
         state.timed_out = true;
@@ -209,10 +240,11 @@ impl<E> GroupCore<E> {
 
     /// Cancels every child (the group was dropped, or a race was won). Not an error.
     pub(crate) fn cancel_all(&self) {
-        let mut state = self.lock();
-        if state.phase == Phase::Finished && state.live == 0 {
+        let word = self.counts.load(Ordering::Acquire);
+        if phase(word) == FINISHED && live(word) == 0 {
             return;
         }
+        let mut state = self.lock();
         let wakers = self.start_cancelling(&mut state);
         drop(state);
         wakers.into_iter().for_each(Waker::wake);
@@ -221,9 +253,7 @@ impl<E> GroupCore<E> {
     /// Moves to `ShuttingDown` and collects the wakers to wake once the lock is released:
     /// every pending child's, and the waiter's (a group body must be cancelled too).
     fn start_cancelling(&self, state: &mut CoreState<E>) -> Vec<Waker> {
-        if state.phase == Phase::Open {
-            state.phase = Phase::ShuttingDown;
-        }
+        self.advance_phase(OPEN, SHUTTING_DOWN, false);
         // Release: a child that sees the flag also sees everything recorded before it.
         self.cancelling.store(true, Ordering::Release);
         let mut wakers = state.wakers.take_all();
@@ -239,8 +269,7 @@ impl<E> GroupCore<E> {
         body_running: bool,
     ) -> Poll<Summary<E>> {
         let mut state = self.lock();
-        if state.live == 0 && !body_running {
-            state.phase = Phase::Finished;
+        if !body_running && self.try_finish() {
             return Poll::Ready(Summary {
                 errors: std::mem::take(&mut state.errors),
                 panic: state.panic.take(),
@@ -274,10 +303,17 @@ impl<E> GroupCore<E> {
 
     /// Refuses any further child: used when a batch is complete or detached.
     pub(crate) fn close(&self) {
-        let mut state = self.lock();
-        if state.phase == Phase::Open {
-            state.phase = Phase::Finished;
-        }
+        self.advance_phase(OPEN, FINISHED, false);
+    }
+
+    /// Marks the group finished if no child is live (from any phase). Whoever sees `true`
+    /// may collect the summary: no child can be admitted any more.
+    fn try_finish(&self) -> bool {
+        self.counts
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |word| {
+                (live(word) == 0).then_some(FINISHED)
+            })
+            .is_ok()
     }
 }
 
