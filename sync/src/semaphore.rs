@@ -388,10 +388,15 @@ impl WaitTarget for Semaphore {
                 // Collect what is free now (only possible when no one waits) and queue.
                 ((state - (free << SHIFT)) | WAITERS, true)
             };
-            match self
-                .state
-                .compare_exchange_weak(state, new, Ordering::AcqRel, Ordering::Relaxed)
-            {
+            // Already "waiters, none free": with the lock held that state cannot change
+            // (every release then needs the lock), so there is nothing to swap.
+            let swapped = if new == state {
+                Ok(state)
+            } else {
+                self.state
+                    .compare_exchange_weak(state, new, Ordering::AcqRel, Ordering::Relaxed)
+            };
+            match swapped {
                 Ok(_) if !queue => return Poll::Ready(()),
                 Ok(_) => {
                     waiters.data_mut(waiter.as_ref()).remaining = wanted - free;
