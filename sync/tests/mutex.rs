@@ -173,3 +173,30 @@ fn lock_is_the_same_fifo_lock_without_data() {
         assert!(!lock.locked());
     });
 }
+
+#[test]
+fn a_waiter_gets_the_lock_exactly_when_the_holder_releases_it_paused_clock() {
+    use corio_executor::time::{sleep, Instant};
+    use std::time::Duration;
+    let runtime = corio_executor::Runtime::builder()
+        .start_paused(true)
+        .build();
+    runtime.block_on(async {
+        let mutex = Rc::new(Mutex::new(0));
+        let start = Instant::now();
+        let holder = {
+            let mutex = mutex.clone();
+            corio_executor::spawn_local(async move {
+                let mut guard = mutex.lock().await;
+                sleep(Duration::from_millis(100)).await;
+                *guard = 1;
+            })
+        };
+        corio_executor::yield_now().await;
+        let guard = mutex.lock().await;
+        assert_eq!(start.elapsed(), Duration::from_millis(100));
+        assert_eq!(*guard, 1);
+        drop(guard);
+        holder.await.unwrap();
+    });
+}

@@ -226,3 +226,30 @@ fn immediate_shutdown_drops_items_and_marks_them_done() {
         );
     });
 }
+
+#[test]
+fn a_get_cancelled_by_timeout_leaves_the_queue_intact_paused_clock() {
+    use corio_executor::time::{sleep, timeout, Instant};
+    use std::time::Duration;
+    let runtime = corio_executor::Runtime::builder()
+        .start_paused(true)
+        .build();
+    runtime.block_on(async {
+        let q = Rc::new(Queue::new(1));
+        let start = Instant::now();
+        assert!(timeout(Duration::from_millis(50), q.get()).await.is_err());
+        assert_eq!(start.elapsed(), Duration::from_millis(50));
+        let producer = {
+            let q = q.clone();
+            corio_executor::spawn_local(async move {
+                sleep(Duration::from_millis(10)).await;
+                q.put(1).await.unwrap();
+                q.put(2).await.unwrap(); // waits: the queue holds one
+            })
+        };
+        assert_eq!(q.get().await, Ok(1));
+        assert_eq!(start.elapsed(), Duration::from_millis(60));
+        assert_eq!(q.get().await, Ok(2));
+        producer.await.unwrap();
+    });
+}

@@ -13,6 +13,8 @@ use std::task::{Context, Poll};
 /// A handle on the executor a test runs under: spawn tasks and yield to them.
 #[derive(Clone)]
 pub enum Exec {
+    /// corio's own event loop, with the paused clock.
+    Corio,
     /// futures' `LocalPool`.
     Futures(LocalSpawner),
     /// tokio's current-thread runtime with a `LocalSet`.
@@ -23,6 +25,11 @@ impl Exec {
     /// Spawns `fut`; the handle gives its output, and dropping the handle cancels it.
     pub fn spawn<F: Future + 'static>(&self, fut: F) -> RemoteHandle<F::Output> {
         match self {
+            Exec::Corio => {
+                let (remote, handle) = fut.remote_handle();
+                drop(corio_executor::spawn_local(remote)); // detached; the handle cancels it
+                handle
+            }
             Exec::Futures(spawner) => spawner
                 .spawn_local_with_handle(fut)
                 .expect("spawn on a running pool"),
@@ -42,13 +49,18 @@ impl Exec {
     }
 }
 
-/// Runs `test` under each executor in turn: futures' `LocalPool`, then tokio's
-/// current-thread runtime.
+/// Runs `test` under each executor in turn: corio (paused clock), futures' `LocalPool`,
+/// then tokio's current-thread runtime.
 pub fn on_each_executor<F, Fut>(test: F)
 where
     F: Fn(Exec) -> Fut,
     Fut: Future<Output = ()> + 'static,
 {
+    let corio = corio_executor::Runtime::builder()
+        .start_paused(true)
+        .build();
+    corio.block_on(test(Exec::Corio));
+
     let mut pool = LocalPool::new();
     let exec = Exec::Futures(pool.spawner());
     pool.run_until(test(exec));
