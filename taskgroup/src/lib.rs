@@ -5,7 +5,7 @@
 //! - A [`TaskGroup`] cancels every sibling (and its body) as soon as one child fails, waits for
 //!   all of them to finish, and returns every error that happened ([`GroupError`]). No child
 //!   outlives its group. [`TaskGroup::scope`] is `async with TaskGroup() as tg:`.
-//! - [`gather`] returns at the first error and leaves the other futures running; that contrast
+//! - [`gather()`] returns at the first error and leaves the other futures running; that contrast
 //!   is the lesson. [`gather_settled`] waits for all and returns every outcome; [`gather!`]
 //!   takes futures of different types.
 //! - [`race`] gives the first output and cancels the rest; [`as_completed`] gives outputs in
@@ -96,7 +96,7 @@ pub mod __private {
 /// `gather` for futures of different output types (all with the same error type): spawns
 /// them now and evaluates to a future of `Result<(T1, T2, ...), E>`, the outputs in argument
 /// order, or the first error as soon as it happens (the others are left running, as with
-/// [`gather`]). Dropping that future before it finished cancels the tasks still running.
+/// [`gather()`]). Dropping that future before it finished cancels the tasks still running.
 ///
 /// `gather!(a, b)` spawns on the current corio runtime; `gather!(on spawner; a, b)` spawns
 /// with any [`futures_task::Spawn`].
