@@ -1,2 +1,303 @@
-//! Placeholder until the executor benchmarks land.
-fn main() {}
+//! The corio event loop beside tokio (current-thread), async-executor (`LocalExecutor`
+//! driven by `futures_lite::future::block_on`) and futures' `LocalPool`, on the same workloads.
+//!
+//! Each criterion group is one workload, each function one runtime. Every workload is the same
+//! code for every runtime: it is written once in the `workloads!` macro against five
+//! operations (`spawn`, `spawn_detached`, `yield_now`, `sleep`, `block_on`) that each runtime
+//! module provides. Runtimes are built once per benchmark, outside the timed loop.
+//! - `spawn_many`: 10k empty tasks spawned, then each awaited.
+//! - `yield_many`: 200 tasks x 1000 yields.
+//! - `ping_pong`: 1000 tasks, each spawns a peer and exchanges two oneshot messages with it.
+//! - `chained_spawn`: a chain of 1000 tasks, each spawning the next.
+//! - `timer_cancel`: 100k sleeps of 1-6 s, each polled once (registered), then all dropped.
+//! - `timer_fire`: 100k tasks, each sleeping 1-2 ms.
+//!
+//! async-executor and futures have no timers of their own: they use async-io's `Timer`,
+//! smol's timer.
+
+use criterion::measurement::WallTime;
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
+use futures::channel::oneshot;
+
+const SPAWN_MANY: usize = 10_000;
+const YIELD_TASKS: usize = 200;
+const YIELDS: usize = 1_000;
+const PING_PONG: usize = 1_000;
+const CHAIN: usize = 1_000;
+const TIMERS: u64 = 100_000;
+
+/// The six workloads, written once over the enclosing module's `spawn`, `spawn_detached`,
+/// `yield_now` and `sleep`.
+macro_rules! workloads {
+    () => {
+        pub async fn spawn_many() {
+            let handles: Vec<_> = (0..super::SPAWN_MANY).map(|_| spawn(async {})).collect();
+            for handle in handles {
+                handle.await;
+            }
+        }
+
+        pub async fn yield_many() {
+            let handles: Vec<_> = (0..super::YIELD_TASKS)
+                .map(|_| {
+                    spawn(async {
+                        for _ in 0..super::YIELDS {
+                            yield_now().await;
+                        }
+                    })
+                })
+                .collect();
+            for handle in handles {
+                handle.await;
+            }
+        }
+
+        pub async fn ping_pong() {
+            let handles: Vec<_> = (0..super::PING_PONG)
+                .map(|_| {
+                    spawn(async {
+                        let (ping_tx, ping_rx) = super::oneshot::channel::<()>();
+                        let (pong_tx, pong_rx) = super::oneshot::channel::<()>();
+                        spawn_detached(async move {
+                            ping_rx.await.unwrap();
+                            pong_tx.send(()).unwrap();
+                        });
+                        ping_tx.send(()).unwrap();
+                        pong_rx.await.unwrap();
+                    })
+                })
+                .collect();
+            for handle in handles {
+                handle.await;
+            }
+        }
+
+        pub async fn chained_spawn() {
+            fn link(left: usize, done: super::oneshot::Sender<()>) {
+                if left == 0 {
+                    done.send(()).unwrap();
+                } else {
+                    spawn_detached(async move { link(left - 1, done) });
+                }
+            }
+            let (done_tx, done_rx) = super::oneshot::channel();
+            spawn_detached(async move { link(super::CHAIN, done_tx) });
+            done_rx.await.unwrap();
+        }
+
+        pub async fn timer_cancel() {
+            let mut sleeps: Vec<_> = (0..super::TIMERS)
+                .map(|i| Box::pin(sleep(std::time::Duration::from_millis(1_000 + i % 5_000))))
+                .collect();
+            // Poll each once, so each registers its timer; then drop them all (cancel).
+            std::future::poll_fn(|cx| {
+                for sleep in &mut sleeps {
+                    assert!(std::future::Future::poll(sleep.as_mut(), cx).is_pending());
+                }
+                std::task::Poll::Ready(())
+            })
+            .await;
+            drop(sleeps);
+        }
+
+        pub async fn timer_fire() {
+            let handles: Vec<_> = (0..super::TIMERS)
+                .map(|i| spawn(sleep(std::time::Duration::from_millis(1 + i % 2))))
+                .collect();
+            for handle in handles {
+                handle.await;
+            }
+        }
+    };
+}
+
+mod corio {
+    use std::future::Future;
+
+    thread_local! {
+        static RUNTIME: corio_executor::Runtime = corio_executor::Runtime::new();
+    }
+
+    pub fn block_on<F: Future>(future: F) -> F::Output {
+        RUNTIME.with(|rt| rt.block_on(future))
+    }
+
+    fn spawn<F>(future: F) -> impl Future<Output = F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send,
+    {
+        let handle = corio_executor::spawn(future);
+        async move { handle.await.unwrap() }
+    }
+
+    fn spawn_detached(future: impl Future<Output = ()> + Send + 'static) {
+        drop(corio_executor::spawn(future));
+    }
+
+    use corio_executor::time::sleep;
+    use corio_executor::yield_now;
+    workloads!();
+}
+
+mod tokio_rt {
+    use std::future::Future;
+
+    thread_local! {
+        static RUNTIME: tokio::runtime::Runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .expect("tokio runtime");
+    }
+
+    pub fn block_on<F: Future>(future: F) -> F::Output {
+        RUNTIME.with(|rt| rt.block_on(future))
+    }
+
+    fn spawn<F>(future: F) -> impl Future<Output = F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send,
+    {
+        let handle = tokio::spawn(future);
+        async move { handle.await.unwrap() }
+    }
+
+    fn spawn_detached(future: impl Future<Output = ()> + Send + 'static) {
+        drop(tokio::spawn(future));
+    }
+
+    use tokio::task::yield_now;
+    use tokio::time::sleep;
+    workloads!();
+}
+
+mod async_executor_rt {
+    use async_executor::LocalExecutor;
+    use std::future::Future;
+    use std::rc::Rc;
+    use std::time::Duration;
+
+    thread_local! {
+        static EXECUTOR: Rc<LocalExecutor<'static>> = Rc::new(LocalExecutor::new());
+    }
+
+    pub fn block_on<F: Future>(future: F) -> F::Output {
+        let executor = EXECUTOR.with(Rc::clone);
+        futures_lite::future::block_on(executor.run(future))
+    }
+
+    fn spawn<F>(future: F) -> impl Future<Output = F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send,
+    {
+        EXECUTOR.with(|ex| ex.spawn(future))
+    }
+
+    fn spawn_detached(future: impl Future<Output = ()> + Send + 'static) {
+        EXECUTOR.with(|ex| ex.spawn(future).detach());
+    }
+
+    async fn sleep(duration: Duration) {
+        async_io::Timer::after(duration).await;
+    }
+
+    use futures_lite::future::yield_now;
+    workloads!();
+}
+
+mod futures_rt {
+    use futures::executor::{LocalPool, LocalSpawner};
+    use futures::task::{LocalSpawnExt, SpawnExt};
+    use std::cell::RefCell;
+    use std::future::Future;
+    use std::time::Duration;
+
+    thread_local! {
+        static POOL: RefCell<LocalPool> = RefCell::new(LocalPool::new());
+        static SPAWNER: LocalSpawner = POOL.with(|pool| pool.borrow().spawner());
+    }
+
+    pub fn block_on<F: Future>(future: F) -> F::Output {
+        POOL.with(|pool| pool.borrow_mut().run_until(future))
+    }
+
+    fn spawn<F>(future: F) -> impl Future<Output = F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send,
+    {
+        SPAWNER.with(|spawner| spawner.spawn_with_handle(future).expect("LocalPool spawn"))
+    }
+
+    fn spawn_detached(future: impl Future<Output = ()> + Send + 'static) {
+        SPAWNER.with(|spawner| spawner.spawn_local(future).expect("LocalPool spawn"));
+    }
+
+    async fn sleep(duration: Duration) {
+        async_io::Timer::after(duration).await;
+    }
+
+    use futures_lite::future::yield_now;
+    workloads!();
+}
+
+fn group<'a>(c: &'a mut Criterion, name: &str) -> BenchmarkGroup<'a, WallTime> {
+    let mut group = c.benchmark_group(name);
+    group.sample_size(10);
+    group
+}
+
+/// One group: the workload on every runtime, side by side.
+macro_rules! compare {
+    ($c:expr, $name:ident) => {{
+        let mut g = group($c, stringify!($name));
+        g.bench_function("corio", |b| b.iter(|| corio::block_on(corio::$name())));
+        g.bench_function("tokio", |b| {
+            b.iter(|| tokio_rt::block_on(tokio_rt::$name()))
+        });
+        g.bench_function("async-executor", |b| {
+            b.iter(|| async_executor_rt::block_on(async_executor_rt::$name()))
+        });
+        g.bench_function("futures", |b| {
+            b.iter(|| futures_rt::block_on(futures_rt::$name()))
+        });
+        g.finish();
+    }};
+}
+
+fn spawn_many(c: &mut Criterion) {
+    compare!(c, spawn_many);
+}
+
+fn yield_many(c: &mut Criterion) {
+    compare!(c, yield_many);
+}
+
+fn ping_pong(c: &mut Criterion) {
+    compare!(c, ping_pong);
+}
+
+fn chained_spawn(c: &mut Criterion) {
+    compare!(c, chained_spawn);
+}
+
+fn timer_cancel(c: &mut Criterion) {
+    compare!(c, timer_cancel);
+}
+
+fn timer_fire(c: &mut Criterion) {
+    compare!(c, timer_fire);
+}
+
+criterion_group!(
+    executor,
+    spawn_many,
+    yield_many,
+    ping_pong,
+    chained_spawn,
+    timer_cancel,
+    timer_fire
+);
+criterion_main!(executor);
