@@ -47,7 +47,7 @@ impl Condvar {
 }
 
 #[cfg(loom)]
-pub(crate) use loom_shim::{Condvar, Mutex, MutexGuard};
+pub(crate) use loom_shim::{Condvar, Mutex};
 
 #[cfg(loom)]
 mod loom_shim {

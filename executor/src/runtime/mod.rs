@@ -9,6 +9,8 @@
 //! the next deadline.
 
 pub(crate) mod context;
+#[cfg(all(test, loom))]
+mod loom_models;
 mod owned;
 pub(crate) use owned::OwnedTasks;
 pub(crate) mod park;
@@ -206,13 +208,16 @@ fn maintain(core: &Core) -> usize {
         core.push(runnable);
         ready += 1;
     }
-    let fired = core.timers.borrow_mut().expire(&core.clock);
-    ready += fired.len();
-    let mut fired = fired;
-    for waker in fired.drain(..) {
-        waker.wake();
+    // With no timer pending there is nothing to fire: skip reading the clock (the driver
+    // brings an empty wheel up to date when the next timer arrives).
+    if core.timers.borrow().len() > 0 {
+        let mut fired = core.timers.borrow_mut().expire(&core.clock);
+        ready += fired.len();
+        for waker in fired.drain(..) {
+            waker.wake();
+        }
+        core.timers.borrow_mut().recycle(fired);
     }
-    core.timers.borrow_mut().recycle(fired);
     ready + core.queue.borrow().len()
 }
 

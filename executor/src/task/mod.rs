@@ -6,6 +6,8 @@
 mod join;
 pub(crate) mod raw;
 pub(crate) mod state;
+#[cfg(all(test, not(loom)))]
+mod tests;
 
 pub use join::{JoinError, JoinHandle};
 

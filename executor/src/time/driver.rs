@@ -19,7 +19,12 @@ impl TimerDriver {
         }
     }
 
-    pub(crate) fn insert(&mut self, deadline_tick: u64, waker: Waker) -> TimerKey {
+    /// Adds a timer. The loop skips `expire` (and the clock read) while no timer is
+    /// pending, so an empty wheel is first brought up to the clock's tick.
+    pub(crate) fn insert(&mut self, clock: &Clock, deadline_tick: u64, waker: Waker) -> TimerKey {
+        if self.wheel.is_empty() {
+            self.wheel.advance(clock.now_tick(), |_| {});
+        }
         self.wheel.insert(deadline_tick, waker)
     }
 

@@ -138,7 +138,10 @@ impl Sleep {
             return Poll::Pending;
         }
         let tick = core.clock.deadline_tick(self.deadline.into_std());
-        let key = core.timers.borrow_mut().insert(tick, cx.waker().clone());
+        let key = core
+            .timers
+            .borrow_mut()
+            .insert(&core.clock, tick, cx.waker().clone());
         self.timer = Some((core.shared.id, key));
         Poll::Pending
     }
