@@ -220,6 +220,8 @@ mod futures_rt {
     }
 
     pub fn block_on<F: Future>(future: F) -> F::Output {
+        // Make the spawner before the pool is borrowed for the run: it borrows the pool.
+        SPAWNER.with(|_| ());
         POOL.with(|pool| pool.borrow_mut().run_until(future))
     }
 
