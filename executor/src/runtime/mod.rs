@@ -157,9 +157,10 @@ impl Runtime {
                     }
                     Runnable::Task(task) => run_task(core, task),
                     Runnable::Spawned(task) => {
-                        core.owned
-                            .borrow_mut()
-                            .insert(TaskRef::new_ref(task.header()));
+                        // SAFETY: the queue entry holds a reference; its pointer came
+                        // from the allocation.
+                        let owned = unsafe { TaskRef::new_ref(task.as_ptr()) };
+                        core.owned.borrow_mut().insert(owned);
                         run_task(core, task);
                     }
                 }

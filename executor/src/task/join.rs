@@ -58,13 +58,12 @@ impl<T> JoinHandle<T> {
     /// });
     /// ```
     pub fn cancel(&self) {
-        let header = self.task.header();
-        if header.state.cancel() {
-            header
+        if self.header().state.cancel() {
+            // SAFETY: we hold a reference and our pointer came from the allocation.
+            let queued = unsafe { TaskRef::new_ref(self.task.as_ptr()) };
+            self.header()
                 .shared
-                .schedule(crate::runtime::shared::Runnable::Task(TaskRef::new_ref(
-                    header,
-                )));
+                .schedule(crate::runtime::shared::Runnable::Task(queued));
         }
     }
 

@@ -148,10 +148,18 @@ impl TaskRef {
         TaskRef(header)
     }
 
-    /// Takes a new reference on `header`.
-    pub(crate) fn new_ref(header: &Header) -> TaskRef {
-        header.state.ref_inc();
-        TaskRef(NonNull::from(header))
+    /// Takes a new reference on the task at `ptr`.
+    ///
+    /// The pointer must be one derived from the allocation itself (a `TaskRef`'s or a
+    /// waker's), never from a `&Header`: a reference's provenance covers only the header,
+    /// and the last reference frees the whole cell through this pointer.
+    ///
+    /// # Safety
+    /// `ptr` points to a live task on which the caller holds a reference.
+    pub(crate) unsafe fn new_ref(ptr: NonNull<Header>) -> TaskRef {
+        // SAFETY: the caller's reference keeps the task alive.
+        unsafe { ptr.as_ref() }.state.ref_inc();
+        TaskRef(ptr)
     }
 
     pub(crate) fn header(&self) -> &Header {
@@ -176,13 +184,18 @@ impl TaskRef {
     }
 
     /// Wakes the task: queues it unless it is queued or finished.
-    pub(crate) fn schedule(header: &Header) {
+    ///
+    /// # Safety
+    /// As for [`new_ref`](Self::new_ref).
+    pub(crate) unsafe fn schedule(ptr: NonNull<Header>) {
+        // SAFETY: the caller holds a reference.
+        let header = unsafe { ptr.as_ref() };
         if header.state.schedule() {
+            // SAFETY: forwarded from the caller.
+            let queued = unsafe { TaskRef::new_ref(ptr) };
             header
                 .shared
-                .schedule(crate::runtime::shared::Runnable::Task(TaskRef::new_ref(
-                    header,
-                )));
+                .schedule(crate::runtime::shared::Runnable::Task(queued));
         }
     }
 }
@@ -372,11 +385,17 @@ fn raw_waker(header: NonNull<Header>) -> RawWaker {
     RawWaker::new(header.as_ptr().cast_const().cast(), &WAKER_VTABLE)
 }
 
+/// A waker's data pointer as the task pointer, keeping the allocation-wide provenance it
+/// was made with (going through `&Header` would narrow it to the header).
+fn task_ptr(data: *const ()) -> NonNull<Header> {
+    NonNull::new(data.cast_mut().cast()).expect("a corio waker with a null task pointer")
+}
+
 unsafe fn waker_clone(data: *const ()) -> RawWaker {
+    let ptr = task_ptr(data);
     // SAFETY: `data` is the header of a live task (the waker being cloned holds a reference).
-    let header = unsafe { &*data.cast::<Header>() };
-    header.state.ref_inc();
-    raw_waker(NonNull::from(header))
+    unsafe { ptr.as_ref() }.state.ref_inc();
+    raw_waker(ptr)
 }
 
 unsafe fn waker_wake(data: *const ()) {
@@ -388,11 +407,11 @@ unsafe fn waker_wake(data: *const ()) {
 }
 
 unsafe fn waker_wake_by_ref(data: *const ()) {
-    // SAFETY: the waker holds a reference, so the header is alive.
-    TaskRef::schedule(unsafe { &*data.cast::<Header>() });
+    // SAFETY: the waker holds a reference, and its pointer came from the allocation.
+    unsafe { TaskRef::schedule(task_ptr(data)) };
 }
 
 unsafe fn waker_drop(data: *const ()) {
     // SAFETY: the waker owns one reference and gives it up.
-    unsafe { release(NonNull::new_unchecked(data.cast_mut().cast())) }
+    unsafe { release(task_ptr(data)) }
 }
