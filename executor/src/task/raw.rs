@@ -28,7 +28,7 @@
 use super::join::JoinError;
 use super::state::State;
 use crate::loom::Mutex;
-use crate::runtime::shared::Shared;
+use crate::runtime::shared::{Runnable, Shared};
 use std::any::Any;
 use std::cell::{Cell, UnsafeCell};
 use std::future::Future;
@@ -399,10 +399,25 @@ unsafe fn waker_clone(data: *const ()) -> RawWaker {
 }
 
 unsafe fn waker_wake(data: *const ()) {
-    // SAFETY: the waker owns a reference, which this call consumes after waking.
-    unsafe {
-        waker_wake_by_ref(data);
-        waker_drop(data);
+    let ptr = task_ptr(data);
+    // SAFETY: this waker owns a reference, so the task is alive.
+    let task = unsafe { ptr.as_ref() };
+    if !task.state.schedule() {
+        // Already queued or finished: only the waker's reference goes.
+        // SAFETY: the waker owns one reference and gives it up.
+        unsafe { release(ptr) };
+        return;
+    }
+    // A by-value wake hands the waker's own reference to the queue entry, which saves the
+    // increment and decrement that `wake_by_ref` plus a drop would cost.
+    // SAFETY: the waker owns one reference and gives it to the queue entry.
+    let entry = Runnable::Task(unsafe { TaskRef::from_owned(ptr) });
+    if let Err(entry) = crate::runtime::context::push_local(&task.shared, entry) {
+        // Off the loop's thread the entry may be dropped inside `schedule` (runtime closed),
+        // so hold a reference of our own across the call: `task` must outlive it.
+        // SAFETY: the entry's reference keeps the task alive until this new one is taken.
+        let _alive = unsafe { TaskRef::new_ref(ptr) };
+        task.shared.schedule(entry);
     }
 }
 
