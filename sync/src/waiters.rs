@@ -21,7 +21,7 @@ use std::future::Future;
 use std::marker::{PhantomData, PhantomPinned};
 use std::pin::Pin;
 use std::ptr::NonNull;
-use std::sync::atomic::AtomicUsize as IdCounter;
+use std::sync::atomic::{AtomicU32 as ListId, AtomicUsize};
 use std::task::{Context, Poll, Waker};
 
 const IDLE: u8 = 0;
@@ -60,10 +60,16 @@ struct Node<T> {
 
 /// One waiting future's place in a [`WaitList`], carrying the primitive's per-waiter `data`
 /// (permits wanted, an item to put, a result to hand over...).
+///
+/// `status`, `returned` and `list_id` share one word: a waiter is part of every waiting
+/// future, and a smaller future is cheaper for the executor to move into a task.
 pub(crate) struct Waiter<T> {
     status: AtomicU8,
+    /// Set by the owning [`WaitFuture`] once it returned `Ready` (only ever touched through
+    /// the future's `&mut`, never by a list).
+    returned: bool,
     /// The id of the one list this waiter may be used with (0: none yet).
-    list_id: IdCounter,
+    list_id: ListId,
     node: UnsafeCell<Node<T>>,
     /// Linked nodes are pointed to by their neighbours: they must never move.
     _pinned: PhantomPinned,
@@ -83,7 +89,8 @@ impl<T> Waiter<T> {
     pub(crate) fn new(data: T) -> Self {
         Waiter {
             status: AtomicU8::new(IDLE),
-            list_id: IdCounter::new(0),
+            returned: false,
+            list_id: ListId::new(0),
             node: UnsafeCell::new(Node {
                 prev: None,
                 next: None,
@@ -125,11 +132,11 @@ impl<T> Drop for Waiter<T> {
     }
 }
 
-static NEXT_LIST_ID: IdCounter = IdCounter::new(1);
+static NEXT_LIST_ID: AtomicUsize = AtomicUsize::new(0);
 
 /// A FIFO list of pinned [`Waiter`]s. Lives inside a primitive's state lock.
 pub(crate) struct WaitList<T> {
-    id: usize,
+    id: u32,
     head: Link<T>,
     tail: Link<T>,
     len: usize,
@@ -149,7 +156,9 @@ impl<T> WaitList<T> {
     /// An empty list.
     pub(crate) fn new() -> Self {
         WaitList {
-            id: NEXT_LIST_ID.fetch_add(1, Ordering::Relaxed),
+            // Ids run through 1..=u32::MAX (0 means "no list"); should they ever wrap, two
+            // lists share an id, which only blunts the misuse check in `claim`.
+            id: (NEXT_LIST_ID.fetch_add(1, Ordering::Relaxed) % u32::MAX as usize) as u32 + 1,
             head: None,
             tail: None,
             len: 0,
@@ -374,7 +383,6 @@ pub(crate) trait WaitTarget<Kind = ()> {
 /// The future of one wait on `target`: owns the pinned [`Waiter`] node.
 pub(crate) struct WaitFuture<'a, Q: WaitTarget<K> + ?Sized, K = ()> {
     target: &'a Q,
-    done: bool,
     waiter: Waiter<Q::Data>,
     _kind: PhantomData<fn() -> K>,
 }
@@ -384,7 +392,6 @@ impl<'a, Q: WaitTarget<K> + ?Sized, K> WaitFuture<'a, Q, K> {
     pub(crate) fn new(target: &'a Q, data: Q::Data) -> Self {
         WaitFuture {
             target,
-            done: false,
             waiter: Waiter::new(data),
             _kind: PhantomData,
         }
@@ -396,10 +403,10 @@ impl<Q: WaitTarget<K> + ?Sized, K> Future for WaitFuture<'_, Q, K> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Q::Output> {
         // SAFETY: pin projection. `waiter` is structurally pinned: it is never moved out of
-        // `self` and our `Drop` does not move it. `target` and `done` are not pinned.
+        // `self` and our `Drop` does not move it. `target` is not pinned.
         let this = unsafe { self.get_unchecked_mut() };
         assert!(
-            !this.done,
+            !this.waiter.returned,
             "a corio-sync wait future was polled after it completed"
         );
         // SAFETY: see above.
@@ -407,7 +414,7 @@ impl<Q: WaitTarget<K> + ?Sized, K> Future for WaitFuture<'_, Q, K> {
         let result = this.target.poll_wait(waiter, cx);
         if result.is_ready() {
             debug_assert_ne!(this.waiter.status(), Status::Queued);
-            this.done = true;
+            this.waiter.returned = true;
         }
         result
     }
@@ -415,7 +422,7 @@ impl<Q: WaitTarget<K> + ?Sized, K> Future for WaitFuture<'_, Q, K> {
 
 impl<Q: WaitTarget<K> + ?Sized, K> Drop for WaitFuture<'_, Q, K> {
     fn drop(&mut self) {
-        if self.done || self.waiter.status() == Status::Idle {
+        if self.waiter.returned || self.waiter.status() == Status::Idle {
             return;
         }
         // SAFETY: the waiter is not `Idle`, so this future was polled, hence pinned, and it
