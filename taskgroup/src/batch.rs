@@ -69,15 +69,11 @@ impl Tracker {
         self.core
             .admit()
             .expect("a batch accepts children until it is complete");
-        let cell = Arc::new(OutputCell::new());
+        let cell = Arc::new(OutputCell::new(Arc::clone(&self.core) as _));
         let ordinal = self.spawned;
         self.spawned += 1;
-        let task = ChildTask::new(
-            future,
-            PlainSink(Arc::clone(&cell)),
-            Arc::clone(&self.core),
-            ordinal,
-        );
+        let task =
+            ChildTask::<_, _, Infallible>::new(future, PlainSink(Arc::clone(&cell)), ordinal);
         if let Err(error) = spawner::spawn_send(spawner, task) {
             panic!("{}: {error}", self.what);
         }

@@ -7,6 +7,7 @@
 //! destructors run), then reports to the group and completes.
 
 use std::future::Future;
+use std::marker::PhantomData;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::atomic::Ordering;
@@ -32,8 +33,11 @@ struct CellState<T> {
     joiner: Option<Waker>,
 }
 
-/// A child's result, shared between the running wrapper and its readers.
+/// A child's result, shared between the running wrapper and its readers. It also holds the
+/// child's one reference to its group's core: the wrapper and the handle both reach the group
+/// through the cell, so spawning a child clones one `Arc` of the core, not two.
 pub(crate) struct OutputCell<T> {
+    group: Arc<dyn WakeChild>,
     cancel_requested: AtomicBool,
     /// The child's waker slot in its group (`NO_KEY` until it first pends); guarded by the
     /// group's lock.
@@ -42,8 +46,9 @@ pub(crate) struct OutputCell<T> {
 }
 
 impl<T> OutputCell<T> {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(group: Arc<dyn WakeChild>) -> Self {
         Self {
+            group,
             cancel_requested: AtomicBool::new(false),
             waker_key: AtomicUsize::new(NO_KEY),
             state: Mutex::new(CellState {
@@ -110,6 +115,8 @@ pub(crate) trait CellControl {
     fn cell_settle_without_output(&self, outcome: Outcome<()>);
     fn cancel_requested(&self) -> bool;
     fn waker_key(&self) -> &AtomicUsize;
+    /// The group this child belongs to (its core, type-erased).
+    fn group(&self) -> &dyn WakeChild;
 }
 
 /// How a child's output is split between its cell and its group.
@@ -155,6 +162,9 @@ impl<T> CellControl for GroupSink<T> {
     fn waker_key(&self) -> &AtomicUsize {
         &self.0.waker_key
     }
+    fn group(&self) -> &dyn WakeChild {
+        &*self.0.group
+    }
 }
 
 impl<O, E> Sink<O, E> for PlainSink<O> {
@@ -174,37 +184,51 @@ impl<O> CellControl for PlainSink<O> {
     fn waker_key(&self) -> &AtomicUsize {
         &self.0.waker_key
     }
+    fn group(&self) -> &dyn WakeChild {
+        &*self.0.group
+    }
 }
 
 /// The future actually handed to the executor for each child.
+///
+/// It reaches its group through its cell (`K`), whose core must be a `GroupCore<E>`.
 pub(crate) struct ChildTask<F, K: CellControl, E> {
     /// `None` once the inner future finished or was dropped by cancellation.
     future: Option<F>,
     sink: K,
-    core: Arc<GroupCore<E>>,
     ordinal: usize,
     reported: bool,
+    _error: PhantomData<fn(E)>,
+}
+
+/// The typed core of the group a child's cell links to.
+fn core_of<K: CellControl, E: 'static>(sink: &K) -> &GroupCore<E> {
+    sink.group()
+        .as_any()
+        .downcast_ref()
+        .expect("a child's cell links to a core of the child's error type")
 }
 
 impl<F, K, E> ChildTask<F, K, E>
 where
     F: Future,
     K: Sink<F::Output, E>,
+    E: 'static,
 {
-    pub(crate) fn new(future: F, sink: K, core: Arc<GroupCore<E>>, ordinal: usize) -> Self {
+    pub(crate) fn new(future: F, sink: K, ordinal: usize) -> Self {
         Self {
             future: Some(future),
             sink,
-            core,
             ordinal,
             reported: false,
+            _error: PhantomData,
         }
     }
 
-    /// Takes the fields, not `&self`: a shared borrow of the whole task would also cover the
+    /// Takes the sink, not `&self`: a shared borrow of the whole task would also cover the
     /// pinned future, which may hold references into itself (Miri flags that as aliasing).
-    fn cancelled(core: &GroupCore<E>, sink: &K) -> bool {
-        core.is_cancelling() || sink.cancel_requested()
+    fn cancelled(sink: &K) -> bool {
+        core_of::<K, E>(sink).is_cancelling() || sink.cancel_requested()
     }
 
     /// Reports the end of the child. Order matters: a failure reaches the group before the
@@ -212,13 +236,14 @@ where
     /// before the group stops counting the child (a finished group implies settled handles).
     fn report(&mut self, failure: Option<Finish<E>>, cell_outcome: Option<Outcome<()>>) {
         self.reported = true;
+        let core = core_of::<K, E>(&self.sink);
         if let Some(failure) = failure {
-            self.core.record_failure(failure);
+            core.record_failure(failure);
         }
         if let Some(outcome) = cell_outcome {
             self.sink.cell_settle_without_output(outcome);
         }
-        self.core.finish(self.sink.waker_key(), self.ordinal);
+        core.finish(self.sink.waker_key(), self.ordinal);
     }
 
     /// Drops the inner future in place (its destructors run now) and reports the cancellation.
@@ -232,6 +257,7 @@ impl<F, K, E> Future for ChildTask<F, K, E>
 where
     F: Future,
     K: Sink<F::Output, E>,
+    E: 'static,
 {
     type Output = ();
 
@@ -244,7 +270,7 @@ where
         if this.reported {
             return Poll::Ready(());
         }
-        if Self::cancelled(&this.core, &this.sink) {
+        if Self::cancelled(&this.sink) {
             this.cancel_now();
             return Poll::Ready(());
         }
@@ -263,11 +289,10 @@ where
                 Poll::Ready(())
             }
             Ok(Poll::Pending) => {
-                this.core
-                    .register_child_waker(this.sink.waker_key(), cx.waker());
+                core_of::<K, E>(&this.sink).register_child_waker(this.sink.waker_key(), cx.waker());
                 // A cancel that raced with the poll set its flag before looking for our waker;
                 // check again now that the waker is registered, so no wake-up is lost.
-                if Self::cancelled(&this.core, &this.sink) {
+                if Self::cancelled(&this.sink) {
                     this.cancel_now();
                     return Poll::Ready(());
                 }
@@ -284,13 +309,16 @@ where
 
 impl<F, K: CellControl, E> Drop for ChildTask<F, K, E> {
     fn drop(&mut self) {
+        // Not `core_of`: `Drop` cannot add the `E: 'static` bound, and finishing needs no `E`.
         // The executor dropped the task before it finished (it shut down, or refused the
         // spawn): count it as cancelled so the group does not wait for it forever.
         if !self.reported {
             self.future = None;
             self.reported = true;
             self.sink.cell_settle_without_output(Outcome::Cancelled);
-            self.core.finish(self.sink.waker_key(), self.ordinal);
+            self.sink
+                .group()
+                .finish_child(self.sink.waker_key(), self.ordinal);
         }
     }
 }
@@ -315,12 +343,11 @@ impl<F, K: CellControl, E> Drop for ChildTask<F, K, E> {
 /// ```
 pub struct ChildHandle<T> {
     cell: Arc<OutputCell<T>>,
-    group: Arc<dyn WakeChild>,
 }
 
 impl<T> ChildHandle<T> {
-    pub(crate) fn new(cell: Arc<OutputCell<T>>, group: Arc<dyn WakeChild>) -> Self {
-        Self { cell, group }
+    pub(crate) fn new(cell: Arc<OutputCell<T>>) -> Self {
+        Self { cell }
     }
 
     /// Cancels this child only: its future is dropped at its next poll. This is not an error:
@@ -342,7 +369,7 @@ impl<T> ChildHandle<T> {
     /// ```
     pub fn cancel(&self) {
         self.cell.request_cancel();
-        self.group.wake_child(&self.cell.waker_key);
+        self.cell.group.wake_child(&self.cell.waker_key);
     }
 
     /// The child's value, without waiting: `Err(ChildError::Unfinished)` if it is still
@@ -433,14 +460,9 @@ mod tests {
         future: F,
     ) -> (TestChild<F>, Arc<OutputCell<String>>) {
         core.admit().unwrap();
-        let cell = Arc::new(OutputCell::new());
+        let cell = Arc::new(OutputCell::new(Arc::clone(core) as _));
         (
-            Box::pin(ChildTask::new(
-                future,
-                GroupSink(Arc::clone(&cell)),
-                Arc::clone(core),
-                0,
-            )),
+            Box::pin(ChildTask::new(future, GroupSink(Arc::clone(&cell)), 0)),
             cell,
         )
     }

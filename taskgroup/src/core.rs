@@ -324,14 +324,26 @@ fn register(slot: &mut Option<Waker>, waker: &Waker) {
     }
 }
 
-/// What a child handle needs from its group without knowing the group's error type.
+/// A child's link to its group, without the group's error type: what a handle needs
+/// (`wake_child`), and the way back to the typed core for the child itself (`as_any`).
+/// A child's result cell holds its group's core as this, so that one reference count serves
+/// both the running child and its handle.
 pub(crate) trait WakeChild: Send + Sync {
     fn wake_child(&self, key_slot: &AtomicUsize);
+    /// [`GroupCore::finish`], for a child dropped unfinished (where its `E` is not at hand).
+    fn finish_child(&self, key_slot: &AtomicUsize, ordinal: usize);
+    fn as_any(&self) -> &dyn Any;
 }
 
-impl<E: Send> WakeChild for GroupCore<E> {
+impl<E: Send + 'static> WakeChild for GroupCore<E> {
     fn wake_child(&self, key_slot: &AtomicUsize) {
         GroupCore::wake_child(self, key_slot);
+    }
+    fn finish_child(&self, key_slot: &AtomicUsize, ordinal: usize) {
+        self.finish(key_slot, ordinal);
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
     }
 }
 

@@ -173,16 +173,11 @@ impl<E: Send + 'static, S> GroupHandle<E, S> {
     {
         // On refusal `future` is dropped here, never polled.
         self.core.admit()?;
-        let cell = Arc::new(OutputCell::new());
-        let task = ChildTask::new(
-            future,
-            GroupSink(Arc::clone(&cell)),
-            Arc::clone(&self.core),
-            0,
-        );
+        let cell = Arc::new(OutputCell::new(Arc::clone(&self.core) as _));
+        let task = ChildTask::new(future, GroupSink(Arc::clone(&cell)), 0);
         // If the executor refuses, it drops the task, whose `Drop` reports it cancelled.
         submit(task)?;
-        Ok(ChildHandle::new(cell, Arc::clone(&self.core) as _))
+        Ok(ChildHandle::new(cell))
     }
 }
 

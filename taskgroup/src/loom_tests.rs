@@ -36,14 +36,9 @@ fn child<F: Future<Output = Result<(), ()>>>(
     Arc<OutputCell<()>>,
 ) {
     core.admit().unwrap();
-    let cell = Arc::new(OutputCell::new());
+    let cell = Arc::new(OutputCell::new(Arc::clone(core) as _));
     (
-        Box::pin(ChildTask::new(
-            future,
-            GroupSink(Arc::clone(&cell)),
-            Arc::clone(core),
-            0,
-        )),
+        Box::pin(ChildTask::new(future, GroupSink(Arc::clone(&cell)), 0)),
         cell,
     )
 }
@@ -137,7 +132,7 @@ fn loom_handle_cancel_racing_with_first_registration_is_never_lost() {
     loom::model(|| {
         let core = Arc::new(GroupCore::<()>::new(GROUP));
         let (mut task, cell) = child(&core, pending());
-        let handle = crate::child::ChildHandle::new(cell, Arc::clone(&core) as _);
+        let handle = crate::child::ChildHandle::new(cell);
         let canceller = loom::thread::spawn(move || handle.cancel());
         let woken = Arc::new(Flag::default());
         let waker = waker(Arc::clone(&woken));
