@@ -23,7 +23,14 @@ pub(crate) struct Core {
     pub(crate) timers: RefCell<TimerDriver>,
     /// Wakes the `block_on` future.
     pub(crate) main_waker: Waker,
+    /// Task ids reserved for spawns on the loop's thread, `next_id..id_block_end`: taken from
+    /// the shared counter a block at a time, so a local spawn costs no atomic for its id.
+    next_id: Cell<u64>,
+    id_block_end: Cell<u64>,
 }
+
+/// How many task ids the loop reserves from the shared counter at a time.
+const ID_BLOCK: u64 = 1024;
 
 /// Wakes the future given to `block_on`.
 struct MainWaker(Arc<Shared>);
@@ -47,7 +54,21 @@ impl Core {
             owned: RefCell::new(OwnedTasks::default()),
             clock: Clock::new(start_paused),
             timers: RefCell::new(TimerDriver::new()),
+            next_id: Cell::new(0),
+            id_block_end: Cell::new(0),
         }
+    }
+
+    /// A new task id, unique within the runtime (ids given on other threads come from the
+    /// same shared counter).
+    pub(crate) fn next_task_id(&self) -> u64 {
+        let mut id = self.next_id.get();
+        if id == self.id_block_end.get() {
+            id = self.shared.reserve_task_ids(ID_BLOCK);
+            self.id_block_end.set(id + ID_BLOCK);
+        }
+        self.next_id.set(id + 1);
+        id
     }
 
     pub(crate) fn push(&self, runnable: Runnable) {

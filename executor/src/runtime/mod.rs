@@ -197,7 +197,9 @@ impl Runtime {
 fn run_task(core: &Core, task: TaskRef) {
     if task.poll() == raw::PollOutcome::Completed {
         let owned = core.owned.borrow_mut().remove(&task);
-        drop(owned);
+        if let Some(owned) = owned {
+            owned.release_with(task);
+        }
     }
 }
 
@@ -388,8 +390,8 @@ impl futures_task::LocalSpawn for Handle {
     }
 }
 
-/// Allocates a task for `future` and queues it. Spawning on the loop's own thread adopts it
-/// into the owned list at once; from another thread it travels as `Runnable::Spawned`.
+/// Allocates a task for `future` and queues it: on the loop's own queue when called on
+/// `shared`'s loop thread, else through the cross-thread queue.
 ///
 /// Callers guarantee that a `!Send` future is only spawned on the loop's own thread.
 pub(crate) fn spawn_inner<F>(
@@ -400,45 +402,78 @@ pub(crate) fn spawn_inner<F>(
 where
     F: Future + 'static,
 {
-    let id = shared.next_task_id();
-    if shared.is_closed() {
-        // References: the handle's and ours, which cancels it right here.
-        let header = raw::allocate(future, shared.clone(), id, name, 2);
-        // SAFETY: `allocate` gave us two references; one goes to each TaskRef/JoinHandle.
-        let (ours, handle) = unsafe { (TaskRef::from_owned(header), TaskRef::from_owned(header)) };
-        ours.cancel_now();
-        return JoinHandle::new(handle);
-    }
-    let mut name = name;
     let on_loop = context::with_current(|core| match core {
-        Some(core) if Arc::ptr_eq(&core.shared, shared) => {
-            let name = name.take();
-            // References: the owned list's, the run queue's and the handle's.
-            let header = raw::allocate(future, shared.clone(), id, name, 3);
-            // SAFETY: three references from `allocate`, one per TaskRef/JoinHandle.
-            let (owned, queued, handle) = unsafe {
-                (
-                    TaskRef::from_owned(header),
-                    TaskRef::from_owned(header),
-                    TaskRef::from_owned(header),
-                )
-            };
-            core.owned.borrow_mut().insert(owned);
-            core.push(Runnable::Task(queued));
-            Ok(handle)
-        }
-        _ => Err(future),
+        Some(core) if Arc::ptr_eq(&core.shared, shared) => Ok(spawn_on_loop(core, future, name)),
+        _ => Err((future, name)),
     });
     match on_loop {
-        Ok(handle) => JoinHandle::new(handle),
-        Err(future) => {
-            // References: the remote queue entry's and the handle's.
-            let header = raw::allocate(future, shared.clone(), id, name, 2);
-            // SAFETY: two references from `allocate`, one each.
-            let (queued, handle) =
-                unsafe { (TaskRef::from_owned(header), TaskRef::from_owned(header)) };
-            shared.schedule(Runnable::Spawned(queued));
-            JoinHandle::new(handle)
-        }
+        Ok(handle) => handle,
+        Err((future, name)) => spawn_remote(shared, future, name),
     }
+}
+
+/// Spawns on the loop's own thread: the task is adopted into the owned list at once and
+/// queued locally, with no lock and no cross-thread traffic.
+pub(crate) fn spawn_on_loop<F>(
+    core: &Core,
+    future: F,
+    name: Option<Box<str>>,
+) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+{
+    let id = core.next_task_id();
+    if core.shared.is_closed() {
+        return spawn_refused(&core.shared, future, id, name);
+    }
+    // References: the owned list's, the run queue's and the handle's.
+    let header = raw::allocate(future, core.shared.clone(), id, name, 3);
+    // SAFETY: three references from `allocate`, one per TaskRef/JoinHandle.
+    let (owned, queued, handle) = unsafe {
+        (
+            TaskRef::from_owned(header),
+            TaskRef::from_owned(header),
+            TaskRef::from_owned(header),
+        )
+    };
+    core.owned.borrow_mut().insert(owned);
+    core.push(Runnable::Task(queued));
+    JoinHandle::new(handle)
+}
+
+/// Spawns from another thread: the task travels as `Runnable::Spawned` and the loop adopts
+/// it when it gets there.
+fn spawn_remote<F>(shared: &Arc<Shared>, future: F, name: Option<Box<str>>) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+{
+    let id = shared.next_task_id();
+    if shared.is_closed() {
+        return spawn_refused(shared, future, id, name);
+    }
+    // References: the remote queue entry's and the handle's.
+    let header = raw::allocate(future, shared.clone(), id, name, 2);
+    // SAFETY: two references from `allocate`, one each.
+    let (queued, handle) = unsafe { (TaskRef::from_owned(header), TaskRef::from_owned(header)) };
+    shared.schedule(Runnable::Spawned(queued));
+    JoinHandle::new(handle)
+}
+
+/// The runtime has shut down: the task is cancelled before it ever runs, so its handle
+/// reports `Cancelled` and the future is dropped unpolled.
+fn spawn_refused<F>(
+    shared: &Arc<Shared>,
+    future: F,
+    id: u64,
+    name: Option<Box<str>>,
+) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+{
+    // References: the handle's and ours, which cancels it right here.
+    let header = raw::allocate(future, shared.clone(), id, name, 2);
+    // SAFETY: `allocate` gave us two references; one goes to each TaskRef/JoinHandle.
+    let (ours, handle) = unsafe { (TaskRef::from_owned(header), TaskRef::from_owned(header)) };
+    ours.cancel_now();
+    JoinHandle::new(handle)
 }

@@ -49,8 +49,13 @@ impl Shared {
     }
 
     pub(crate) fn next_task_id(&self) -> u64 {
+        self.reserve_task_ids(1)
+    }
+
+    /// Reserves `count` consecutive task ids and returns the first.
+    pub(crate) fn reserve_task_ids(&self, count: u64) -> u64 {
         self.next_task_id
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            .fetch_add(count, std::sync::atomic::Ordering::Relaxed)
     }
 
     pub(crate) fn is_closed(&self) -> bool {

@@ -1,10 +1,12 @@
 //! `JoinHandle`: the awaitable end of a spawned task, and `JoinError`.
 
 use super::raw::{self, Header, TaskRef};
+use super::state::Detach;
 use std::any::Any;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
+use std::mem::ManuallyDrop;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -21,14 +23,16 @@ use std::task::{Context, Poll};
 /// assert_eq!(answer.unwrap(), 42);
 /// ```
 pub struct JoinHandle<T> {
-    task: TaskRef,
+    /// Released by `Drop`, which may fold the release into the detach step.
+    task: ManuallyDrop<TaskRef>,
     /// The output was read: the handle no longer holds the join interest.
     done: bool,
     _output: PhantomData<T>,
 }
 
-// SAFETY: the handle only touches the task's thread-safe parts (state word, join lock) and
-// the output, which it moves out on its own thread; so it may cross threads when `T` may.
+// SAFETY: the handle only touches the task's thread-safe parts (state word, the join waker
+// slot when the state word gives it to the handle) and the output, which it moves out on its
+// own thread; so it may cross threads when `T` may.
 unsafe impl<T: Send> Send for JoinHandle<T> {}
 // SAFETY: `&JoinHandle` only allows `cancel`/`is_finished`, which use the state word.
 unsafe impl<T: Send> Sync for JoinHandle<T> {}
@@ -39,7 +43,7 @@ impl<T> JoinHandle<T> {
     /// Takes over the JoinHandle's reference on a freshly allocated task.
     pub(crate) fn new(task: TaskRef) -> Self {
         JoinHandle {
-            task,
+            task: ManuallyDrop::new(task),
             done: false,
             _output: PhantomData,
         }
@@ -100,19 +104,17 @@ impl<T> Future for JoinHandle<T> {
             "JoinHandle polled again after it returned the task's result"
         );
         let header = self.header();
-        let mut join = header.join.lock();
         if !header.state.load().is_complete() {
-            match &join.waker {
-                Some(waker) if waker.will_wake(cx.waker()) => {}
-                _ => join.waker = Some(cx.waker().clone()),
+            // SAFETY: we are the task's one JoinHandle.
+            let registered = unsafe { header.join_waker.register(&header.state, cx.waker()) };
+            if registered.is_ok() {
+                return Poll::Pending;
             }
-            return Poll::Pending;
         }
-        join.interested = false;
-        drop(join);
         let mut output: Option<Result<T, JoinError>> = None;
-        // SAFETY: complete, and we held the join interest (now given up to ourselves: nobody
-        // else touches the output); `output` has the task's output type, by construction.
+        // SAFETY: complete with JOIN_INTEREST still set (only this handle clears it), so the
+        // output is ours and nobody else touches it; `output` has the task's output type, by
+        // construction.
         unsafe {
             raw::take_output(
                 self.task.as_ptr(),
@@ -126,21 +128,36 @@ impl<T> Future for JoinHandle<T> {
 
 impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
-        if self.done {
-            return;
+        let detach = if self.done {
+            Detach::Detached {
+                waker_is_ours: false,
+                ref_released: false,
+            }
+        } else {
+            self.header().state.detach()
+        };
+        match detach {
+            Detach::Complete => {
+                // SAFETY: complete while we held the join interest, so the output is ours.
+                unsafe { raw::discard_output(self.task.as_ptr()) };
+            }
+            Detach::Detached {
+                waker_is_ours: true,
+                ..
+            } => {
+                // SAFETY: `detach` cleared JOIN_WAKER for us: the slot is ours again.
+                drop(unsafe { self.header().join_waker.take() });
+            }
+            Detach::Detached {
+                ref_released: true, ..
+            } => {
+                // `detach` gave up our reference too: the TaskRef must not release it again.
+                return;
+            }
+            Detach::Detached { .. } => {}
         }
-        let header = self.task.header();
-        let mut join = header.join.lock();
-        join.interested = false;
-        let waker = join.waker.take();
-        let complete = header.state.load().is_complete();
-        drop(join);
-        drop(waker);
-        if complete {
-            // SAFETY: complete, and the interest was ours until just now, under the lock
-            // the completing loop also takes, so nobody else disposes of the output.
-            unsafe { raw::discard_output(self.task.as_ptr()) };
-        }
+        // SAFETY: `task` is not used after this.
+        unsafe { ManuallyDrop::drop(&mut self.task) };
     }
 }
 

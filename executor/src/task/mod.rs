@@ -4,6 +4,7 @@
 //! `state` the atomic state word, `join` the handle and its error.
 
 mod join;
+mod join_waker;
 pub(crate) mod raw;
 pub(crate) mod state;
 #[cfg(all(test, not(loom)))]
@@ -11,8 +12,8 @@ mod tests;
 
 pub use join::{JoinError, JoinHandle};
 
-use crate::runtime::context;
-use crate::runtime::spawn_inner;
+use crate::runtime::context::{self, Core};
+use crate::runtime::spawn_on_loop;
 use std::future::Future;
 
 /// Spawns a `Send` future as a new task on the running loop, like `asyncio.create_task`.
@@ -99,8 +100,7 @@ impl Builder {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let shared = current_shared("spawn");
-        spawn_inner(&shared, future, self.name)
+        with_current_core("spawn", |core| spawn_on_loop(core, future, self.name))
     }
 
     /// Spawns a `!Send` future; see [`spawn_local`].
@@ -112,18 +112,19 @@ impl Builder {
         F: Future + 'static,
         F::Output: 'static,
     {
-        let shared = current_shared("spawn_local");
-        // On the loop's thread (checked above), so spawn_inner keeps it local.
-        spawn_inner(&shared, future, self.name)
+        // On the loop's thread, so the future never leaves it.
+        with_current_core("spawn_local", |core| spawn_on_loop(core, future, self.name))
     }
 }
 
-fn current_shared(what: &str) -> std::sync::Arc<crate::runtime::shared::Shared> {
-    context::with_current(|core| core.map(|core| core.shared.clone())).unwrap_or_else(|| {
-        panic!(
+/// Runs `f` on the runtime running on this thread; panics naming `what` outside one.
+fn with_current_core<R>(what: &str, f: impl FnOnce(&Core) -> R) -> R {
+    context::with_current(|core| match core {
+        Some(core) => f(core),
+        None => panic!(
             "corio_executor::{what} called outside a corio runtime: spawn from inside \
              corio_executor::run / Runtime::block_on, or use Runtime::handle().spawn from elsewhere"
-        )
+        ),
     })
 }
 

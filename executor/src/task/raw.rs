@@ -7,7 +7,7 @@
 //! | Header: state word (flags + ref count)      |  <- every Waker and TaskRef points here
 //! |         &'static Vtable (typed functions)   |
 //! |         Arc<Shared> (the runtime's queues)  |
-//! |         join slot (JoinHandle's waker)      |
+//! |         join waker slot (JoinHandle's waker)|
 //! |         id, name, owned-list index          |
 //! | Stage<F>: Running(F) | Finished(result) | Consumed |
 //! +---------------------------------------------+
@@ -20,14 +20,16 @@
 //!
 //! Thread rules, on which every `SAFETY` comment below relies:
 //! - The stage is touched by the loop's thread only while the task is not complete (poll,
-//!   cancel, shutdown). After COMPLETE is set (under the join lock) the loop never touches it
-//!   again, and whoever holds the join interest (the `JoinHandle`, or the loop when there is
-//!   none) takes or drops the output, exactly once.
+//!   cancel, shutdown). After COMPLETE is set the loop never touches it again, and whoever
+//!   holds the join interest (the `JoinHandle`, or the loop when the handle detached before
+//!   completion: the `JOIN_INTEREST` bit says which) takes or drops the output, exactly once.
+//! - The join waker slot is touched only by its owner, as the `JOIN_WAKER` bit says
+//!   (`join_waker`).
 //! - `owned_index` is read and written on the loop's thread only.
 
 use super::join::JoinError;
+use super::join_waker::JoinWaker;
 use super::state::State;
-use crate::loom::Mutex;
 use crate::runtime::shared::{Runnable, Shared};
 use std::any::Any;
 use std::cell::{Cell, UnsafeCell};
@@ -39,22 +41,14 @@ use std::ptr::NonNull;
 use std::sync::Arc;
 use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
-/// What the JoinHandle and the completing loop agree on, under the task's join lock.
-#[derive(Debug)]
-pub(crate) struct JoinSlot {
-    /// The waker of whoever awaits the JoinHandle.
-    pub(crate) waker: Option<Waker>,
-    /// A JoinHandle exists and has not taken the output: it, not the loop, disposes of it.
-    pub(crate) interested: bool,
-}
-
 /// The type-independent start of every task allocation.
 pub(crate) struct Header {
     pub(crate) state: State,
     vtable: &'static Vtable,
     /// The runtime the task belongs to: where its wakes go.
     pub(crate) shared: Arc<Shared>,
-    pub(crate) join: Mutex<JoinSlot>,
+    /// The waker of whoever awaits the JoinHandle.
+    pub(crate) join_waker: JoinWaker,
     /// Index in the runtime's owned-task list; `u32::MAX` until the loop adopts the task.
     /// Loop thread only.
     pub(crate) owned_index: Cell<u32>,
@@ -116,10 +110,7 @@ pub(crate) fn allocate<F: Future + 'static>(
                 dealloc: dealloc::<F>,
             },
             shared,
-            join: Mutex::new(JoinSlot {
-                waker: None,
-                interested: true,
-            }),
+            join_waker: JoinWaker::new(),
             owned_index: Cell::new(u32::MAX),
             id,
             name,
@@ -200,6 +191,21 @@ impl TaskRef {
     }
 }
 
+impl TaskRef {
+    /// Gives up this reference and `other` together: one atomic step when both are to the
+    /// same task (the loop's queue entry and owned-list reference of a finished task).
+    pub(crate) fn release_with(self, other: TaskRef) {
+        if self.0 != other.0 {
+            return;
+        }
+        let ptr = self.0;
+        std::mem::forget(self);
+        std::mem::forget(other);
+        // SAFETY: the two forgotten TaskRefs owned one reference each on this task.
+        unsafe { release_many(ptr, 2) }
+    }
+}
+
 impl Drop for TaskRef {
     fn drop(&mut self) {
         // SAFETY: we hold a reference; releasing it last means no one else can touch the task.
@@ -212,8 +218,17 @@ impl Drop for TaskRef {
 /// # Safety
 /// The caller owns one reference on a live task and gives it up.
 pub(crate) unsafe fn release(header: NonNull<Header>) {
-    // SAFETY: the caller's reference keeps the header alive until the decrement.
-    let last = unsafe { header.as_ref() }.state.ref_dec();
+    // SAFETY: forwarded from the caller.
+    unsafe { release_many(header, 1) }
+}
+
+/// Releases `count` references in one atomic step, freeing the task if they were the last.
+///
+/// # Safety
+/// The caller owns `count` references on a live task and gives them up.
+pub(crate) unsafe fn release_many(header: NonNull<Header>, count: usize) {
+    // SAFETY: the caller's references keep the header alive until the decrement.
+    let last = unsafe { header.as_ref() }.state.ref_dec_by(count);
     if last {
         // SAFETY: that was the last reference: nobody else can reach the task.
         unsafe { (header.as_ref().vtable.dealloc)(header) }
@@ -317,18 +332,16 @@ unsafe fn finish<F: Future>(header: NonNull<Header>, mut result: Result<F::Outpu
 
     // SAFETY: the caller holds a reference.
     let task = unsafe { header.as_ref() };
-    let mut join = task.join.lock();
-    task.state.complete();
-    let waker = join.waker.take();
-    let interested = join.interested;
-    drop(join);
-    if !interested {
+    let before = task.state.complete();
+    if !before.has_join_interest() {
         // Detached: nobody will read the output, so it is dropped here, on the loop thread.
         // SAFETY: complete, and with no JoinHandle interested the loop holds the interest.
         unsafe { discard_output_typed::<F>(header) };
-    }
-    if let Some(waker) = waker {
-        waker.wake();
+    } else if before.has_join_waker() {
+        // SAFETY: JOIN_WAKER was set when we completed, so the slot is ours (join_waker).
+        if let Some(waker) = unsafe { task.join_waker.take() } {
+            waker.wake();
+        }
     }
 }
 

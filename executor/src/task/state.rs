@@ -1,9 +1,13 @@
 //! A task's state word: a few flag bits and a reference count in one atomic `usize`.
 //!
 //! Wakes may come from any thread, so the word is atomic; everything else about a task is
-//! touched only on the loop's thread (or under the task's join lock). One word means a wake
-//! is a single `fetch_or`, and "woken N times before it runs, polled once" falls out of it:
-//! only the wake that flips `SCHEDULED` from 0 to 1 puts the task on the run queue.
+//! touched only on the loop's thread or by whoever the word says owns it. One word means a
+//! wake is a single `fetch_or`, and "woken N times before it runs, polled once" falls out of
+//! it: only the wake that flips `SCHEDULED` from 0 to 1 puts the task on the run queue.
+//!
+//! The two `JOIN_*` bits are the handshake between the loop and the `JoinHandle`, without a
+//! lock: who disposes of the output (`JOIN_INTEREST`, see [`State::detach`]) and who owns
+//! the join waker slot (`JOIN_WAKER`, see `task::join_waker`).
 
 use crate::loom::{AtomicUsize, Ordering};
 
@@ -13,8 +17,14 @@ const SCHEDULED: usize = 1 << 0;
 const COMPLETE: usize = 1 << 1;
 /// `JoinHandle::cancel` was called: the next time the loop picks it up, it drops the future.
 const CANCELLED: usize = 1 << 2;
+/// A `JoinHandle` exists and has not taken the output. If it is set when the task
+/// completes, the handle disposes of the output; if not, the loop drops it at once.
+const JOIN_INTEREST: usize = 1 << 3;
+/// The join waker slot holds the handle's waker and belongs to the completer, who takes it
+/// once `COMPLETE` is set. While clear, the slot belongs to the `JoinHandle`.
+const JOIN_WAKER: usize = 1 << 4;
 /// The reference count lives above the flag bits.
-const REF_SHIFT: u32 = 3;
+const REF_SHIFT: u32 = 5;
 const REF_ONE: usize = 1 << REF_SHIFT;
 
 /// A snapshot of the state word.
@@ -31,9 +41,29 @@ impl Snapshot {
     pub(crate) fn is_cancelled(self) -> bool {
         self.0 & CANCELLED != 0
     }
+    pub(crate) fn has_join_interest(self) -> bool {
+        self.0 & JOIN_INTEREST != 0
+    }
+    pub(crate) fn has_join_waker(self) -> bool {
+        self.0 & JOIN_WAKER != 0
+    }
     pub(crate) fn ref_count(self) -> usize {
         self.0 >> REF_SHIFT
     }
+}
+
+/// What [`State::detach`] did for a `JoinHandle` being dropped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Detach {
+    /// The task had completed first: the output is the handle's to drop.
+    Complete,
+    /// The interest is given up. `waker_is_ours`: the slot held the handle's waker, which
+    /// the handle now owns again and drops. `ref_released`: the handle's reference was
+    /// released in the same step (only when it is not the last one and the slot is empty).
+    Detached {
+        waker_is_ours: bool,
+        ref_released: bool,
+    },
 }
 
 /// The atomic state word of one task.
@@ -41,9 +71,12 @@ impl Snapshot {
 pub(crate) struct State(AtomicUsize);
 
 impl State {
-    /// A new task: `refs` references, scheduled (it goes straight onto a run queue).
+    /// A new task: `refs` references, scheduled (it goes straight onto a run queue), with a
+    /// `JoinHandle` interested in its output.
     pub(crate) fn new_scheduled(refs: usize) -> Self {
-        State(AtomicUsize::new(SCHEDULED | (refs * REF_ONE)))
+        State(AtomicUsize::new(
+            SCHEDULED | JOIN_INTEREST | (refs * REF_ONE),
+        ))
     }
 
     pub(crate) fn load(&self) -> Snapshot {
@@ -70,9 +103,62 @@ impl State {
         !prev.is_scheduled() && !prev.is_complete()
     }
 
-    /// Records completion. Returns the previous snapshot.
+    /// Records completion (after the output is stored, which `Release` publishes). The
+    /// previous snapshot tells the completer what the handle left it: no `JOIN_INTEREST`,
+    /// drop the output; `JOIN_WAKER`, take and wake the join waker.
     pub(crate) fn complete(&self) -> Snapshot {
         Snapshot(self.0.fetch_or(COMPLETE, Ordering::AcqRel))
+    }
+
+    /// Applies `change` unless the task is complete; `Err` with the complete snapshot if so.
+    fn update_unless_complete(
+        &self,
+        mut change: impl FnMut(Snapshot) -> usize,
+    ) -> Result<Snapshot, Snapshot> {
+        self.0
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |word| {
+                let now = Snapshot(word);
+                (!now.is_complete()).then(|| change(now))
+            })
+            .map(Snapshot)
+            .map_err(Snapshot)
+    }
+
+    /// The handle has written its waker into the slot and hands the slot to the completer.
+    /// `Err` if the task completed first: then the slot is still the handle's.
+    pub(crate) fn set_join_waker(&self) -> Result<Snapshot, Snapshot> {
+        self.update_unless_complete(|now| now.0 | JOIN_WAKER)
+    }
+
+    /// The handle takes the slot back to put another waker in. `Err` if the task completed
+    /// first: then the slot stays the completer's.
+    pub(crate) fn unset_join_waker(&self) -> Result<Snapshot, Snapshot> {
+        self.update_unless_complete(|now| now.0 & !JOIN_WAKER)
+    }
+
+    /// The `JoinHandle` is dropped without having read the output: gives up the interest
+    /// (and the slot) in one step unless the task completed first.
+    pub(crate) fn detach(&self) -> Detach {
+        let mut waker_is_ours = false;
+        let mut ref_released = false;
+        let result = self.update_unless_complete(|now| {
+            waker_is_ours = now.has_join_waker();
+            // The slot's waker must be dropped while the handle still holds its reference.
+            ref_released = !waker_is_ours && now.ref_count() > 1;
+            let word = now.0 & !(JOIN_INTEREST | JOIN_WAKER);
+            if ref_released {
+                word - REF_ONE
+            } else {
+                word
+            }
+        });
+        match result {
+            Ok(_) => Detach::Detached {
+                waker_is_ours,
+                ref_released,
+            },
+            Err(_) => Detach::Complete,
+        }
     }
 
     pub(crate) fn ref_inc(&self) {
@@ -83,11 +169,12 @@ impl State {
         }
     }
 
-    /// Drops one reference; true if it was the last, and the task must be freed.
-    pub(crate) fn ref_dec(&self) -> bool {
-        let prev = Snapshot(self.0.fetch_sub(REF_ONE, Ordering::AcqRel));
-        debug_assert!(prev.ref_count() >= 1, "task reference count underflow");
-        prev.ref_count() == 1
+    /// Drops `count` references at once; true if they were the last, and the task must be
+    /// freed.
+    pub(crate) fn ref_dec_by(&self, count: usize) -> bool {
+        let prev = Snapshot(self.0.fetch_sub(count * REF_ONE, Ordering::AcqRel));
+        debug_assert!(prev.ref_count() >= count, "task reference count underflow");
+        prev.ref_count() == count
     }
 }
 
@@ -130,9 +217,8 @@ mod tests {
         let state = State::new_scheduled(2);
         state.ref_inc();
         assert_eq!(state.load().ref_count(), 3);
-        assert!(!state.ref_dec());
-        assert!(!state.ref_dec());
-        assert!(state.ref_dec());
+        assert!(!state.ref_dec_by(1));
+        assert!(state.ref_dec_by(2));
     }
 }
 

@@ -183,3 +183,96 @@ fn shutdown_frees_queued_and_waiting_tasks() {
     drop(rt);
     assert_eq!(drops.load(Ordering::SeqCst), 3);
 }
+
+/// Counts wake-ups, to see which waker a JoinHandle left in its task.
+#[derive(Default)]
+struct WakeCount(AtomicUsize);
+
+impl std::task::Wake for WakeCount {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn a_join_handle_polled_with_a_new_waker_wakes_only_the_new_one() {
+    let rt = Runtime::new();
+    let (first, second) = (
+        Arc::new(WakeCount::default()),
+        Arc::new(WakeCount::default()),
+    );
+    let mut task = rt.block_on(async { spawn(std::future::pending::<u8>()) });
+    let mut poll_with = |count: &Arc<WakeCount>| {
+        let waker = Waker::from(count.clone());
+        Pin::new(&mut task).poll(&mut Context::from_waker(&waker))
+    };
+    assert!(poll_with(&first).is_pending());
+    assert!(poll_with(&second).is_pending());
+    assert!(
+        poll_with(&second).is_pending(),
+        "the same waker again is kept"
+    );
+    task.cancel();
+    rt.block_on(yield_now()); // the loop drops the cancelled future and wakes the joiner
+    assert_eq!(
+        first.0.load(Ordering::SeqCst),
+        0,
+        "a replaced waker was woken"
+    );
+    assert_eq!(second.0.load(Ordering::SeqCst), 1);
+    let waker = Waker::from(second.clone());
+    let joined = Pin::new(&mut task).poll(&mut Context::from_waker(&waker));
+    assert!(matches!(joined, Poll::Ready(Err(e)) if e.is_cancelled()));
+}
+
+#[test]
+fn a_join_handle_dropped_while_waiting_gives_back_its_waker() {
+    let rt = Runtime::new();
+    let count = Arc::new(WakeCount::default());
+    let mut task = rt.block_on(async { spawn(async { yield_now().await }) });
+    let waker = Waker::from(count.clone());
+    assert!(Pin::new(&mut task)
+        .poll(&mut Context::from_waker(&waker))
+        .is_pending());
+    drop(task);
+    drop(waker);
+    assert_eq!(
+        Arc::strong_count(&count),
+        1,
+        "the handle's waker was dropped with it"
+    );
+    rt.block_on(yield_now());
+    assert_eq!(
+        count.0.load(Ordering::SeqCst),
+        0,
+        "a dropped handle is not woken"
+    );
+}
+
+#[test]
+fn a_join_handle_awaited_on_another_thread() {
+    let rt = Runtime::new();
+    let (release_tx, release_rx) = std::sync::mpsc::channel::<Waker>();
+    let task = rt.block_on(async move {
+        let task = spawn(std::future::poll_fn(move |cx| {
+            // Pending once, leaving the waker for the test; ready once the test hung up.
+            match release_tx.send(cx.waker().clone()) {
+                Ok(()) => Poll::Pending,
+                Err(_) => Poll::Ready(7),
+            }
+        }));
+        yield_now().await;
+        task
+    });
+    let task_waker = release_rx.recv().unwrap();
+    drop(release_rx);
+    let joiner = std::thread::spawn(move || futures::executor::block_on(task));
+    task_waker.wake();
+    rt.block_on(async {
+        // Keep the loop turning until the task has completed and the joiner got its output.
+        while !joiner.is_finished() {
+            yield_now().await;
+        }
+    });
+    assert_eq!(joiner.join().unwrap().unwrap(), 7);
+}
