@@ -193,12 +193,17 @@ impl Runtime {
     }
 }
 
-/// Polls one task and, if it finished, gives back the owned list's reference.
+/// Polls one task; queues it again if it was woken while it ran and, if it finished,
+/// gives back the owned list's reference.
 fn run_task(core: &Core, task: TaskRef) {
-    if task.poll() == raw::PollOutcome::Completed {
-        let owned = core.owned.borrow_mut().remove(&task);
-        if let Some(owned) = owned {
-            owned.release_with(task);
+    match task.run() {
+        raw::PollOutcome::Pending => {}
+        raw::PollOutcome::Rescheduled(task) => core.push(Runnable::Task(task)),
+        raw::PollOutcome::Completed(task) => {
+            let owned = core.owned.borrow_mut().remove(&task);
+            if let Some(owned) = owned {
+                owned.release_with(task);
+            }
         }
     }
 }

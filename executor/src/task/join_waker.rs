@@ -114,7 +114,7 @@ mod loom_models {
             state: State::new_scheduled(2),
             join_waker: JoinWaker::new(),
         };
-        task.state.unschedule();
+        task.state.start_poll();
         loom::sync::Arc::new(task)
     }
 

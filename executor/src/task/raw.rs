@@ -29,7 +29,7 @@
 
 use super::join::JoinError;
 use super::join_waker::JoinWaker;
-use super::state::State;
+use super::state::{AfterPoll, State};
 use crate::runtime::shared::{Runnable, Shared};
 use std::any::Any;
 use std::cell::{Cell, UnsafeCell};
@@ -59,7 +59,7 @@ pub(crate) struct Header {
 /// Typed operations on a task, for code that only has its header.
 struct Vtable {
     /// Polls the future (or drops it if cancellation was asked), on the loop thread.
-    poll: unsafe fn(NonNull<Header>) -> PollOutcome,
+    poll: unsafe fn(NonNull<Header>) -> RawPoll,
     /// Drops the future now and stores `Cancelled`, on the loop thread.
     cancel: unsafe fn(NonNull<Header>),
     /// Moves the output into `*mut Option<Result<T, JoinError>>`.
@@ -70,12 +70,24 @@ struct Vtable {
     dealloc: unsafe fn(NonNull<Header>),
 }
 
-/// What one turn of the loop did with a task.
-#[derive(Debug, PartialEq, Eq)]
+/// What one turn of the loop did with a task, and where the run-queue entry went.
+#[derive(Debug)]
 pub(crate) enum PollOutcome {
-    /// The future is still pending (or the task was already finished).
+    /// The future is still pending (or the task was already finished); the entry's
+    /// reference is gone.
     Pending,
-    /// The task finished in this turn (output, panic or cancellation stored).
+    /// The task was woken while it ran: the loop queues this entry again.
+    Rescheduled(TaskRef),
+    /// The task finished in this turn (output, panic or cancellation stored); the loop
+    /// releases this entry with the owned list's reference.
+    Completed(TaskRef),
+}
+
+/// What the typed poll reports to [`TaskRef::run`].
+enum RawPoll {
+    /// The task was already complete: nothing ran.
+    Stale,
+    Pending(AfterPoll),
     Completed,
 }
 
@@ -162,10 +174,20 @@ impl TaskRef {
         self.0
     }
 
-    /// Runs one turn of the task. Loop thread only.
-    pub(crate) fn poll(&self) -> PollOutcome {
+    /// Runs one turn of the task, taking over the run-queue entry's reference. Loop
+    /// thread only.
+    pub(crate) fn run(self) -> PollOutcome {
         // SAFETY: we are on the loop thread (callers are the run loop) and hold a reference.
-        unsafe { (self.header().vtable.poll)(self.0) }
+        match unsafe { (self.header().vtable.poll)(self.0) } {
+            RawPoll::Completed => PollOutcome::Completed(self),
+            RawPoll::Pending(AfterPoll::Reschedule) => PollOutcome::Rescheduled(self),
+            RawPoll::Pending(AfterPoll::Idle) => {
+                // `end_poll` released the entry's reference already.
+                std::mem::forget(self);
+                PollOutcome::Pending
+            }
+            RawPoll::Pending(AfterPoll::IdleLastRef) | RawPoll::Stale => PollOutcome::Pending,
+        }
     }
 
     /// Drops the future and stores `Cancelled` unless already finished. Loop thread only.
@@ -267,17 +289,17 @@ unsafe fn with_stage<F: Future, R>(
     f(unsafe { &mut *cell.as_ref().stage.get() })
 }
 
-unsafe fn poll<F: Future>(header: NonNull<Header>) -> PollOutcome {
+unsafe fn poll<F: Future>(header: NonNull<Header>) -> RawPoll {
     // SAFETY: the caller holds a reference.
     let task = unsafe { header.as_ref() };
-    let snapshot = task.state.unschedule();
+    let snapshot = task.state.start_poll();
     if snapshot.is_complete() {
-        return PollOutcome::Pending;
+        return RawPoll::Stale;
     }
     if snapshot.is_cancelled() {
         // SAFETY: loop thread, task not complete.
         unsafe { cancel::<F>(header) };
-        return PollOutcome::Completed;
+        return RawPoll::Completed;
     }
     // A borrowed waker: the loop's reference keeps the task alive during the poll, so the
     // waker costs no reference until the future clones it.
@@ -296,13 +318,13 @@ unsafe fn poll<F: Future>(header: NonNull<Header>) -> PollOutcome {
         })
     };
     let result = match polled {
-        None | Some(Ok(Poll::Pending)) => return PollOutcome::Pending,
+        None | Some(Ok(Poll::Pending)) => return RawPoll::Pending(task.state.end_poll()),
         Some(Ok(Poll::Ready(output))) => Ok(output),
         Some(Err(payload)) => Err(JoinError::panicked(payload)),
     };
     // SAFETY: loop thread, not complete.
     unsafe { finish::<F>(header, result) };
-    PollOutcome::Completed
+    RawPoll::Completed
 }
 
 unsafe fn cancel<F: Future>(header: NonNull<Header>) {

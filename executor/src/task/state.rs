@@ -17,6 +17,9 @@ const SCHEDULED: usize = 1 << 0;
 const COMPLETE: usize = 1 << 1;
 /// `JoinHandle::cancel` was called: the next time the loop picks it up, it drops the future.
 const CANCELLED: usize = 1 << 2;
+/// The loop is polling the task. A wake meanwhile only sets `SCHEDULED`; the loop sees it
+/// when the poll ends and queues the task again with the entry it already holds.
+const RUNNING: usize = 1 << 5;
 /// A `JoinHandle` exists and has not taken the output. If it is set when the task
 /// completes, the handle disposes of the output; if not, the loop drops it at once.
 const JOIN_INTEREST: usize = 1 << 3;
@@ -24,7 +27,7 @@ const JOIN_INTEREST: usize = 1 << 3;
 /// once `COMPLETE` is set. While clear, the slot belongs to the `JoinHandle`.
 const JOIN_WAKER: usize = 1 << 4;
 /// The reference count lives above the flag bits.
-const REF_SHIFT: u32 = 5;
+const REF_SHIFT: u32 = 6;
 const REF_ONE: usize = 1 << REF_SHIFT;
 
 /// A snapshot of the state word.
@@ -41,6 +44,15 @@ impl Snapshot {
     pub(crate) fn is_cancelled(self) -> bool {
         self.0 & CANCELLED != 0
     }
+    #[cfg(test)]
+    pub(crate) fn is_running(self) -> bool {
+        self.0 & RUNNING != 0
+    }
+    /// A wake that found the task in this state must put it on a run queue: it is not
+    /// queued, not being polled (the loop requeues it then) and not finished.
+    fn needs_queueing(self) -> bool {
+        self.0 & (SCHEDULED | RUNNING | COMPLETE) == 0
+    }
     pub(crate) fn has_join_interest(self) -> bool {
         self.0 & JOIN_INTEREST != 0
     }
@@ -50,6 +62,17 @@ impl Snapshot {
     pub(crate) fn ref_count(self) -> usize {
         self.0 >> REF_SHIFT
     }
+}
+
+/// How a poll that returned `Pending` ended, from [`State::end_poll`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AfterPoll {
+    /// Woken while it ran: the loop queues it again, with the entry's reference.
+    Reschedule,
+    /// Not woken: the entry's reference was released in the same step.
+    Idle,
+    /// Not woken, and the entry's reference is the last one: the caller releases it.
+    IdleLastRef,
 }
 
 /// What [`State::detach`] did for a `JoinHandle` being dropped.
@@ -84,15 +107,45 @@ impl State {
     }
 
     /// Marks the task scheduled. True if the caller must put it on a run queue: it was
-    /// neither scheduled nor complete.
+    /// not queued, not running and not complete.
     pub(crate) fn schedule(&self) -> bool {
         let prev = Snapshot(self.0.fetch_or(SCHEDULED, Ordering::AcqRel));
-        !prev.is_scheduled() && !prev.is_complete()
+        prev.needs_queueing()
     }
 
-    /// The loop took the task off the queue to run it: later wakes queue it again.
-    pub(crate) fn unschedule(&self) -> Snapshot {
-        Snapshot(self.0.fetch_and(!SCHEDULED, Ordering::AcqRel))
+    /// The loop took the task off the queue to poll it: clears `SCHEDULED` (later wakes
+    /// count) and sets `RUNNING`. Returns the snapshot from before.
+    pub(crate) fn start_poll(&self) -> Snapshot {
+        let prev = self
+            .0
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |word| {
+                Some((word & !SCHEDULED) | RUNNING)
+            });
+        Snapshot(prev.unwrap_or_else(|word| word))
+    }
+
+    /// The poll returned `Pending`: clears `RUNNING`, and says whether a wake came in
+    /// meanwhile. If none did, the loop's entry reference is released in the same step.
+    pub(crate) fn end_poll(&self) -> AfterPoll {
+        let mut after = AfterPoll::Idle;
+        let _ = self
+            .0
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |word| {
+                let now = Snapshot(word);
+                let word = word & !RUNNING;
+                after = if now.is_scheduled() {
+                    AfterPoll::Reschedule
+                } else if now.ref_count() > 1 {
+                    AfterPoll::Idle
+                } else {
+                    AfterPoll::IdleLastRef
+                };
+                Some(match after {
+                    AfterPoll::Idle => word - REF_ONE,
+                    _ => word,
+                })
+            });
+        after
     }
 
     /// Asks for cancellation. True if the caller must queue the task (see [`schedule`]).
@@ -100,10 +153,11 @@ impl State {
     /// [`schedule`]: State::schedule
     pub(crate) fn cancel(&self) -> bool {
         let prev = Snapshot(self.0.fetch_or(CANCELLED | SCHEDULED, Ordering::AcqRel));
-        !prev.is_scheduled() && !prev.is_complete()
+        prev.needs_queueing()
     }
 
-    /// Records completion (after the output is stored, which `Release` publishes). The
+    /// Records completion (after the output is stored, which `Release` publishes); `RUNNING`
+    /// may stay set, as `COMPLETE` alone keeps the task off the queues. The
     /// previous snapshot tells the completer what the handle left it: no `JOIN_INTEREST`,
     /// drop the output; `JOIN_WAKER`, take and wake the join waker.
     pub(crate) fn complete(&self) -> Snapshot {
@@ -182,20 +236,55 @@ impl State {
 mod tests {
     use super::*;
 
+    /// The loop's side of one turn: take the task off the queue, poll it (pending).
+    fn idle_after_one_poll(refs: usize) -> State {
+        let state = State::new_scheduled(refs);
+        assert!(state.start_poll().is_scheduled());
+        assert_eq!(state.end_poll(), AfterPoll::Idle);
+        state
+    }
+
     #[test]
     fn only_the_first_wake_queues() {
-        let state = State::new_scheduled(1);
+        let state = State::new_scheduled(2);
         assert!(!state.schedule(), "already scheduled at creation");
-        assert!(state.unschedule().is_scheduled());
+        let state = idle_after_one_poll(2);
         assert!(state.schedule());
         assert!(!state.schedule());
         assert!(!state.schedule());
     }
 
     #[test]
+    fn a_wake_while_running_is_kept_for_the_end_of_the_poll() {
+        let state = State::new_scheduled(2);
+        let before = state.start_poll();
+        assert!(before.is_scheduled() && !before.is_running());
+        assert!(state.load().is_running());
+        assert!(
+            !state.schedule(),
+            "the running task is not queued by a wake"
+        );
+        assert!(!state.schedule());
+        assert_eq!(state.end_poll(), AfterPoll::Reschedule);
+        assert_eq!(state.load().ref_count(), 2, "the entry keeps its reference");
+        assert!(!state.load().is_running());
+    }
+
+    #[test]
+    fn an_idle_end_of_poll_releases_the_entry_reference() {
+        let state = idle_after_one_poll(2);
+        assert_eq!(state.load().ref_count(), 1);
+        // The entry's reference is never freed by end_poll itself: the caller frees it.
+        let last = State::new_scheduled(1);
+        last.start_poll();
+        assert_eq!(last.end_poll(), AfterPoll::IdleLastRef);
+        assert_eq!(last.load().ref_count(), 1);
+    }
+
+    #[test]
     fn complete_tasks_are_never_queued() {
         let state = State::new_scheduled(1);
-        state.unschedule();
+        state.start_poll();
         state.complete();
         assert!(!state.schedule());
         assert!(!state.cancel());
@@ -204,12 +293,41 @@ mod tests {
 
     #[test]
     fn cancel_queues_an_idle_task_once() {
-        let state = State::new_scheduled(1);
-        state.unschedule();
+        let state = idle_after_one_poll(2);
         assert!(state.cancel());
         assert!(!state.cancel());
-        let snapshot = state.unschedule();
+        let snapshot = state.start_poll();
         assert!(snapshot.is_cancelled() && snapshot.is_scheduled());
+    }
+
+    #[test]
+    fn detach_gives_up_interest_and_reference_in_one_step() {
+        let state = idle_after_one_poll(3);
+        assert_eq!(
+            state.detach(),
+            Detach::Detached {
+                waker_is_ours: false,
+                ref_released: true
+            }
+        );
+        let now = state.load();
+        assert!(!now.has_join_interest());
+        assert_eq!(now.ref_count(), 1);
+        // After completion, the output is the detaching handle's.
+        let done = State::new_scheduled(2);
+        done.complete();
+        assert_eq!(done.detach(), Detach::Complete);
+    }
+
+    #[test]
+    fn join_waker_bit_is_refused_once_complete() {
+        let state = idle_after_one_poll(2);
+        assert!(state.set_join_waker().is_ok());
+        assert!(state.unset_join_waker().is_ok());
+        assert!(state.set_join_waker().is_ok());
+        assert!(state.complete().has_join_waker());
+        assert!(state.unset_join_waker().is_err());
+        assert!(state.set_join_waker().is_err());
     }
 
     #[test]
@@ -227,42 +345,47 @@ mod loom_models {
     use super::*;
     use loom::sync::Arc;
 
-    /// Two threads wake a task while the loop takes it off the queue: every 0 -> 1 flip of
-    /// SCHEDULED is one queue entry, and a wake after `unschedule` is never lost.
+    /// Two threads wake a task while the loop polls it: however they interleave, the task is
+    /// run again exactly once, either requeued by the loop at the end of its poll or queued
+    /// by the first wake that came after; a wake is never lost.
     #[test]
-    fn loom_concurrent_wakes_queue_exactly_once_per_run() {
+    fn loom_wakes_racing_the_end_of_a_poll_queue_exactly_once() {
         loom::model(|| {
-            let state = Arc::new(State::new_scheduled(1));
-            state.unschedule(); // the loop is running it
+            let state = Arc::new(State::new_scheduled(2));
+            state.start_poll();
             let wakers: Vec<_> = (0..2)
                 .map(|_| {
                     let state = state.clone();
                     loom::thread::spawn(move || usize::from(state.schedule()))
                 })
                 .collect();
+            let requeued = usize::from(state.end_poll() == AfterPoll::Reschedule);
             let queued: usize = wakers.into_iter().map(|t| t.join().unwrap()).sum();
-            assert_eq!(queued, 1, "two wakes of an idle task queue it exactly once");
-            assert!(state.unschedule().is_scheduled());
+            assert_eq!(
+                requeued + queued,
+                1,
+                "two wakes run the task again exactly once"
+            );
+            assert!(state.load().is_scheduled());
         });
     }
 
-    /// A wake racing with completion either queues the task before it completed or sees
-    /// COMPLETE and does nothing; a completed task is never queued after the fact.
+    /// A wake racing with completion either comes in before it (and is absorbed by the
+    /// running task) or sees COMPLETE; a completed task is never queued after the fact.
     #[test]
     fn loom_wake_racing_completion() {
         loom::model(|| {
             let state = Arc::new(State::new_scheduled(1));
-            state.unschedule();
+            state.start_poll();
             let waker = {
                 let state = state.clone();
                 loom::thread::spawn(move || state.schedule())
             };
-            let before = state.complete();
+            state.complete();
             let queued = waker.join().unwrap();
-            assert_eq!(
-                queued,
-                before.is_scheduled(),
-                "queued iff the wake came before completion"
+            assert!(
+                !queued,
+                "a running or completed task is never queued by a wake"
             );
         });
     }
