@@ -340,7 +340,7 @@ mod tests {
     }
 }
 
-#[cfg(loom)]
+#[cfg(all(test, loom))]
 mod loom_models {
     use super::*;
     use loom::sync::Arc;
