@@ -15,7 +15,7 @@ use std::task::{Context, Poll};
 
 use futures_task::Spawn;
 
-use crate::child::{ChildTask, Outcome, OutputCell, PlainSink};
+use crate::child::{CellRef, ChildTask, Outcome, OutputCell, PlainSink};
 use crate::core::{GroupCore, Policy};
 use crate::spawner;
 
@@ -60,7 +60,7 @@ impl Tracker {
     /// # Panics
     /// If the executor refuses the task (it has shut down); the children spawned so far are
     /// cancelled when the batch is dropped during the unwind.
-    pub(crate) fn spawn<S, F>(&mut self, spawner: &S, future: F) -> Arc<OutputCell<F::Output>>
+    pub(crate) fn spawn<S, F>(&mut self, spawner: &S, future: F) -> CellRef<F::Output>
     where
         S: Spawn + ?Sized,
         F: Future + Send + 'static,
@@ -69,11 +69,10 @@ impl Tracker {
         self.core
             .admit()
             .expect("a batch accepts children until it is complete");
-        let cell = Arc::new(OutputCell::new(Arc::clone(&self.core) as _));
+        let (child_side, cell) = OutputCell::pair(Arc::clone(&self.core) as _);
         let ordinal = self.spawned;
         self.spawned += 1;
-        let task =
-            ChildTask::<_, _, Infallible>::new(future, PlainSink(Arc::clone(&cell)), ordinal);
+        let task = ChildTask::<_, _, Infallible>::new(future, PlainSink(child_side), ordinal);
         if let Err(error) = spawner::spawn_send(spawner, task) {
             panic!("{}: {error}", self.what);
         }
@@ -162,7 +161,7 @@ impl Drop for Tracker {
 /// A batch whose children all have the output type `O`.
 pub(crate) struct Batch<O> {
     pub(crate) tracker: Tracker,
-    cells: Vec<Arc<OutputCell<O>>>,
+    cells: Vec<CellRef<O>>,
 }
 
 impl<O: Send + 'static> Batch<O> {

@@ -16,6 +16,7 @@ use std::task::{Context, Poll, Waker};
 
 use crate::core::{Finish, GroupCore, WakeChild, NO_KEY};
 use crate::error::ChildError;
+use crate::shared_cell::SharedCell;
 use crate::sync::{AtomicBool, AtomicUsize, Mutex, MutexGuard};
 
 /// Where a finished child stands, as its result cell records it.
@@ -33,7 +34,10 @@ struct CellState<T> {
     joiner: Option<Waker>,
 }
 
-/// A child's result, shared between the running wrapper and its readers. It also holds the
+/// A child's result cell, as its two owners (the running wrapper and the reader) hold it.
+pub(crate) type CellRef<T> = SharedCell<OutputCell<T>>;
+
+/// A child's result, shared between the running wrapper and its reader. It also holds the
 /// child's one reference to its group's core: the wrapper and the handle both reach the group
 /// through the cell, so spawning a child clones one `Arc` of the core, not two.
 pub(crate) struct OutputCell<T> {
@@ -46,8 +50,10 @@ pub(crate) struct OutputCell<T> {
 }
 
 impl<T> OutputCell<T> {
-    pub(crate) fn new(group: Arc<dyn WakeChild>) -> Self {
-        Self {
+    /// A cell linked to `group`, and its two owners: the first for the child's wrapper, the
+    /// second for the reader.
+    pub(crate) fn pair(group: Arc<dyn WakeChild>) -> (CellRef<T>, CellRef<T>) {
+        SharedCell::pair(Self {
             group,
             cancel_requested: AtomicBool::new(false),
             waker_key: AtomicUsize::new(NO_KEY),
@@ -55,7 +61,7 @@ impl<T> OutputCell<T> {
                 outcome: Outcome::Running,
                 joiner: None,
             }),
-        }
+        })
     }
 
     fn lock(&self) -> MutexGuard<'_, CellState<T>> {
@@ -63,14 +69,15 @@ impl<T> OutputCell<T> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn settle(self: &Arc<Self>, outcome: Outcome<T>) {
-        // The handle was dropped (only the running child holds the cell): nobody can read
-        // the outcome any more, so skip the lock. No new reference can appear.
-        if Arc::strong_count(self) == 1 {
+    /// Records the child's end, called by the wrapper through its owner `this`.
+    fn settle(this: &CellRef<T>, outcome: Outcome<T>) {
+        // The reader let go (only the running child holds the cell): nobody can read the
+        // outcome any more, so skip the lock. A cell never gains an owner.
+        if this.is_alone() {
             return;
         }
         let joiner = {
-            let mut state = self.lock();
+            let mut state = this.lock();
             state.outcome = outcome;
             state.joiner.take()
         };
@@ -126,24 +133,27 @@ pub(crate) trait Sink<O, E>: CellControl {
 }
 
 /// TaskGroup children: `Ok` goes to the cell, `Err` to the group.
-pub(crate) struct GroupSink<T>(pub(crate) Arc<OutputCell<T>>);
+pub(crate) struct GroupSink<T>(pub(crate) CellRef<T>);
 
 /// gather / race / as_completed children: the whole output goes to the cell.
-pub(crate) struct PlainSink<O>(pub(crate) Arc<OutputCell<O>>);
+pub(crate) struct PlainSink<O>(pub(crate) CellRef<O>);
 
-fn settle_without_output<T>(cell: &Arc<OutputCell<T>>, outcome: Outcome<()>) {
-    cell.settle(match outcome {
-        Outcome::Failed => Outcome::Failed,
-        Outcome::Panicked => Outcome::Panicked,
-        _ => Outcome::Cancelled,
-    });
+fn settle_without_output<T>(cell: &CellRef<T>, outcome: Outcome<()>) {
+    OutputCell::settle(
+        cell,
+        match outcome {
+            Outcome::Failed => Outcome::Failed,
+            Outcome::Panicked => Outcome::Panicked,
+            _ => Outcome::Cancelled,
+        },
+    );
 }
 
 impl<T, E> Sink<Result<T, E>, E> for GroupSink<T> {
     fn deliver(&self, output: Result<T, E>) -> Option<E> {
         match output {
             Ok(value) => {
-                self.0.settle(Outcome::Done(value));
+                OutputCell::settle(&self.0, Outcome::Done(value));
                 None
             }
             // The caller records the error with the group first, then settles the cell.
@@ -169,7 +179,7 @@ impl<T> CellControl for GroupSink<T> {
 
 impl<O, E> Sink<O, E> for PlainSink<O> {
     fn deliver(&self, output: O) -> Option<E> {
-        self.0.settle(Outcome::Done(output));
+        OutputCell::settle(&self.0, Outcome::Done(output));
         None
     }
 }
@@ -342,11 +352,11 @@ impl<F, K: CellControl, E> Drop for ChildTask<F, K, E> {
 /// });
 /// ```
 pub struct ChildHandle<T> {
-    cell: Arc<OutputCell<T>>,
+    cell: CellRef<T>,
 }
 
 impl<T> ChildHandle<T> {
-    pub(crate) fn new(cell: Arc<OutputCell<T>>) -> Self {
+    pub(crate) fn new(cell: CellRef<T>) -> Self {
         Self { cell }
     }
 
@@ -458,11 +468,11 @@ mod tests {
     fn spawn_local_child<F: Future<Output = Result<String, ()>>>(
         core: &Arc<GroupCore<()>>,
         future: F,
-    ) -> (TestChild<F>, Arc<OutputCell<String>>) {
+    ) -> (TestChild<F>, CellRef<String>) {
         core.admit().unwrap();
-        let cell = Arc::new(OutputCell::new(Arc::clone(core) as _));
+        let (child_side, cell) = OutputCell::pair(Arc::clone(core) as _);
         (
-            Box::pin(ChildTask::new(future, GroupSink(Arc::clone(&cell)), 0)),
+            Box::pin(ChildTask::new(future, GroupSink(child_side), 0)),
             cell,
         )
     }

@@ -173,8 +173,8 @@ impl<E: Send + 'static, S> GroupHandle<E, S> {
     {
         // On refusal `future` is dropped here, never polled.
         self.core.admit()?;
-        let cell = Arc::new(OutputCell::new(Arc::clone(&self.core) as _));
-        let task = ChildTask::new(future, GroupSink(Arc::clone(&cell)), 0);
+        let (child_side, cell) = OutputCell::pair(Arc::clone(&self.core) as _);
+        let task = ChildTask::new(future, GroupSink(child_side), 0);
         // If the executor refuses, it drops the task, whose `Drop` reports it cancelled.
         submit(task)?;
         Ok(ChildHandle::new(cell))

@@ -68,6 +68,7 @@ mod loom_tests;
 mod mixed;
 mod race;
 mod registry;
+mod shared_cell;
 mod spawner;
 mod sync;
 

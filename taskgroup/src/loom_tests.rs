@@ -10,7 +10,7 @@ use std::task::{Context, Poll};
 
 use futures_task::{waker, ArcWake};
 
-use crate::child::{ChildTask, GroupSink, OutputCell};
+use crate::child::{CellRef, ChildTask, GroupSink, OutputCell};
 use crate::core::{GroupCore, Policy};
 
 const GROUP: Policy = Policy {
@@ -31,14 +31,11 @@ impl ArcWake for Flag {
 fn child<F: Future<Output = Result<(), ()>>>(
     core: &Arc<GroupCore<()>>,
     future: F,
-) -> (
-    Pin<Box<ChildTask<F, GroupSink<()>, ()>>>,
-    Arc<OutputCell<()>>,
-) {
+) -> (Pin<Box<ChildTask<F, GroupSink<()>, ()>>>, CellRef<()>) {
     core.admit().unwrap();
-    let cell = Arc::new(OutputCell::new(Arc::clone(core) as _));
+    let (child_side, cell) = OutputCell::pair(Arc::clone(core) as _);
     (
-        Box::pin(ChildTask::new(future, GroupSink(Arc::clone(&cell)), 0)),
+        Box::pin(ChildTask::new(future, GroupSink(child_side), 0)),
         cell,
     )
 }

@@ -3,13 +3,12 @@
 //! object-safe `AcceptOutput` trait. Not public API: only the macro names these items.
 
 use std::future::Future;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use futures_task::Spawn;
 
 use crate::batch::Tracker;
-use crate::child::OutputCell;
+use crate::child::CellRef;
 
 /// The shared bookkeeping of one `gather!` call.
 pub struct MixedBatch {
@@ -58,7 +57,7 @@ impl Default for MixedBatch {
 
 /// One child of a `gather!` call and, once it succeeded, its value.
 pub struct MixedSlot<T, E> {
-    cell: Arc<OutputCell<Result<T, E>>>,
+    cell: CellRef<Result<T, E>>,
     ordinal: usize,
     value: Option<T>,
 }
