@@ -9,7 +9,11 @@ use std::time::{Duration, Instant as StdInstant};
 
 /// The timer resolution.
 pub(crate) const TICK: Duration = Duration::from_millis(1);
-const TICK_NANOS: u128 = TICK.as_nanos();
+const TICK_NANOS: u32 = 1_000_000;
+const TICKS_PER_SEC: u64 = 1_000;
+// The u64 tick arithmetic below relies on these agreeing with TICK.
+const _: () = assert!(TICK.as_nanos() == TICK_NANOS as u128);
+const _: () = assert!(TICKS_PER_SEC * TICK_NANOS as u64 == 1_000_000_000);
 
 #[derive(Debug)]
 pub(crate) struct Clock {
@@ -18,13 +22,18 @@ pub(crate) struct Clock {
     ///
     /// [`advance_to_tick`]: Clock::advance_to_tick
     paused: Option<Cell<Duration>>,
+    /// The last reading of the real clock: a moment known to have passed, for checks that
+    /// may err late but never early, without another clock read.
+    last_read: Cell<StdInstant>,
 }
 
 impl Clock {
     pub(crate) fn new(start_paused: bool) -> Clock {
+        let origin = StdInstant::now();
         Clock {
-            origin: StdInstant::now(),
+            origin,
             paused: start_paused.then(|| Cell::new(Duration::ZERO)),
+            last_read: Cell::new(origin),
         }
     }
 
@@ -35,23 +44,42 @@ impl Clock {
     pub(crate) fn now(&self) -> StdInstant {
         match &self.paused {
             Some(elapsed) => add_saturating(self.origin, elapsed.get()),
-            None => StdInstant::now(),
+            None => {
+                let now = StdInstant::now();
+                self.last_read.set(now);
+                now
+            }
+        }
+    }
+
+    /// The last time read by [`now`](Clock::now) (virtual time when paused): possibly a
+    /// little behind, never ahead, and free.
+    pub(crate) fn recent(&self) -> StdInstant {
+        match &self.paused {
+            Some(elapsed) => add_saturating(self.origin, elapsed.get()),
+            None => self.last_read.get(),
         }
     }
 
     /// The tick the clock has reached: whole ticks since the origin (rounded down).
     pub(crate) fn now_tick(&self) -> u64 {
-        ticks_saturating(self.now().saturating_duration_since(self.origin).as_nanos() / TICK_NANOS)
+        self.tick_of(self.now())
+    }
+
+    /// The tick the last reading had reached (see [`recent`](Clock::recent)).
+    pub(crate) fn recent_tick(&self) -> u64 {
+        self.tick_of(self.recent())
+    }
+
+    fn tick_of(&self, instant: StdInstant) -> u64 {
+        whole_ticks(instant.saturating_duration_since(self.origin))
     }
 
     /// The tick at which `deadline` has passed (rounded up).
     pub(crate) fn deadline_tick(&self, deadline: StdInstant) -> u64 {
-        ticks_saturating(
-            deadline
-                .saturating_duration_since(self.origin)
-                .as_nanos()
-                .div_ceil(TICK_NANOS),
-        )
+        let since = deadline.saturating_duration_since(self.origin);
+        let partial = since.subsec_nanos() % TICK_NANOS != 0;
+        whole_ticks(since).saturating_add(u64::from(partial))
     }
 
     /// The real instant at which `tick` is reached, for parking; `None` if beyond any
@@ -70,8 +98,12 @@ impl Clock {
     }
 }
 
-fn ticks_saturating(ticks: u128) -> u64 {
-    u64::try_from(ticks).unwrap_or(u64::MAX)
+/// Whole ticks in `span`, saturating, in `u64` arithmetic (a `u128` division from
+/// `as_nanos` would cost more than the rest of a timer insert).
+fn whole_ticks(span: Duration) -> u64 {
+    span.as_secs()
+        .saturating_mul(TICKS_PER_SEC)
+        .saturating_add(u64::from(span.subsec_nanos() / TICK_NANOS))
 }
 
 /// `instant + duration`, or the farthest instant we can represent if that overflows.
@@ -121,6 +153,31 @@ mod tests {
         clock.advance_to_tick(10);
         clock.advance_to_tick(3);
         assert_eq!(clock.now_tick(), 10);
+    }
+
+    #[test]
+    fn ticks_count_seconds_and_partial_milliseconds() {
+        let clock = Clock::new(true);
+        let at = |d: Duration| clock.origin + d;
+        assert_eq!(clock.deadline_tick(at(Duration::new(3, 1))), 3_001);
+        assert_eq!(clock.deadline_tick(at(Duration::new(3, 2_000_000))), 3_002);
+        assert_eq!(clock.tick_of(at(Duration::new(3, 2_999_999))), 3_002);
+        if let Some(before) = clock.origin.checked_sub(Duration::from_secs(1)) {
+            assert_eq!(clock.deadline_tick(before), 0, "a past deadline is tick 0");
+        }
+    }
+
+    #[test]
+    fn the_recent_reading_is_never_ahead_of_the_clock() {
+        let clock = Clock::new(false);
+        assert_eq!(clock.recent(), clock.origin, "no reading yet: the origin");
+        let read = clock.now();
+        assert_eq!(clock.recent(), read);
+        assert!(clock.recent() <= clock.now());
+        assert_eq!(clock.recent_tick(), clock.tick_of(clock.recent()));
+        let paused = Clock::new(true);
+        paused.advance_to_tick(7);
+        assert_eq!(paused.recent_tick(), 7, "paused: the virtual time itself");
     }
 
     #[test]

@@ -23,7 +23,9 @@ impl TimerDriver {
     /// pending, so an empty wheel is first brought up to the clock's tick.
     pub(crate) fn insert(&mut self, clock: &Clock, deadline_tick: u64, waker: Waker) -> TimerKey {
         if self.wheel.is_empty() {
-            self.wheel.advance(clock.now_tick(), |_| {});
+            // Bring the idle wheel up to date; the last clock reading is recent enough, as
+            // a wheel that is behind only stores overdue deadlines as its `now`.
+            self.wheel.advance(clock.recent_tick(), |_| {});
         }
         self.wheel.insert(deadline_tick, waker)
     }

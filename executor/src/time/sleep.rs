@@ -128,8 +128,10 @@ impl Sleep {
             // Moved to another runtime: register afresh there.
             self.timer = None;
         }
-        let now = core.clock.now();
-        if self.deadline.into_std() <= now {
+        // The last clock reading (taken by `sleep` itself, or by the loop's last look at its
+        // timers) is enough: a deadline that passed after it goes to the wheel, which fires
+        // it on the loop's next look, never early.
+        if self.deadline.into_std() <= core.clock.recent() {
             if self.yielded {
                 return Poll::Ready(());
             }
