@@ -235,31 +235,30 @@ where
         }
     }
 
-    /// Takes the sink, not `&self`: a shared borrow of the whole task would also cover the
-    /// pinned future, which may hold references into itself (Miri flags that as aliasing).
-    fn cancelled(sink: &K) -> bool {
-        core_of::<K, E>(sink).is_cancelling() || sink.cancel_requested()
+    /// These helpers take fields, not `&self`: a shared borrow of the whole task would also
+    /// cover the pinned future, which may hold references into itself (Miri flags that as
+    /// aliasing). `core` is the sink's, looked up once per poll.
+    fn cancelled(core: &GroupCore<E>, sink: &K) -> bool {
+        core.is_cancelling() || sink.cancel_requested()
     }
 
     /// Reports the end of the child. Order matters: a failure reaches the group before the
     /// cell says so (a failed handle implies a group shutting down), and the cell is settled
     /// before the group stops counting the child (a finished group implies settled handles).
-    fn report(&mut self, failure: Option<Finish<E>>, cell_outcome: Option<Outcome<()>>) {
-        self.reported = true;
-        let core = core_of::<K, E>(&self.sink);
+    fn report(
+        core: &GroupCore<E>,
+        sink: &K,
+        ordinal: usize,
+        failure: Option<Finish<E>>,
+        cell_outcome: Option<Outcome<()>>,
+    ) {
         if let Some(failure) = failure {
             core.record_failure(failure);
         }
         if let Some(outcome) = cell_outcome {
-            self.sink.cell_settle_without_output(outcome);
+            sink.cell_settle_without_output(outcome);
         }
-        core.finish(self.sink.waker_key(), self.ordinal);
-    }
-
-    /// Drops the inner future in place (its destructors run now) and reports the cancellation.
-    fn cancel_now(&mut self) {
-        self.future = None;
-        self.report(None, Some(Outcome::Cancelled));
+        core.finish(sink.waker_key(), ordinal);
     }
 }
 
@@ -280,40 +279,48 @@ where
         if this.reported {
             return Poll::Ready(());
         }
-        if Self::cancelled(&this.sink) {
-            this.cancel_now();
-            return Poll::Ready(());
-        }
-        let Some(future) = this.future.as_mut() else {
-            unreachable!("an unreported child always holds its future");
+        let core = core_of::<K, E>(&this.sink);
+        // From here on the child reports exactly once, or stays pending.
+        let (failure, cell_outcome) = 'ended: {
+            if Self::cancelled(core, &this.sink) {
+                // Dropped in place: its destructors run now.
+                this.future = None;
+                break 'ended (None, Some(Outcome::Cancelled));
+            }
+            let Some(future) = this.future.as_mut() else {
+                unreachable!("an unreported child always holds its future");
+            };
+            // SAFETY: see above: the future lives in the pinned `ChildTask` and is never moved.
+            let future = unsafe { Pin::new_unchecked(future) };
+            match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+                Ok(Poll::Ready(output)) => {
+                    this.future = None;
+                    match this.sink.deliver(output) {
+                        Some(error) => (Some(Finish::Failed(error)), Some(Outcome::Failed)),
+                        None => (None, None),
+                    }
+                }
+                Ok(Poll::Pending) => {
+                    core.register_child_waker(this.sink.waker_key(), cx.waker());
+                    // A cancel that raced with the poll set its flag before looking for our
+                    // waker; check again now that the waker is registered, so no wake-up is
+                    // lost.
+                    if !Self::cancelled(core, &this.sink) {
+                        return Poll::Pending;
+                    }
+                    this.future = None;
+                    (None, Some(Outcome::Cancelled))
+                }
+                Err(payload) => {
+                    this.future = None;
+                    (Some(Finish::Panicked(payload)), Some(Outcome::Panicked))
+                }
+            }
         };
-        // SAFETY: see above: the future lives in the pinned `ChildTask` and is never moved.
-        let future = unsafe { Pin::new_unchecked(future) };
-        match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
-            Ok(Poll::Ready(output)) => {
-                this.future = None;
-                match this.sink.deliver(output) {
-                    Some(error) => this.report(Some(Finish::Failed(error)), Some(Outcome::Failed)),
-                    None => this.report(None, None),
-                }
-                Poll::Ready(())
-            }
-            Ok(Poll::Pending) => {
-                core_of::<K, E>(&this.sink).register_child_waker(this.sink.waker_key(), cx.waker());
-                // A cancel that raced with the poll set its flag before looking for our waker;
-                // check again now that the waker is registered, so no wake-up is lost.
-                if Self::cancelled(&this.sink) {
-                    this.cancel_now();
-                    return Poll::Ready(());
-                }
-                Poll::Pending
-            }
-            Err(payload) => {
-                this.future = None;
-                this.report(Some(Finish::Panicked(payload)), Some(Outcome::Panicked));
-                Poll::Ready(())
-            }
-        }
+        // Marked first: if a destructor run by `report` unwinds, `Drop` must not report again.
+        this.reported = true;
+        Self::report(core, &this.sink, this.ordinal, failure, cell_outcome);
+        Poll::Ready(())
     }
 }
 
