@@ -274,7 +274,7 @@ impl WaitTarget for Barrier {
             Status::Queued => {
                 lock(&self.state)
                     .waiters
-                    .update_waker(waiter.as_ref(), cx.waker());
+                    .update_waker(waiter.as_mut(), cx.waker());
                 if waiter.status() == Status::Woken {
                     return Poll::Ready(
                         waiter
@@ -306,7 +306,7 @@ impl WaitTarget for Barrier {
         }
         let generation = state.generation;
         state.waiters.data_mut(waiter.as_ref()).generation = generation;
-        state.waiters.push_back(waiter.as_ref(), cx.waker());
+        state.waiters.push_back(waiter.as_mut(), cx.waker());
         Poll::Pending
     }
 

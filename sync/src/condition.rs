@@ -245,11 +245,11 @@ impl<T> WaitTarget<Notified> for Condition<T> {
     type Data = ();
     type Output = ();
 
-    fn poll_wait(&self, waiter: Pin<&mut Waiter<()>>, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll_wait(&self, mut waiter: Pin<&mut Waiter<()>>, cx: &mut Context<'_>) -> Poll<()> {
         match waiter.status() {
             Status::Woken => Poll::Ready(()),
             Status::Queued => {
-                lock(&self.waiters).update_waker(waiter.as_ref(), cx.waker());
+                lock(&self.waiters).update_waker(waiter.as_mut(), cx.waker());
                 if waiter.status() == Status::Woken {
                     Poll::Ready(())
                 } else {
@@ -257,7 +257,7 @@ impl<T> WaitTarget<Notified> for Condition<T> {
                 }
             }
             Status::Idle => {
-                lock(&self.waiters).push_back(waiter.as_ref(), cx.waker());
+                lock(&self.waiters).push_back(waiter.as_mut(), cx.waker());
                 Poll::Pending
             }
         }

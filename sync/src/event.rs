@@ -137,13 +137,13 @@ impl WaitTarget for Event {
     type Data = u64;
     type Output = ();
 
-    fn poll_wait(&self, waiter: Pin<&mut Waiter<u64>>, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll_wait(&self, mut waiter: Pin<&mut Waiter<u64>>, cx: &mut Context<'_>) -> Poll<()> {
         match waiter.status() {
             Status::Woken => return Poll::Ready(()),
             Status::Queued => {
                 lock(&self.state)
                     .waiters
-                    .update_waker(waiter.as_ref(), cx.waker());
+                    .update_waker(waiter.as_mut(), cx.waker());
                 return if waiter.status() == Status::Woken {
                     Poll::Ready(())
                 } else {
@@ -161,7 +161,7 @@ impl WaitTarget for Event {
         }
         let epoch = state.epoch;
         *state.waiters.data_mut(waiter.as_ref()) = epoch;
-        state.waiters.push_back(waiter.as_ref(), cx.waker());
+        state.waiters.push_back(waiter.as_mut(), cx.waker());
         Poll::Pending
     }
 

@@ -1,6 +1,6 @@
 //! Loom models of the wait-list handshakes: a grant racing a cancel, a wake racing a drop,
 //! partial permits handed back by a cancelled waiter, a reserved queue item racing a
-//! cancelled getter. Run with `RUSTFLAGS="--cfg loom" cargo test --release -p corio-sync --lib loom`.
+//! cancelled getter, a re-poll that skips the lock racing the wake it waits for. Run with `RUSTFLAGS="--cfg loom" cargo test --release -p corio-sync --lib loom`.
 
 use crate::{Event, Mutex, Queue, Semaphore};
 use futures::task::noop_waker;
@@ -161,5 +161,59 @@ fn loom_barrier_releases_both_parties_with_distinct_indices() {
         let theirs = other.join().unwrap();
         assert_ne!(mine.index(), theirs.index());
         assert_ne!(mine.is_leader(), theirs.is_leader());
+    });
+}
+
+/// Drives `fut` with one clone of the `block_on` waker, polling it twice in a row the first
+/// time (a re-poll while queued). loom's own waker builds its vtable in two places, so it and
+/// its clones never pass `will_wake`; clones of one clone do, as a real executor's waker
+/// does, and that is what the lock-free re-poll in `WaitFuture::poll` needs to be exercised.
+async fn poll_twice_then_await<F: Future>(fut: F) -> F::Output {
+    let waker = std::future::poll_fn(|cx| Poll::Ready(cx.waker().clone())).await;
+    let mut fut = std::pin::pin!(fut);
+    let mut first = true;
+    std::future::poll_fn(|_| {
+        let mut cx = Context::from_waker(&waker);
+        if std::mem::take(&mut first) {
+            if let Poll::Ready(output) = fut.as_mut().poll(&mut cx) {
+                return Poll::Ready(output);
+            }
+        }
+        fut.as_mut().poll(&mut cx)
+    })
+    .await
+}
+
+/// A waiter polled again while queued, by the same task, takes the lock-free path in
+/// `WaitFuture::poll`; the `set` racing it must still reach it (no lost wake-up: loom would
+/// report the blocked `block_on` as a deadlock).
+#[test]
+fn loom_event_repoll_while_queued_races_set() {
+    loom::model(|| {
+        let event = Arc::new(Event::new());
+        let waiter = {
+            let event = event.clone();
+            thread::spawn(move || loom::future::block_on(poll_twice_then_await(event.wait())))
+        };
+        event.set();
+        waiter.join().unwrap();
+    });
+}
+
+/// The same race on a mutex hand-off: the releaser pops the re-polled waiter and wakes it.
+#[test]
+fn loom_mutex_repoll_while_queued_races_the_handoff() {
+    loom::model(|| {
+        let mutex = Arc::new(Mutex::new(0));
+        let guard = mutex.try_lock().unwrap();
+        let waiter = {
+            let mutex = mutex.clone();
+            thread::spawn(move || {
+                loom::future::block_on(async { *poll_twice_then_await(mutex.lock()).await += 1 })
+            })
+        };
+        drop(guard);
+        waiter.join().unwrap();
+        assert_eq!(*mutex.try_lock().unwrap(), 1);
     });
 }

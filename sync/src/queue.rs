@@ -585,7 +585,7 @@ impl<T, O: QueueOrder<T>> WaitTarget<Put> for BasicQueue<T, O> {
             Status::Queued => {
                 self.state()
                     .putters
-                    .update_waker(waiter.as_ref(), cx.waker());
+                    .update_waker(waiter.as_mut(), cx.waker());
                 return if waiter.status() == Status::Woken {
                     woken(waiter)
                 } else {
@@ -602,7 +602,7 @@ impl<T, O: QueueOrder<T>> WaitTarget<Put> for BasicQueue<T, O> {
             return Poll::Ready(item.map_or(Ok(()), |item| Err(PutError(item))));
         }
         if state.is_full(self.maxsize) || !state.putters.is_empty() {
-            state.putters.push_back(waiter.as_ref(), cx.waker());
+            state.putters.push_back(waiter.as_mut(), cx.waker());
             return Poll::Pending;
         }
         if let Some(item) = state.putters.data_mut(waiter.as_ref()).take() {
@@ -626,7 +626,7 @@ impl<T, O: QueueOrder<T>> WaitTarget<Get> for BasicQueue<T, O> {
 
     fn poll_wait(
         &self,
-        waiter: Pin<&mut Waiter<Grant>>,
+        mut waiter: Pin<&mut Waiter<Grant>>,
         cx: &mut Context<'_>,
     ) -> Poll<Self::Output> {
         let woken = |waiter: Pin<&mut Waiter<Grant>>| match waiter.unlinked_data().copied() {
@@ -638,7 +638,7 @@ impl<T, O: QueueOrder<T>> WaitTarget<Get> for BasicQueue<T, O> {
             Status::Queued => {
                 self.state()
                     .getters
-                    .update_waker(waiter.as_ref(), cx.waker());
+                    .update_waker(waiter.as_mut(), cx.waker());
                 return if waiter.status() == Status::Woken {
                     woken(waiter)
                 } else {
@@ -658,7 +658,7 @@ impl<T, O: QueueOrder<T>> WaitTarget<Get> for BasicQueue<T, O> {
         if state.shut_down {
             return Poll::Ready(Err(QueueShutDown));
         }
-        state.getters.push_back(waiter.as_ref(), cx.waker());
+        state.getters.push_back(waiter.as_mut(), cx.waker());
         Poll::Pending
     }
 

@@ -258,15 +258,23 @@ impl Semaphore {
 
     /// `try_take(1)` for a one-permit semaphore (a `Mutex`), whose only free state is "one
     /// permit, no waiters": a single compare-exchange.
+    /// A plain load first: when the lock is held (the contended case) a compare-exchange
+    /// would fail anyway, and a failed one costs as much as a successful one.
     pub(crate) fn try_take_only_permit(&self) -> bool {
-        self.state
-            .compare_exchange(1 << SHIFT, 0, Ordering::Acquire, Ordering::Relaxed)
-            .is_ok()
+        self.state.load(Ordering::Relaxed) == 1 << SHIFT
+            && self
+                .state
+                .compare_exchange(1 << SHIFT, 0, Ordering::Acquire, Ordering::Relaxed)
+                .is_ok()
     }
 
-    /// `release(1)` for a one-permit semaphore: one compare-exchange when no one waits.
+    /// `release(1)` for a one-permit semaphore: one compare-exchange when no one waits,
+    /// straight to the wait list (no doomed compare-exchange) when someone does.
     pub(crate) fn release_only_permit(&self) {
-        if self
+        let state = self.state.load(Ordering::Relaxed);
+        if state & WAITERS != 0 {
+            self.release_locked(lock(&self.waiters), 1);
+        } else if self
             .state
             .compare_exchange(0, 1 << SHIFT, Ordering::Release, Ordering::Relaxed)
             .is_err()
@@ -360,7 +368,7 @@ impl WaitTarget for Semaphore {
             Status::Woken => return Poll::Ready(()),
             Status::Queued => {
                 let mut waiters = lock(&self.waiters);
-                waiters.update_waker(waiter.as_ref(), cx.waker());
+                waiters.update_waker(waiter.as_mut(), cx.waker());
                 drop(waiters);
                 // Granted between our first look and the lock?
                 return if waiter.status() == Status::Woken {
@@ -400,7 +408,7 @@ impl WaitTarget for Semaphore {
                 Ok(_) if !queue => return Poll::Ready(()),
                 Ok(_) => {
                     waiters.data_mut(waiter.as_ref()).remaining = wanted - free;
-                    waiters.push_back(waiter.as_ref(), cx.waker());
+                    waiters.push_back(waiter.as_mut(), cx.waker());
                     return Poll::Pending;
                 }
                 Err(actual) => state = actual,

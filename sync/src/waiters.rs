@@ -11,7 +11,9 @@
 //! `Release`; the future reads it with `Acquire` and may then read the node without the lock.
 //!
 //! [`WaitFuture`] is the one future type that owns a waiter: primitives describe what waiting
-//! means by implementing [`WaitTarget`], and all pin projection lives here.
+//! means by implementing [`WaitTarget`], and all pin projection lives here. A queued waiter
+//! re-polled by the task its queued waker already wakes returns `Pending` without the lock
+//! (the future keeps a copy of that waker's identity, see `Waiter::queued_with`).
 //!
 //! This module holds all of the crate's `unsafe` except the `Mutex` data cell.
 
@@ -19,6 +21,7 @@ use crate::loom::{AtomicU8, Ordering};
 use std::cell::UnsafeCell;
 use std::future::Future;
 use std::marker::{PhantomData, PhantomPinned};
+use std::mem::ManuallyDrop;
 use std::pin::Pin;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU32 as ListId, AtomicUsize};
@@ -49,6 +52,28 @@ fn status_from(raw: u8) -> Status {
 
 type Link<T> = Option<NonNull<Waiter<T>>>;
 
+/// A bitwise copy of the waker a queued waiter's node holds, kept by the waiter's own future
+/// so that a re-poll can tell, without taking the list lock, that the node's waker already
+/// wakes the polling task (see `WaitFuture::poll`).
+///
+/// It is never woken, cloned or dropped (hence `ManuallyDrop`): it is only ever the receiver
+/// of `Waker::will_wake`, which compares the two pointers and dereferences neither, so it
+/// stays harmless even after the waker it copies has been woken and freed.
+struct WakerId(ManuallyDrop<Waker>);
+
+impl WakerId {
+    fn of(waker: &Waker) -> Self {
+        // SAFETY: a bitwise copy of a `Waker` is two pointers; wrapped in `ManuallyDrop` it
+        // is never dropped, so the original's ownership (its reference count) is unaffected,
+        // and the copy is only used as `will_wake`'s receiver (see the type's docs).
+        WakerId(ManuallyDrop::new(unsafe { std::ptr::read(waker) }))
+    }
+
+    fn will_wake(&self, waker: &Waker) -> bool {
+        self.0.will_wake(waker)
+    }
+}
+
 /// The part of a waiter that only the lock holder (or the waiter's own future, when the
 /// waiter is not linked) may touch.
 struct Node<T> {
@@ -70,6 +95,11 @@ pub(crate) struct Waiter<T> {
     returned: bool,
     /// The id of the one list this waiter may be used with (0: none yet).
     list_id: ListId,
+    /// What the node's waker is, as of the last `push_back`/`update_waker`. Only the
+    /// waiter's own future touches it: those two take `Pin<&mut Waiter>`, and the reader is
+    /// `WaitFuture::poll`. A cell, so that writing it never invalidates the list's pointers
+    /// to a linked waiter (they are derived from `&Waiter`).
+    registered: UnsafeCell<Option<WakerId>>,
     node: UnsafeCell<Node<T>>,
     /// Linked nodes are pointed to by their neighbours: they must never move.
     _pinned: PhantomPinned,
@@ -91,6 +121,7 @@ impl<T> Waiter<T> {
             status: AtomicU8::new(IDLE),
             returned: false,
             list_id: ListId::new(0),
+            registered: UnsafeCell::new(None),
             node: UnsafeCell::new(Node {
                 prev: None,
                 next: None,
@@ -117,6 +148,28 @@ impl<T> Waiter<T> {
         // touches it again), and only this waiter's future can link it again, which needs
         // `Pin<&mut Self>`, which we hold exclusively for the returned borrow.
         unsafe { Some(&mut (*self.node.get()).data) }
+    }
+
+    /// True if this waiter is queued and its node's waker will wake the task that `waker`
+    /// wakes: a re-poll then has nothing to do, and needs no lock to find that out.
+    fn queued_with(&self, waker: &Waker) -> bool {
+        // Compare first, then check that we are still queued: if the list has meanwhile
+        // taken the node's waker (woken and maybe freed it, so that its address may have been
+        // reused by `waker`), it stored `Woken` before that, and this `Acquire` load sees it.
+        // While we are `Queued` the node keeps its waker alive, so the copy is faithful.
+        // SAFETY: only this waiter's own future touches `registered` (see the field), and it
+        // is polling now (we are called from `WaitFuture::poll` through its `&mut`), so no
+        // write can race this read; the borrow ends with this expression.
+        let registered = unsafe { &*self.registered.get() };
+        registered.as_ref().is_some_and(|id| id.will_wake(waker)) && self.status() == Status::Queued
+    }
+
+    /// Records which waker the node now holds; the `Pin<&mut Self>` proves the caller is the
+    /// waiter's own future.
+    fn set_registered(self: Pin<&mut Self>, waker: &Waker) {
+        // SAFETY: as in `queued_with`: the owning future is the only one touching the cell,
+        // and it is the caller; no borrow of the cell outlives this assignment.
+        unsafe { *self.registered.get() = Some(WakerId::of(waker)) };
     }
 }
 
@@ -177,20 +230,22 @@ impl<T> WaitList<T> {
 
     /// Binds `waiter` to this list on first use, and refuses a waiter bound to another list:
     /// that list's lock, not ours, guards it.
+    ///
+    /// A load and a plain store, not a compare-exchange: every list method that calls this
+    /// holds this list's lock, and a waiter's list id is only written under the lock of the
+    /// list it is bound to, so the only racing writer would be another list's owner, which is
+    /// exactly the bug this check exists to catch (and an atomic race is no undefined
+    /// behaviour; at worst that bug goes unreported).
     fn claim(&self, waiter: &Waiter<T>) {
         let bound = waiter.list_id.load(Ordering::Relaxed);
         if bound == self.id {
             return;
         }
-        let claimed = bound == 0
-            && waiter
-                .list_id
-                .compare_exchange(0, self.id, Ordering::Relaxed, Ordering::Relaxed)
-                .is_ok();
         assert!(
-            claimed,
+            bound == 0,
             "corio-sync bug: a waiter was used with two different wait lists"
         );
+        waiter.list_id.store(self.id, Ordering::Relaxed);
     }
 
     /// The node behind a linked pointer.
@@ -206,14 +261,17 @@ impl<T> WaitList<T> {
 
     /// Links `waiter` at the back of the list, to be woken through `waker`.
     ///
-    /// Panics if the waiter is already queued (a bug in this crate).
-    pub(crate) fn push_back(&mut self, waiter: Pin<&Waiter<T>>, waker: &Waker) {
+    /// Panics if the waiter is already queued (a bug in this crate). Takes
+    /// `Pin<&mut Waiter>`: only the waiter's own future queues it.
+    pub(crate) fn push_back(&mut self, mut waiter: Pin<&mut Waiter<T>>, waker: &Waker) {
         self.claim(&waiter);
         assert_eq!(
             waiter.status.load(Ordering::Relaxed),
             IDLE,
             "corio-sync bug: waiter queued twice"
         );
+        let waker = waker.clone();
+        waiter.as_mut().set_registered(&waker);
         let ptr = NonNull::from(&*waiter);
         let old_tail = self.tail;
         // SAFETY: the waiter is not linked, so no one else touches its node, and it is pinned,
@@ -222,7 +280,7 @@ impl<T> WaitList<T> {
         let node = unsafe { &mut *waiter.node.get() };
         node.prev = old_tail;
         node.next = None;
-        node.waker = Some(waker.clone());
+        node.waker = Some(waker);
         match old_tail {
             // SAFETY: `tail` is linked into this list and we hold `&mut self`.
             Some(tail) => unsafe { self.node(tail).next = Some(ptr) },
@@ -233,16 +291,25 @@ impl<T> WaitList<T> {
         waiter.status.store(QUEUED, Ordering::Relaxed);
     }
 
-    /// Replaces a queued waiter's waker if `waker` would wake a different task.
-    pub(crate) fn update_waker(&mut self, waiter: Pin<&Waiter<T>>, waker: &Waker) {
+    /// Replaces a queued waiter's waker if `waker` would wake a different task. Takes
+    /// `Pin<&mut Waiter>`: only the waiter's own future updates it.
+    pub(crate) fn update_waker(&mut self, mut waiter: Pin<&mut Waiter<T>>, waker: &Waker) {
         self.claim(&waiter);
         if waiter.status.load(Ordering::Relaxed) != QUEUED {
             return;
         }
-        // SAFETY: the waiter is linked into this list (claimed, `QUEUED`) and we hold the lock.
-        let node = unsafe { &mut *waiter.node.get() };
-        if !node.waker.as_ref().is_some_and(|old| old.will_wake(waker)) {
-            node.waker = Some(waker.clone());
+        // SAFETY: the waiter is linked into this list (claimed, `QUEUED`) and we hold the lock;
+        // the shared borrow ends before anything else touches the node.
+        let same = unsafe { &*waiter.node.get() }
+            .waker
+            .as_ref()
+            .is_some_and(|old| old.will_wake(waker));
+        if !same {
+            let waker = waker.clone();
+            waiter.as_mut().set_registered(&waker);
+            // SAFETY: as above; `set_registered` only wrote a field outside the node. The old
+            // waker is dropped here, under the lock.
+            unsafe { (*waiter.node.get()).waker = Some(waker) };
         }
     }
 
@@ -409,6 +476,11 @@ impl<Q: WaitTarget<K> + ?Sized, K> Future for WaitFuture<'_, Q, K> {
             !this.waiter.returned,
             "a corio-sync wait future was polled after it completed"
         );
+        // Re-polled while queued, by the task the queued waker already wakes (a spurious
+        // wake, or a first poll before an `.await`): nothing to update, no lock to take.
+        if this.waiter.queued_with(cx.waker()) {
+            return Poll::Pending;
+        }
         // SAFETY: see above.
         let waiter = unsafe { Pin::new_unchecked(&mut this.waiter) };
         let result = this.target.poll_wait(waiter, cx);
@@ -455,12 +527,12 @@ mod tests {
     fn fifo_order_and_removal_from_the_middle() {
         let (_, waker) = counting_waker();
         let mut list = WaitList::new();
-        let a = pin!(Waiter::new('a'));
-        let b = pin!(Waiter::new('b'));
-        let c = pin!(Waiter::new('c'));
-        list.push_back(a.as_ref(), &waker);
-        list.push_back(b.as_ref(), &waker);
-        list.push_back(c.as_ref(), &waker);
+        let mut a = pin!(Waiter::new('a'));
+        let mut b = pin!(Waiter::new('b'));
+        let mut c = pin!(Waiter::new('c'));
+        list.push_back(a.as_mut(), &waker);
+        list.push_back(b.as_mut(), &waker);
+        list.push_back(c.as_mut(), &waker);
         assert_eq!(list.len(), 3);
         assert_eq!(list.remove(b.as_ref()), Status::Queued);
         assert_eq!(b.status(), Status::Idle);
@@ -479,7 +551,7 @@ mod tests {
         let (counter, waker) = counting_waker();
         let mut list = WaitList::new();
         let mut w = pin!(Waiter::new(0u32));
-        list.push_back(w.as_ref(), &waker);
+        list.push_back(w.as_mut(), &waker);
         assert!(w.as_mut().unlinked_data().is_none());
         *list.front_mut().unwrap() = 7;
         list.pop_front().unwrap().wake();
@@ -492,12 +564,34 @@ mod tests {
         let (first, waker1) = counting_waker();
         let (second, waker2) = counting_waker();
         let mut list = WaitList::new();
-        let w = pin!(Waiter::new(()));
-        list.push_back(w.as_ref(), &waker1);
-        list.update_waker(w.as_ref(), &waker2);
+        let mut w = pin!(Waiter::new(()));
+        list.push_back(w.as_mut(), &waker1);
+        list.update_waker(w.as_mut(), &waker2);
         list.pop_front().unwrap().wake();
         assert_eq!(first.0.load(Ordering::SeqCst), 0);
         assert_eq!(second.0.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn repolls_while_queued_keep_or_replace_the_waker() {
+        let (first, waker1) = counting_waker();
+        let (second, waker2) = counting_waker();
+        // Clones of one clone share their vtable, so they pass `will_wake` with each other:
+        // the second poll takes the lock-free path.
+        let waker1 = waker1.clone();
+        let event = crate::Event::new();
+        let mut wait = Box::pin(event.wait());
+        for _ in 0..2 {
+            let mut cx = Context::from_waker(&waker1);
+            assert!(wait.as_mut().poll(&mut cx).is_pending());
+        }
+        let mut cx = Context::from_waker(&waker2);
+        assert!(wait.as_mut().poll(&mut cx).is_pending());
+        event.set();
+        assert_eq!(first.0.load(Ordering::SeqCst), 0);
+        assert_eq!(second.0.load(Ordering::SeqCst), 1);
+        let mut cx = Context::from_waker(&waker1);
+        assert!(wait.as_mut().poll(&mut cx).is_ready());
     }
 
     #[test]
@@ -506,10 +600,10 @@ mod tests {
         let (_, waker) = counting_waker();
         let mut first = WaitList::new();
         let mut second = WaitList::new();
-        let w = pin!(Waiter::new(()));
-        first.push_back(w.as_ref(), &waker);
+        let mut w = pin!(Waiter::new(()));
+        first.push_back(w.as_mut(), &waker);
         first.remove(w.as_ref());
-        second.push_back(w.as_ref(), &waker);
+        second.push_back(w.as_mut(), &waker);
     }
 
     #[test]
