@@ -116,6 +116,7 @@ mod corio {
 
     thread_local! {
         static RUNTIME: corio_executor::Runtime = corio_executor::Runtime::new();
+        static HANDLE: corio_executor::Handle = RUNTIME.with(corio_executor::Runtime::handle);
     }
 
     pub fn block_on<F: Future>(future: F) -> F::Output {
@@ -132,7 +133,7 @@ mod corio {
     }
 
     fn spawn_detached(future: impl Future<Output = ()> + Send + 'static) {
-        drop(corio_executor::spawn(future));
+        HANDLE.with(|handle| handle.spawn_detached(future));
     }
 
     use corio_executor::time::sleep;

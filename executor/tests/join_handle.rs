@@ -250,3 +250,58 @@ fn a_join_handle_can_be_awaited_from_another_runtime_thread() {
     });
     assert_eq!(waiter.join().unwrap(), 42);
 }
+
+#[test]
+fn detached_spawns_run_drop_their_output_and_survive_panics() {
+    let output_dropped = Arc::new(AtomicBool::new(false));
+    let ran_after_panic = Arc::new(AtomicBool::new(false));
+    let rt = Runtime::new();
+    let handle = rt.handle();
+    rt.block_on({
+        let (output_dropped, ran_after_panic) = (output_dropped.clone(), ran_after_panic.clone());
+        async move {
+            let output = DropFlag(output_dropped);
+            handle.spawn_detached(async move { output });
+            handle.spawn_detached(async { panic!("detached and exploded") });
+            handle.spawn_detached(async move { ran_after_panic.store(true, Ordering::SeqCst) });
+            yield_now().await;
+        }
+    });
+    assert!(
+        output_dropped.load(Ordering::SeqCst),
+        "a detached task's output is dropped when it finishes"
+    );
+    assert!(
+        ran_after_panic.load(Ordering::SeqCst),
+        "the loop survived the panic"
+    );
+}
+
+#[test]
+fn detached_spawns_from_another_thread_and_after_shutdown() {
+    let rt = Runtime::new();
+    let handle = rt.handle();
+    let ran = Arc::new(AtomicBool::new(false));
+    let flag = ran.clone();
+    let remote = handle.clone();
+    std::thread::spawn(move || {
+        remote.spawn_detached(async move { flag.store(true, Ordering::SeqCst) })
+    })
+    .join()
+    .unwrap();
+    rt.block_on(async {
+        while !ran.load(Ordering::SeqCst) {
+            yield_now().await;
+        }
+    });
+    drop(rt);
+    let dropped = Arc::new(AtomicBool::new(false));
+    let polled = Arc::new(AtomicBool::new(false));
+    let (guard, flag) = (DropFlag(dropped.clone()), polled.clone());
+    handle.spawn_detached(async move {
+        let _guard = guard;
+        flag.store(true, Ordering::SeqCst);
+    });
+    assert!(dropped.load(Ordering::SeqCst), "refused: dropped at once");
+    assert!(!polled.load(Ordering::SeqCst), "refused: never polled");
+}

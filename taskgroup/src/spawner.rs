@@ -37,7 +37,7 @@ where
     F: Future<Output = ()> + Send + 'static,
 {
     Spawn::status(runtime)?;
-    drop(runtime.spawn(task));
+    runtime.spawn_detached(task);
     Ok(())
 }
 

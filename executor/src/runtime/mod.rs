@@ -16,13 +16,14 @@ pub(crate) use owned::OwnedTasks;
 pub(crate) mod park;
 pub(crate) mod shared;
 
-use crate::task::raw::{self, TaskRef};
+use crate::task::raw::{self, Header, Join, TaskRef};
 use crate::task::JoinHandle;
 use context::Core;
 use shared::{Runnable, Shared};
 use std::fmt;
 use std::future::Future;
 use std::pin::pin;
+use std::ptr::NonNull;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -339,6 +340,36 @@ impl Handle {
         spawn_inner(&self.shared, future, None)
     }
 
+    /// Spawns a `Send` future that nobody will await, from any thread: [`spawn`] without
+    /// the [`JoinHandle`], which saves the join bookkeeping (what runtime-agnostic code
+    /// spawning through [`futures_task::Spawn`] gets). Its output is dropped when it
+    /// finishes; a panic in it is reported on stderr. If the runtime has shut down, the
+    /// future is dropped unpolled.
+    ///
+    /// [`spawn`]: Handle::spawn
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// use std::sync::Arc;
+    /// let ran = Arc::new(AtomicBool::new(false));
+    /// corio_executor::run({
+    ///     let ran = ran.clone();
+    ///     async move {
+    ///         corio_executor::Handle::current().spawn_detached(async move {
+    ///             ran.store(true, Ordering::SeqCst);
+    ///         });
+    ///         corio_executor::yield_now().await;
+    ///     }
+    /// });
+    /// assert!(ran.load(Ordering::SeqCst));
+    /// ```
+    pub fn spawn_detached<F>(&self, future: F)
+    where
+        F: Future + Send + 'static,
+    {
+        spawn_detached_inner(&self.shared, future, None);
+    }
+
     /// True while on the thread of this handle's runtime, with its loop running.
     fn is_current(&self) -> bool {
         context::with_current(|core| {
@@ -361,7 +392,7 @@ impl futures_task::Spawn for Handle {
         future: futures_task::FutureObj<'static, ()>,
     ) -> Result<(), futures_task::SpawnError> {
         self.status()?;
-        drop(self.spawn(future));
+        self.spawn_detached(future);
         Ok(())
     }
 
@@ -382,7 +413,7 @@ impl futures_task::LocalSpawn for Handle {
         future: futures_task::LocalFutureObj<'static, ()>,
     ) -> Result<(), futures_task::SpawnError> {
         self.status_local()?;
-        drop(spawn_inner(&self.shared, future, None));
+        spawn_detached_inner(&self.shared, future, None);
         Ok(())
     }
 
@@ -407,18 +438,19 @@ pub(crate) fn spawn_inner<F>(
 where
     F: Future + 'static,
 {
-    let on_loop = context::with_current(|core| match core {
-        Some(core) if Arc::ptr_eq(&core.shared, shared) => Ok(spawn_on_loop(core, future, name)),
-        _ => Err((future, name)),
-    });
-    match on_loop {
-        Ok(handle) => handle,
-        Err((future, name)) => spawn_remote(shared, future, name),
-    }
+    joined(spawn_task(shared, future, name, Join::Handle))
 }
 
-/// Spawns on the loop's own thread: the task is adopted into the owned list at once and
-/// queued locally, with no lock and no cross-thread traffic.
+/// Like [`spawn_inner`], for a task nobody will join: no handle, no join bookkeeping.
+pub(crate) fn spawn_detached_inner<F>(shared: &Arc<Shared>, future: F, name: Option<Box<str>>)
+where
+    F: Future + 'static,
+{
+    let no_handle = spawn_task(shared, future, name, Join::Detached);
+    debug_assert!(no_handle.is_none());
+}
+
+/// Spawns on the loop's own thread (see [`spawn_inner`]), which the caller already knows.
 pub(crate) fn spawn_on_loop<F>(
     core: &Core,
     future: F,
@@ -427,41 +459,100 @@ pub(crate) fn spawn_on_loop<F>(
 where
     F: Future + 'static,
 {
+    joined(spawn_task_on_loop(core, future, name, Join::Handle))
+}
+
+fn joined<T>(handle_ref: Option<TaskRef>) -> JoinHandle<T> {
+    JoinHandle::new(handle_ref.expect("a task spawned with Join::Handle has a handle reference"))
+}
+
+fn spawn_task<F>(
+    shared: &Arc<Shared>,
+    future: F,
+    name: Option<Box<str>>,
+    join: Join,
+) -> Option<TaskRef>
+where
+    F: Future + 'static,
+{
+    let on_loop = context::with_current(|core| match core {
+        Some(core) if Arc::ptr_eq(&core.shared, shared) => {
+            Ok(spawn_task_on_loop(core, future, name, join))
+        }
+        _ => Err((future, name)),
+    });
+    match on_loop {
+        Ok(handle_ref) => handle_ref,
+        Err((future, name)) => spawn_task_remote(shared, future, name, join),
+    }
+}
+
+/// Allocates a task with `refs` references for the runtime's side plus one for the
+/// `JoinHandle` if `join` asks for one, which is returned apart.
+fn allocate_task<F>(
+    shared: &Arc<Shared>,
+    future: F,
+    id: u64,
+    name: Option<Box<str>>,
+    join: Join,
+    refs: usize,
+) -> (NonNull<Header>, Option<TaskRef>)
+where
+    F: Future + 'static,
+{
+    let handle_refs = usize::from(join == Join::Handle);
+    let header = raw::allocate(future, shared.clone(), id, name, join, refs + handle_refs);
+    // SAFETY: `allocate` gave us `refs + handle_refs` references: the handle's goes here,
+    // the caller hands out the other `refs`.
+    let handle_ref = (join == Join::Handle).then(|| unsafe { TaskRef::from_owned(header) });
+    (header, handle_ref)
+}
+
+/// Spawns on the loop's own thread: the task is adopted into the owned list at once and
+/// queued locally, with no lock and no cross-thread traffic.
+fn spawn_task_on_loop<F>(
+    core: &Core,
+    future: F,
+    name: Option<Box<str>>,
+    join: Join,
+) -> Option<TaskRef>
+where
+    F: Future + 'static,
+{
     let id = core.next_task_id();
     if core.shared.is_closed() {
-        return spawn_refused(&core.shared, future, id, name);
+        return spawn_refused(&core.shared, future, id, name, join);
     }
-    // References: the owned list's, the run queue's and the handle's.
-    let header = raw::allocate(future, core.shared.clone(), id, name, 3);
-    // SAFETY: three references from `allocate`, one per TaskRef/JoinHandle.
-    let (owned, queued, handle) = unsafe {
-        (
-            TaskRef::from_owned(header),
-            TaskRef::from_owned(header),
-            TaskRef::from_owned(header),
-        )
-    };
+    // References: the owned list's and the run queue's (and the handle's).
+    let (header, handle_ref) = allocate_task(&core.shared, future, id, name, join, 2);
+    // SAFETY: two references from `allocate_task`, one per TaskRef.
+    let (owned, queued) = unsafe { (TaskRef::from_owned(header), TaskRef::from_owned(header)) };
     core.owned.borrow_mut().insert(owned);
     core.push(Runnable::Task(queued));
-    JoinHandle::new(handle)
+    handle_ref
 }
 
 /// Spawns from another thread: the task travels as `Runnable::Spawned` and the loop adopts
 /// it when it gets there.
-fn spawn_remote<F>(shared: &Arc<Shared>, future: F, name: Option<Box<str>>) -> JoinHandle<F::Output>
+fn spawn_task_remote<F>(
+    shared: &Arc<Shared>,
+    future: F,
+    name: Option<Box<str>>,
+    join: Join,
+) -> Option<TaskRef>
 where
     F: Future + 'static,
 {
     let id = shared.next_task_id();
     if shared.is_closed() {
-        return spawn_refused(shared, future, id, name);
+        return spawn_refused(shared, future, id, name, join);
     }
-    // References: the remote queue entry's and the handle's.
-    let header = raw::allocate(future, shared.clone(), id, name, 2);
-    // SAFETY: two references from `allocate`, one each.
-    let (queued, handle) = unsafe { (TaskRef::from_owned(header), TaskRef::from_owned(header)) };
+    // References: the remote queue entry's (and the handle's).
+    let (header, handle_ref) = allocate_task(shared, future, id, name, join, 1);
+    // SAFETY: one reference from `allocate_task`, for the queue entry.
+    let queued = unsafe { TaskRef::from_owned(header) };
     shared.schedule(Runnable::Spawned(queued));
-    JoinHandle::new(handle)
+    handle_ref
 }
 
 /// The runtime has shut down: the task is cancelled before it ever runs, so its handle
@@ -471,14 +562,15 @@ fn spawn_refused<F>(
     future: F,
     id: u64,
     name: Option<Box<str>>,
-) -> JoinHandle<F::Output>
+    join: Join,
+) -> Option<TaskRef>
 where
     F: Future + 'static,
 {
-    // References: the handle's and ours, which cancels it right here.
-    let header = raw::allocate(future, shared.clone(), id, name, 2);
-    // SAFETY: `allocate` gave us two references; one goes to each TaskRef/JoinHandle.
-    let (ours, handle) = unsafe { (TaskRef::from_owned(header), TaskRef::from_owned(header)) };
+    // References: ours, which cancels it right here (and the handle's).
+    let (header, handle_ref) = allocate_task(shared, future, id, name, join, 1);
+    // SAFETY: one reference from `allocate_task`, ours.
+    let ours = unsafe { TaskRef::from_owned(header) };
     ours.cancel_now();
-    JoinHandle::new(handle)
+    handle_ref
 }

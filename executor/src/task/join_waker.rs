@@ -111,7 +111,7 @@ mod loom_models {
 
     fn new_task() -> loom::sync::Arc<Task> {
         let task = Task {
-            state: State::new_scheduled(2),
+            state: State::new_scheduled(2, true),
             join_waker: JoinWaker::new(),
         };
         task.state.start_poll();

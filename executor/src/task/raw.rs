@@ -103,17 +103,25 @@ struct TaskCell<F: Future> {
     stage: UnsafeCell<Stage<F>>,
 }
 
+/// Whether a task is spawned with a `JoinHandle` or detached from the start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Join {
+    Handle,
+    Detached,
+}
+
 /// Allocates a task holding `future`, with `refs` references (all owned by the caller).
 pub(crate) fn allocate<F: Future + 'static>(
     future: F,
     shared: Arc<Shared>,
     id: u64,
     name: Option<Box<str>>,
+    join: Join,
     refs: usize,
 ) -> NonNull<Header> {
     let cell = Box::new(TaskCell {
         header: Header {
-            state: State::new_scheduled(refs),
+            state: State::new_scheduled(refs, join == Join::Handle),
             vtable: &Vtable {
                 poll: poll::<F>,
                 cancel: cancel::<F>,

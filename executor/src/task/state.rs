@@ -95,11 +95,10 @@ pub(crate) struct State(AtomicUsize);
 
 impl State {
     /// A new task: `refs` references, scheduled (it goes straight onto a run queue), with a
-    /// `JoinHandle` interested in its output.
-    pub(crate) fn new_scheduled(refs: usize) -> Self {
-        State(AtomicUsize::new(
-            SCHEDULED | JOIN_INTEREST | (refs * REF_ONE),
-        ))
+    /// `JoinHandle` interested in its output if `joined`.
+    pub(crate) fn new_scheduled(refs: usize, joined: bool) -> Self {
+        let interest = if joined { JOIN_INTEREST } else { 0 };
+        State(AtomicUsize::new(SCHEDULED | interest | (refs * REF_ONE)))
     }
 
     pub(crate) fn load(&self) -> Snapshot {
@@ -238,7 +237,7 @@ mod tests {
 
     /// The loop's side of one turn: take the task off the queue, poll it (pending).
     fn idle_after_one_poll(refs: usize) -> State {
-        let state = State::new_scheduled(refs);
+        let state = State::new_scheduled(refs, true);
         assert!(state.start_poll().is_scheduled());
         assert_eq!(state.end_poll(), AfterPoll::Idle);
         state
@@ -246,7 +245,7 @@ mod tests {
 
     #[test]
     fn only_the_first_wake_queues() {
-        let state = State::new_scheduled(2);
+        let state = State::new_scheduled(2, true);
         assert!(!state.schedule(), "already scheduled at creation");
         let state = idle_after_one_poll(2);
         assert!(state.schedule());
@@ -256,7 +255,7 @@ mod tests {
 
     #[test]
     fn a_wake_while_running_is_kept_for_the_end_of_the_poll() {
-        let state = State::new_scheduled(2);
+        let state = State::new_scheduled(2, true);
         let before = state.start_poll();
         assert!(before.is_scheduled() && !before.is_running());
         assert!(state.load().is_running());
@@ -275,7 +274,7 @@ mod tests {
         let state = idle_after_one_poll(2);
         assert_eq!(state.load().ref_count(), 1);
         // The entry's reference is never freed by end_poll itself: the caller frees it.
-        let last = State::new_scheduled(1);
+        let last = State::new_scheduled(1, true);
         last.start_poll();
         assert_eq!(last.end_poll(), AfterPoll::IdleLastRef);
         assert_eq!(last.load().ref_count(), 1);
@@ -283,7 +282,7 @@ mod tests {
 
     #[test]
     fn complete_tasks_are_never_queued() {
-        let state = State::new_scheduled(1);
+        let state = State::new_scheduled(1, true);
         state.start_poll();
         state.complete();
         assert!(!state.schedule());
@@ -314,7 +313,7 @@ mod tests {
         assert!(!now.has_join_interest());
         assert_eq!(now.ref_count(), 1);
         // After completion, the output is the detaching handle's.
-        let done = State::new_scheduled(2);
+        let done = State::new_scheduled(2, true);
         done.complete();
         assert_eq!(done.detach(), Detach::Complete);
     }
@@ -332,7 +331,7 @@ mod tests {
 
     #[test]
     fn reference_counting() {
-        let state = State::new_scheduled(2);
+        let state = State::new_scheduled(2, true);
         state.ref_inc();
         assert_eq!(state.load().ref_count(), 3);
         assert!(!state.ref_dec_by(1));
@@ -351,7 +350,7 @@ mod loom_models {
     #[test]
     fn loom_wakes_racing_the_end_of_a_poll_queue_exactly_once() {
         loom::model(|| {
-            let state = Arc::new(State::new_scheduled(2));
+            let state = Arc::new(State::new_scheduled(2, true));
             state.start_poll();
             let wakers: Vec<_> = (0..2)
                 .map(|_| {
@@ -375,7 +374,7 @@ mod loom_models {
     #[test]
     fn loom_wake_racing_completion() {
         loom::model(|| {
-            let state = Arc::new(State::new_scheduled(1));
+            let state = Arc::new(State::new_scheduled(1, true));
             state.start_poll();
             let waker = {
                 let state = state.clone();
