@@ -3,12 +3,14 @@
 //!
 //! It is what `Arc` would be for a child's result cell, minus what a cell never needs: the
 //! count starts at two, so making the pair takes no atomic increment, there is no `clone`,
-//! and there is no weak count (freeing takes one atomic decrement, not two). Per child
-//! spawned that saves two atomic read-modify-writes.
+//! and there is no weak count (freeing takes one atomic decrement, not two; none at all when
+//! the other owner is seen gone already). Per child spawned that saves two or three atomic
+//! read-modify-writes.
 
+use crate::sync::{fence, AtomicUsize};
 use std::ops::Deref;
 use std::ptr::NonNull;
-use std::sync::atomic::{fence, AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
 struct Inner<V> {
     /// How many of the two owners still hold the value: 2, then 1, then it is freed.
@@ -64,13 +66,19 @@ impl<V> Deref for SharedCell<V> {
 
 impl<V> Drop for SharedCell<V> {
     fn drop(&mut self) {
-        // Release: our uses of the value happen before the other owner frees it.
-        if self.inner().owners.fetch_sub(1, Ordering::Release) != 1 {
-            return;
+        // The other owner already let go (Acquire: its uses of the value happen before
+        // ours): we are the last, and nobody can become an owner again, so no decrement is
+        // needed. This is the common end of a child whose handle was dropped.
+        if !self.is_alone() {
+            // Release: our uses of the value happen before the other owner frees it.
+            if self.inner().owners.fetch_sub(1, Ordering::Release) != 1 {
+                return;
+            }
+            // Acquire: the other owner's uses of the value happen before we free it.
+            fence(Ordering::Acquire);
         }
-        // Acquire: the other owner's uses of the value happen before we free it.
-        fence(Ordering::Acquire);
-        // SAFETY: the count went from 1 to 0: the other owner has dropped, and this is the
+        // SAFETY: the count was 1 (the other owner has dropped) or went from 1 to 0 (it
+        // dropped meanwhile): either way we are the last owner, and this is the
         // last use of the pointer, which `pair` made from a `Box` (so `from_raw` is its
         // matching free). No reference from `inner()` outlives this line.
         drop(unsafe { Box::from_raw(self.inner.as_ptr()) });
@@ -109,5 +117,34 @@ mod tests {
         let other = std::thread::spawn(move || b.len());
         assert_eq!(other.join().unwrap(), a.len());
         assert!(a.is_alone());
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_models {
+    use super::SharedCell;
+    use loom::sync::atomic::{AtomicUsize, Ordering};
+    use loom::sync::Arc;
+
+    struct CountDrops(Arc<AtomicUsize>);
+
+    impl Drop for CountDrops {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    /// The two owners let go on two threads at once, each possibly seeing the other gone
+    /// already: the value is dropped exactly once, after both are done with it.
+    #[test]
+    fn loom_two_owners_dropping_at_once_free_once() {
+        loom::model(|| {
+            let drops = Arc::new(AtomicUsize::new(0));
+            let (a, b) = SharedCell::pair(CountDrops(drops.clone()));
+            let other = loom::thread::spawn(move || drop(b));
+            drop(a);
+            other.join().unwrap();
+            assert_eq!(drops.load(Ordering::SeqCst), 1);
+        });
     }
 }
