@@ -85,6 +85,50 @@ fn read_result(new_dir: &Path) -> io::Result<Option<Measurement>> {
     })
 }
 
+/// Reads the JSON messages `cargo criterion --message-format=json` prints, one per line:
+/// each `benchmark-complete` message with an id `group/function` and a median in ns.
+///
+/// ```
+/// let line = r#"{"reason":"benchmark-complete","id":"spawn_many/corio","median":{"estimate":1500.0,"unit":"ns"}}"#;
+/// let found = corio_benches::table::read_cargo_criterion_messages(line).unwrap();
+/// assert_eq!(found[0].workload, "spawn_many");
+/// assert_eq!(found[0].runtime, "corio");
+/// assert_eq!(found[0].median_ns, 1500.0);
+/// ```
+pub fn read_cargo_criterion_messages(text: &str) -> Result<Vec<Measurement>, String> {
+    let mut found = Vec::new();
+    for (number, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let message: Value = serde_json::from_str(line)
+            .map_err(|e| format!("line {}: not a cargo-criterion message: {e}", number + 1))?;
+        if message["reason"] != "benchmark-complete" {
+            continue;
+        }
+        let id = message["id"].as_str().unwrap_or_default();
+        let median = &message["median"];
+        let (Some((workload, runtime)), Some(estimate), Some("ns")) = (
+            id.split_once('/'),
+            median["estimate"].as_f64(),
+            median["unit"].as_str(),
+        ) else {
+            return Err(format!(
+                "line {}: a benchmark-complete message without a group/function id and a median in ns",
+                number + 1
+            ));
+        };
+        found.push(Measurement {
+            workload: workload.to_owned(),
+            runtime: runtime.to_owned(),
+            median_ns: estimate,
+        });
+    }
+    found.sort_by(|a, b| (&a.workload, &a.runtime).cmp(&(&b.workload, &b.runtime)));
+    Ok(found)
+}
+
 /// Formats nanoseconds with a unit a reader takes in at a glance.
 pub fn human_time(ns: f64) -> String {
     if ns >= 1e9 {
