@@ -42,9 +42,11 @@
 //! ```
 //!
 //! ## Modules
-//! - `task`: the one-allocation task, its waker and [`JoinHandle`] (the crate's `unsafe`
-//!   lives here and in the thread-local of `runtime::context`).
-//! - `runtime`: [`Runtime`], [`Handle`], the loop, its queues and parker.
+//! - `task`: the one-allocation task, its state word, its waker and [`JoinHandle`] (the
+//!   crate's `unsafe` lives here, in the thread-local of `runtime::context` and where
+//!   `runtime::spawn` hands out a new task's references).
+//! - `runtime`: [`Runtime`], [`Handle`], the loop, its queues and parker; `runtime::spawn`
+//!   puts new tasks on the queues.
 //! - [`time`]: the clock, the timer wheel, [`time::sleep`], [`time::timeout`],
 //!   [`time::interval`].
 //! - `blocking`: [`spawn_blocking`]'s thread pool.
