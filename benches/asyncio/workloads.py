@@ -139,7 +139,7 @@ async def queue_ping():
     await asyncio.gather(producer(), consumer())
 
 
-async def taskgroup():
+async def taskgroup_10k():
     # A TaskGroup of 10k trivial children.
     async def child():
         return None
@@ -163,7 +163,7 @@ WORKLOADS = {
         semaphore,
         event_broadcast,
         queue_ping,
-        taskgroup,
+        taskgroup_10k,
     ]
 }
 
