@@ -7,10 +7,12 @@
 
 use super::owned::OwnedTasks;
 use super::shared::{Runnable, Shared};
+use crate::task::raw::{Header, Polling};
 use crate::time::clock::Clock;
 use crate::time::driver::TimerDriver;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
+use std::ptr::NonNull;
 use std::sync::Arc;
 use std::task::{Wake, Waker};
 
@@ -23,6 +25,8 @@ pub(crate) struct Core {
     pub(crate) timers: RefCell<TimerDriver>,
     /// Wakes the `block_on` future.
     pub(crate) main_waker: Waker,
+    /// The task being polled, so it can wake itself without an atomic operation.
+    pub(crate) polling: Polling,
     /// Task ids reserved for spawns on the loop's thread, `next_id..id_block_end`: taken from
     /// the shared counter a block at a time, so a local spawn costs no atomic for its id.
     next_id: Cell<u64>,
@@ -54,6 +58,7 @@ impl Core {
             owned: RefCell::new(OwnedTasks::default()),
             clock: Clock::new(start_paused),
             timers: RefCell::new(TimerDriver::new()),
+            polling: Polling::new(),
             next_id: Cell::new(0),
             id_block_end: Cell::new(0),
         }
@@ -126,6 +131,12 @@ pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Core>) -> R) -> R {
     // SAFETY: a non-null pointer was set by `enter` from a `&Core` that outlives the guard,
     // and the guard clears it before that borrow ends; only this thread reads it.
     f(unsafe { ptr.as_ref() })
+}
+
+/// Records a wake of the task this thread's loop is polling right now; false if `task` is
+/// not that task (see `raw::Polling`).
+pub(crate) fn note_self_wake(task: NonNull<Header>) -> bool {
+    with_current(|core| core.is_some_and(|core| core.polling.note_wake(task)))
 }
 
 /// Pushes onto the local queue if `shared`'s loop is the one running on this thread.

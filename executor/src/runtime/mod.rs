@@ -199,7 +199,7 @@ impl Runtime {
 /// Polls one task; queues it again if it was woken while it ran and, if it finished,
 /// gives back the owned list's reference.
 fn run_task(core: &Core, task: TaskRef) {
-    match task.run() {
+    match task.run(&core.polling) {
         raw::PollOutcome::Pending => {}
         raw::PollOutcome::Rescheduled(task) => core.push(Runnable::Task(task)),
         raw::PollOutcome::Completed(task) => {

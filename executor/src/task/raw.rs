@@ -59,7 +59,7 @@ pub(crate) struct Header {
 /// Typed operations on a task, for code that only has its header.
 struct Vtable {
     /// Polls the future (or drops it if cancellation was asked), on the loop thread.
-    poll: unsafe fn(NonNull<Header>) -> RawPoll,
+    poll: unsafe fn(NonNull<Header>, &Polling) -> RawPoll,
     /// Drops the future now and stores `Cancelled`, on the loop thread.
     cancel: unsafe fn(NonNull<Header>),
     /// Moves the output into `*mut Option<Result<T, JoinError>>`.
@@ -81,6 +81,34 @@ pub(crate) enum PollOutcome {
     /// The task finished in this turn (output, panic or cancellation stored); the loop
     /// releases this entry with the owned list's reference.
     Completed(TaskRef),
+}
+
+/// The loop's note of the task it is polling. A task that wakes itself during its own poll
+/// on the loop's thread (a yield, say) is recorded here, with no atomic operation: the loop
+/// requeues it when the poll ends, and its state word keeps `RUNNING` until it is polled
+/// again, so other wakes meanwhile only set `SCHEDULED`. Loop thread only.
+#[derive(Debug)]
+pub(crate) struct Polling {
+    task: Cell<*const Header>,
+    woke_itself: Cell<bool>,
+}
+
+impl Polling {
+    pub(crate) fn new() -> Self {
+        Polling {
+            task: Cell::new(std::ptr::null()),
+            woke_itself: Cell::new(false),
+        }
+    }
+
+    /// Records a wake of `task` if it is the one being polled; false if it is not.
+    pub(crate) fn note_wake(&self, task: NonNull<Header>) -> bool {
+        let itself = std::ptr::eq(self.task.get(), task.as_ptr());
+        if itself {
+            self.woke_itself.set(true);
+        }
+        itself
+    }
 }
 
 /// What the typed poll reports to [`TaskRef::run`].
@@ -184,9 +212,13 @@ impl TaskRef {
 
     /// Runs one turn of the task, taking over the run-queue entry's reference. Loop
     /// thread only.
-    pub(crate) fn run(self) -> PollOutcome {
+    pub(crate) fn run(self, polling: &Polling) -> PollOutcome {
+        polling.task.set(self.0.as_ptr());
+        polling.woke_itself.set(false);
         // SAFETY: we are on the loop thread (callers are the run loop) and hold a reference.
-        match unsafe { (self.header().vtable.poll)(self.0) } {
+        let polled = unsafe { (self.header().vtable.poll)(self.0, polling) };
+        polling.task.set(std::ptr::null());
+        match polled {
             RawPoll::Completed => PollOutcome::Completed(self),
             RawPoll::Pending(AfterPoll::Reschedule) => PollOutcome::Rescheduled(self),
             RawPoll::Pending(AfterPoll::Idle) => {
@@ -297,7 +329,7 @@ unsafe fn with_stage<F: Future, R>(
     f(unsafe { &mut *cell.as_ref().stage.get() })
 }
 
-unsafe fn poll<F: Future>(header: NonNull<Header>) -> RawPoll {
+unsafe fn poll<F: Future>(header: NonNull<Header>, polling: &Polling) -> RawPoll {
     // SAFETY: the caller holds a reference.
     let task = unsafe { header.as_ref() };
     let snapshot = task.state.start_poll();
@@ -326,6 +358,10 @@ unsafe fn poll<F: Future>(header: NonNull<Header>) -> RawPoll {
         })
     };
     let result = match polled {
+        // A task that woke itself stays RUNNING until its next poll (see `Polling`).
+        None | Some(Ok(Poll::Pending)) if polling.woke_itself.get() => {
+            return RawPoll::Pending(AfterPoll::Reschedule)
+        }
         None | Some(Ok(Poll::Pending)) => return RawPoll::Pending(task.state.end_poll()),
         Some(Ok(Poll::Ready(output))) => Ok(output),
         Some(Err(payload)) => Err(JoinError::panicked(payload)),
@@ -445,8 +481,9 @@ unsafe fn waker_wake(data: *const ()) {
     let ptr = task_ptr(data);
     // SAFETY: this waker owns a reference, so the task is alive.
     let task = unsafe { ptr.as_ref() };
-    if !task.state.schedule() {
-        // Already queued or finished: only the waker's reference goes.
+    if crate::runtime::context::note_self_wake(ptr) || !task.state.schedule() {
+        // Woke itself while polled, already queued or finished: only the waker's
+        // reference goes.
         // SAFETY: the waker owns one reference and gives it up.
         unsafe { release(ptr) };
         return;
@@ -465,8 +502,12 @@ unsafe fn waker_wake(data: *const ()) {
 }
 
 unsafe fn waker_wake_by_ref(data: *const ()) {
+    let ptr = task_ptr(data);
+    if crate::runtime::context::note_self_wake(ptr) {
+        return;
+    }
     // SAFETY: the waker holds a reference, and its pointer came from the allocation.
-    unsafe { TaskRef::schedule(task_ptr(data)) };
+    unsafe { TaskRef::schedule(ptr) };
 }
 
 unsafe fn waker_drop(data: *const ()) {

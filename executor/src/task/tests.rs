@@ -276,3 +276,64 @@ fn a_join_handle_awaited_on_another_thread() {
     });
     assert_eq!(joiner.join().unwrap().unwrap(), 7);
 }
+
+#[test]
+fn a_task_waking_itself_in_every_way_during_one_poll_runs_once_more() {
+    let rt = Runtime::new();
+    let polls = Arc::new(AtomicUsize::new(0));
+    rt.block_on({
+        let polls = polls.clone();
+        async move {
+            let task = spawn(std::future::poll_fn(move |cx| {
+                if polls.fetch_add(1, Ordering::SeqCst) == 0 {
+                    cx.waker().wake_by_ref();
+                    let by_value = cx.waker().clone(); // the by-value wake path
+                    by_value.wake();
+                    let from_thread = cx.waker().clone();
+                    std::thread::spawn(move || from_thread.wake())
+                        .join()
+                        .unwrap();
+                    Poll::Pending
+                } else {
+                    Poll::Ready(())
+                }
+            }));
+            task.await.unwrap();
+        }
+    });
+    assert_eq!(
+        polls.load(Ordering::SeqCst),
+        2,
+        "three wakes in one poll: one more poll"
+    );
+}
+
+#[test]
+fn a_self_woken_task_waiting_in_the_queue_absorbs_other_wakes_and_cancel() {
+    let rt = Runtime::new();
+    let polls = Arc::new(AtomicUsize::new(0));
+    let stash = Arc::new(Mutex::new(None::<Waker>));
+    let outcome = rt.block_on({
+        let (polls, stash) = (polls.clone(), stash.clone());
+        async move {
+            let stashed = stash.clone();
+            let task = spawn(std::future::poll_fn(move |cx| {
+                polls.fetch_add(1, Ordering::SeqCst);
+                *stashed.lock().unwrap() = Some(cx.waker().clone());
+                cx.waker().wake_by_ref(); // requeued, still marked RUNNING
+                Poll::<()>::Pending
+            }));
+            yield_now().await; // the task ran once and is queued again behind us
+            let waker = stash.lock().unwrap().take().unwrap();
+            std::thread::spawn(move || waker.wake()).join().unwrap();
+            task.cancel();
+            task.await
+        }
+    });
+    assert!(outcome.unwrap_err().is_cancelled());
+    assert_eq!(
+        polls.load(Ordering::SeqCst),
+        1,
+        "cancelled at its next turn, not polled"
+    );
+}
