@@ -5,7 +5,7 @@
 //! waiters of that round and hands each a distinct index, in arrival order, so tasks that
 //! arrive while a round is still leaving belong to the next round.
 
-use crate::loom::{lock, Mutex};
+use crate::state_lock::{lock, StateGuard, StateLock};
 use crate::waiters::{Status, WaitFuture, WaitList, WaitTarget, Waiter, WakeBatch};
 use std::fmt;
 use std::future::Future;
@@ -26,7 +26,7 @@ use std::task::{Context, Poll};
 /// ```
 pub struct Barrier {
     parties: usize,
-    state: Mutex<BarrierState>,
+    state: StateLock<BarrierState>,
 }
 
 struct BarrierState {
@@ -129,7 +129,7 @@ impl Barrier {
         };
         Ok(Barrier {
             parties,
-            state: Mutex::new(state),
+            state: StateLock::new(state),
         })
     }
 
@@ -219,7 +219,7 @@ impl Barrier {
     /// next round. Returns the number of waiters released.
     fn release_round<'s>(
         &'s self,
-        mut state: crate::loom::MutexGuard<'s, BarrierState>,
+        mut state: StateGuard<'s, BarrierState>,
         result: impl Fn(usize) -> Result<BarrierWaitResult, BrokenBarrierError>,
     ) -> usize {
         let round = state.generation;

@@ -4,8 +4,8 @@
 //! next lock holder cannot be missed. A waiter that was notified and then dropped (before it
 //! got the lock back) passes its wake-up to the next waiter: wake-ups are never lost.
 
-use crate::loom::{lock, Mutex as StateLock};
 use crate::mutex::{Mutex, MutexGuard};
+use crate::state_lock::{lock, StateLock};
 use crate::waiters::{Status, WaitFuture, WaitList, WaitTarget, Waiter, WakeBatch};
 use std::fmt;
 use std::future::{poll_fn, Future};

@@ -5,7 +5,8 @@
 //! queued when `set()` ran is woken even if `clear()` runs before it is polled, and a
 //! waiter that queues after a `clear()` is not woken by the older `set()`.
 
-use crate::loom::{lock, AtomicBool, Mutex, Ordering};
+use crate::loom::{AtomicBool, Ordering};
+use crate::state_lock::{lock, StateLock};
 use crate::waiters::{Status, WaitFuture, WaitList, WaitTarget, Waiter, WakeBatch};
 use std::fmt;
 use std::future::Future;
@@ -27,7 +28,7 @@ use std::task::{Context, Poll};
 /// ```
 pub struct Event {
     is_set: AtomicBool,
-    state: Mutex<EventState>,
+    state: StateLock<EventState>,
 }
 
 struct EventState {
@@ -46,7 +47,7 @@ impl Event {
     pub fn new() -> Self {
         Event {
             is_set: AtomicBool::new(false),
-            state: Mutex::new(EventState {
+            state: StateLock::new(EventState {
                 epoch: 0,
                 waiters: WaitList::new(),
             }),

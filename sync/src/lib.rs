@@ -10,7 +10,10 @@
 //! - Cancelling (dropping) a waiting future never loses a wake-up, a permit or an item: a
 //!   waiter that was already granted what it waited for passes the grant on.
 //! - Waiting allocates nothing: a waiter's queue node lives inside its pinned future
-//!   (`waiters`, the only module with `unsafe` besides the `Mutex` data cell).
+//!   (`waiters`, the only module with `unsafe` besides the `Mutex` data cell and the
+//!   `state_lock` cell).
+//! - Each primitive's state sits behind a `StateLock`, a lock that never parks (every
+//!   critical section is a few pointer updates; no task is woken while it is held).
 //!
 //! ```
 //! use corio_sync::{Mutex, Semaphore};
@@ -33,6 +36,7 @@ mod loom_models;
 mod mutex;
 mod queue;
 mod semaphore;
+mod state_lock;
 mod waiters;
 
 pub use barrier::{Barrier, BarrierWaitResult, BrokenBarrierError, ZeroPartiesError};

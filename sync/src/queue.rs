@@ -12,7 +12,7 @@
 //! queue lock held: the one place a waker runs under one of our locks).
 
 use crate::event::Event;
-use crate::loom::{lock, Mutex, MutexGuard};
+use crate::state_lock::{lock, StateGuard, StateLock};
 use crate::waiters::{Status, WaitFuture, WaitList, WaitTarget, Waiter, WakeBatch};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
@@ -120,7 +120,7 @@ pub type PriorityQueue<T> = BasicQueue<T, Priority>;
 /// The queue behind [`Queue`], [`LifoQueue`] and [`PriorityQueue`], generic over its order.
 pub struct BasicQueue<T, O: QueueOrder<T>> {
     maxsize: usize,
-    state: Mutex<QueueState<T, O>>,
+    state: StateLock<QueueState<T, O>>,
     /// Set exactly while `unfinished == 0`; `join()` waits for it.
     finished: Event,
 }
@@ -325,12 +325,12 @@ impl<T, O: QueueOrder<T>> BasicQueue<T, O> {
         finished.set();
         BasicQueue {
             maxsize,
-            state: Mutex::new(state),
+            state: StateLock::new(state),
             finished,
         }
     }
 
-    fn state(&self) -> MutexGuard<'_, QueueState<T, O>> {
+    fn state(&self) -> StateGuard<'_, QueueState<T, O>> {
         lock(&self.state)
     }
 

@@ -8,7 +8,8 @@
 //! (acquire when permits are free and no one waits, release when no one waits) can never
 //! barge past a queued waiter, and everything else happens under the wait-list lock.
 
-use crate::loom::{lock, AtomicUsize, Mutex, MutexGuard, Ordering};
+use crate::loom::{AtomicUsize, Ordering};
+use crate::state_lock::{lock, StateGuard, StateLock};
 use crate::waiters::{Status, WaitFuture, WaitList, WaitTarget, Waiter, WakeBatch};
 use std::fmt;
 use std::future::Future;
@@ -39,7 +40,7 @@ const SHIFT: u32 = 1;
 /// ```
 pub struct Semaphore {
     state: AtomicUsize,
-    waiters: Mutex<WaitList<Need>>,
+    waiters: StateLock<WaitList<Need>>,
 }
 
 /// A waiter's request: how many permits it wants and how many it still needs.
@@ -79,7 +80,7 @@ impl Semaphore {
         );
         Semaphore {
             state: AtomicUsize::new(permits << SHIFT),
-            waiters: Mutex::new(WaitList::new()),
+            waiters: StateLock::new(WaitList::new()),
         }
     }
 
@@ -314,7 +315,7 @@ impl Semaphore {
 
     /// Hands `n` permits to the queued waiters in order, frees the rest, and keeps `WAITERS`
     /// in step with the list. Wakes outside the lock, in batches.
-    fn release_locked<'s>(&'s self, mut waiters: MutexGuard<'s, WaitList<Need>>, mut n: usize) {
+    fn release_locked<'s>(&'s self, mut waiters: StateGuard<'s, WaitList<Need>>, mut n: usize) {
         let mut batch = WakeBatch::<4>::new();
         loop {
             while n > 0 && !batch.is_full() {

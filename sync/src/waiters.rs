@@ -15,7 +15,8 @@
 //! re-polled by the task its queued waker already wakes returns `Pending` without the lock
 //! (the future keeps a copy of that waker's identity, see `Waiter::queued_with`).
 //!
-//! This module holds all of the crate's `unsafe` except the `Mutex` data cell.
+//! This module holds all of the crate's `unsafe` except the `Mutex` data cell and the
+//! `StateLock` cell.
 
 use crate::loom::{AtomicU8, Ordering};
 use std::cell::UnsafeCell;
