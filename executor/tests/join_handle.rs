@@ -305,3 +305,25 @@ fn detached_spawns_from_another_thread_and_after_shutdown() {
     assert!(dropped.load(Ordering::SeqCst), "refused: dropped at once");
     assert!(!polled.load(Ordering::SeqCst), "refused: never polled");
 }
+
+#[test]
+fn a_panic_dropping_a_detached_tasks_output_does_not_stop_the_loop() {
+    struct PanicOnDrop;
+    impl Drop for PanicOnDrop {
+        fn drop(&mut self) {
+            panic!("output destructor exploded");
+        }
+    }
+    let rt = Runtime::new();
+    let later = rt.block_on(async {
+        corio_executor::Handle::current().spawn_detached(async { PanicOnDrop });
+        let later = spawn(async { "the loop went on" });
+        yield_now().await;
+        later
+    });
+    assert_eq!(rt.block_on(later).unwrap(), "the loop went on");
+    assert!(
+        rt.live_tasks().is_empty(),
+        "the finished task left the owned list"
+    );
+}

@@ -194,3 +194,56 @@ fn tasks_can_spawn_tasks() {
     });
     assert_eq!(depth, 1000);
 }
+
+#[test]
+fn wakes_from_another_thread_during_a_poll_keep_their_order() {
+    let lines: Log = Rc::default();
+    run({
+        let lines = lines.clone();
+        async move {
+            let first_waker: Rc<RefCell<Option<Waker>>> = Rc::default();
+            let first = spawn_local({
+                let (lines, stash) = (lines.clone(), first_waker.clone());
+                std::future::poll_fn(move |cx| {
+                    log(&lines, "first polled");
+                    match stash.borrow_mut().replace(cx.waker().clone()) {
+                        None => Poll::Pending,
+                        Some(_) => Poll::Ready(()),
+                    }
+                })
+            });
+            yield_now().await; // `first` now waits, its waker stashed
+            let second = spawn_local({
+                let (lines, stash) = (lines.clone(), first_waker.clone());
+                let mut polled = false;
+                std::future::poll_fn(move |cx| {
+                    log(&lines, "second polled");
+                    if std::mem::replace(&mut polled, true) {
+                        return Poll::Ready(());
+                    }
+                    // While `second` runs, another thread wakes `first`, then `second`.
+                    let wakers = (stash.borrow().clone().unwrap(), cx.waker().clone());
+                    std::thread::spawn(move || {
+                        wakers.0.wake();
+                        wakers.1.wake();
+                    })
+                    .join()
+                    .unwrap();
+                    Poll::Pending
+                })
+            });
+            first.await.unwrap();
+            second.await.unwrap();
+        }
+    });
+    assert_eq!(
+        *lines.borrow(),
+        [
+            "first polled",
+            "second polled",
+            "first polled",
+            "second polled"
+        ],
+        "woken first, run first"
+    );
+}

@@ -201,7 +201,10 @@ impl Runtime {
 fn run_task(core: &Core, task: TaskRef) {
     match task.run(&core.polling) {
         raw::PollOutcome::Pending => {}
-        raw::PollOutcome::Rescheduled(task) => core.push(Runnable::Task(task)),
+        raw::PollOutcome::WokeItself(task) => core.push(Runnable::Task(task)),
+        // Where that wake would have gone had the task not been running: FIFO with the
+        // other wakes from other threads.
+        raw::PollOutcome::WokenMeanwhile(task) => core.shared.requeue_remote(Runnable::Task(task)),
         raw::PollOutcome::Completed(task) => {
             let owned = core.owned.borrow_mut().remove(&task);
             if let Some(owned) = owned {

@@ -79,6 +79,11 @@ impl Shared {
         }
     }
 
+    /// The loop puts `runnable` on its own cross-thread queue (no unpark: it is running).
+    pub(crate) fn requeue_remote(&self, runnable: Runnable) {
+        self.remote.push(runnable);
+    }
+
     /// Wakes the `block_on` future.
     pub(crate) fn wake_main(&self) {
         if !self.main_scheduled.swap(true, Ordering::AcqRel) {

@@ -76,8 +76,11 @@ pub(crate) enum PollOutcome {
     /// The future is still pending (or the task was already finished); the entry's
     /// reference is gone.
     Pending,
-    /// The task was woken while it ran: the loop queues this entry again.
-    Rescheduled(TaskRef),
+    /// The task woke itself during the poll (a yield): the loop queues this entry again.
+    WokeItself(TaskRef),
+    /// A wake came from elsewhere (another thread) during the poll: the loop queues this
+    /// entry again behind the other wakes from elsewhere, which wait in the remote queue.
+    WokenMeanwhile(TaskRef),
     /// The task finished in this turn (output, panic or cancellation stored); the loop
     /// releases this entry with the owned list's reference.
     Completed(TaskRef),
@@ -115,6 +118,8 @@ impl Polling {
 enum RawPoll {
     /// The task was already complete: nothing ran.
     Stale,
+    /// Pending, and it woke itself during the poll; the state word still says RUNNING.
+    WokeItself,
     Pending(AfterPoll),
     Completed,
 }
@@ -173,9 +178,10 @@ pub(crate) fn allocate<F: Future + 'static>(
 #[derive(Debug)]
 pub(crate) struct TaskRef(NonNull<Header>);
 
-// SAFETY: the header's shared parts (state word, join lock, Arc<Shared>) are thread-safe;
-// the parts that are not (stage, owned_index) are only touched on the loop's thread, as the
-// module docs say, whichever thread happens to hold the reference.
+// SAFETY: the header's shared parts (state word, Arc<Shared>) are thread-safe, and the join
+// waker slot is touched only by the owner the JOIN_WAKER bit names; the parts that are not
+// (stage, owned_index) are only touched on the loop's thread or by the holder of the join
+// interest after completion, as the module docs say, whichever thread holds the reference.
 unsafe impl Send for TaskRef {}
 
 impl TaskRef {
@@ -213,14 +219,23 @@ impl TaskRef {
     /// Runs one turn of the task, taking over the run-queue entry's reference. Loop
     /// thread only.
     pub(crate) fn run(self, polling: &Polling) -> PollOutcome {
+        /// Clears the note of the polled task however the poll ends.
+        struct Clear<'a>(&'a Polling);
+        impl Drop for Clear<'_> {
+            fn drop(&mut self) {
+                self.0.task.set(std::ptr::null());
+            }
+        }
         polling.task.set(self.0.as_ptr());
         polling.woke_itself.set(false);
+        let clear = Clear(polling);
         // SAFETY: we are on the loop thread (callers are the run loop) and hold a reference.
         let polled = unsafe { (self.header().vtable.poll)(self.0, polling) };
-        polling.task.set(std::ptr::null());
+        drop(clear);
         match polled {
             RawPoll::Completed => PollOutcome::Completed(self),
-            RawPoll::Pending(AfterPoll::Reschedule) => PollOutcome::Rescheduled(self),
+            RawPoll::WokeItself => PollOutcome::WokeItself(self),
+            RawPoll::Pending(AfterPoll::Reschedule) => PollOutcome::WokenMeanwhile(self),
             RawPoll::Pending(AfterPoll::Idle) => {
                 // `end_poll` released the entry's reference already.
                 std::mem::forget(self);
@@ -359,9 +374,7 @@ unsafe fn poll<F: Future>(header: NonNull<Header>, polling: &Polling) -> RawPoll
     };
     let result = match polled {
         // A task that woke itself stays RUNNING until its next poll (see `Polling`).
-        None | Some(Ok(Poll::Pending)) if polling.woke_itself.get() => {
-            return RawPoll::Pending(AfterPoll::Reschedule)
-        }
+        None | Some(Ok(Poll::Pending)) if polling.woke_itself.get() => return RawPoll::WokeItself,
         None | Some(Ok(Poll::Pending)) => return RawPoll::Pending(task.state.end_poll()),
         Some(Ok(Poll::Ready(output))) => Ok(output),
         Some(Err(payload)) => Err(JoinError::panicked(payload)),
@@ -399,15 +412,28 @@ unsafe fn finish<F: Future>(header: NonNull<Header>, mut result: Result<F::Outpu
     // SAFETY: the caller holds a reference.
     let task = unsafe { header.as_ref() };
     let before = task.state.complete();
-    if !before.has_join_interest() {
-        // Detached: nobody will read the output, so it is dropped here, on the loop thread.
-        // SAFETY: complete, and with no JoinHandle interested the loop holds the interest.
-        unsafe { discard_output_typed::<F>(header) };
-    } else if before.has_join_waker() {
-        // SAFETY: JOIN_WAKER was set when we completed, so the slot is ours (join_waker).
-        if let Some(waker) = unsafe { task.join_waker.take() } {
-            waker.wake();
+    // The output's destructor and the joiner's waker are user code too: a panic in them must
+    // not unwind through the loop either. Nobody is left to receive it, so it is reported.
+    let after_completion = catch_unwind(AssertUnwindSafe(|| {
+        if !before.has_join_interest() {
+            // Detached: nobody will read the output, so it is dropped here, on the loop
+            // thread.
+            // SAFETY: complete, and with no JoinHandle interested the loop holds the
+            // interest.
+            unsafe { discard_output_typed::<F>(header) };
+        } else if before.has_join_waker() {
+            // SAFETY: JOIN_WAKER was set when we completed, so the slot is ours (join_waker).
+            if let Some(waker) = unsafe { task.join_waker.take() } {
+                waker.wake();
+            }
         }
+    }));
+    if let Err(payload) = after_completion {
+        report_panic(
+            task,
+            "panicked after it finished (dropping its output or waking its joiner)",
+            &*payload,
+        );
     }
 }
 
@@ -429,13 +455,13 @@ unsafe fn discard_output_typed<F: Future>(header: NonNull<Header>) {
     if let Stage::Finished(Err(error)) = stage {
         if let Some(payload) = error.panic_payload() {
             // SAFETY: the caller holds a reference.
-            report_detached_panic(unsafe { header.as_ref() }, payload);
+            report_panic(unsafe { header.as_ref() }, "panicked", payload);
         }
     }
 }
 
 /// A panic in a task nobody awaits is reported once, so it is not lost.
-fn report_detached_panic(task: &Header, payload: &(dyn Any + Send)) {
+fn report_panic(task: &Header, what: &str, payload: &(dyn Any + Send)) {
     let message = payload
         .downcast_ref::<&str>()
         .copied()
@@ -443,10 +469,10 @@ fn report_detached_panic(task: &Header, payload: &(dyn Any + Send)) {
         .unwrap_or("<non-string panic payload>");
     match &task.name {
         Some(name) => eprintln!(
-            "corio: detached task {} ('{name}') panicked: {message}",
+            "corio: detached task {} ('{name}') {what}: {message}",
             task.id
         ),
-        None => eprintln!("corio: detached task {} panicked: {message}", task.id),
+        None => eprintln!("corio: detached task {} {what}: {message}", task.id),
     }
 }
 

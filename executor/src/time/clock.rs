@@ -61,6 +61,16 @@ impl Clock {
         }
     }
 
+    /// Whether `deadline` has passed, reading the clock only when the last reading cannot
+    /// tell: a deadline at or before it has passed, one more than a tick after it is left to
+    /// the timer wheel (which fires it on the loop's next look if it has passed by then,
+    /// never early), and one in between gets a fresh reading, so that `sleep(ZERO)` and
+    /// other just-passed deadlines are seen at once.
+    pub(crate) fn has_passed(&self, deadline: StdInstant) -> bool {
+        let recent = self.recent();
+        deadline <= recent || (deadline.duration_since(recent) <= TICK && deadline <= self.now())
+    }
+
     /// The tick the clock has reached: whole ticks since the origin (rounded down).
     pub(crate) fn now_tick(&self) -> u64 {
         self.tick_of(self.now())
@@ -178,6 +188,33 @@ mod tests {
         let paused = Clock::new(true);
         paused.advance_to_tick(7);
         assert_eq!(paused.recent_tick(), 7, "paused: the virtual time itself");
+    }
+
+    #[test]
+    fn a_deadline_just_after_the_last_reading_gets_a_fresh_one() {
+        let clock = Clock::new(false);
+        let now = clock.now();
+        let (Some(tick_ago), Some(ticks_ago)) =
+            (now.checked_sub(TICK / 2), now.checked_sub(TICK * 5))
+        else {
+            return; // the monotonic clock started less than 5 ms ago
+        };
+        clock.last_read.set(tick_ago);
+        assert!(
+            clock.has_passed(tick_ago),
+            "at the last reading: passed, no read"
+        );
+        assert!(
+            clock.has_passed(now),
+            "within a tick of it: read again, passed"
+        );
+        assert!(clock.recent() >= now, "and the reading moved on");
+        clock.last_read.set(ticks_ago);
+        assert!(
+            !clock.has_passed(now),
+            "more than a tick after the last reading: left to the wheel"
+        );
+        assert!(!clock.has_passed(clock.now() + Duration::from_secs(60)));
     }
 
     #[test]

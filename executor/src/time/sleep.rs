@@ -128,10 +128,9 @@ impl Sleep {
             // Moved to another runtime: register afresh there.
             self.timer = None;
         }
-        // The last clock reading (taken by `sleep` itself, or by the loop's last look at its
-        // timers) is enough: a deadline that passed after it goes to the wheel, which fires
-        // it on the loop's next look, never early.
-        if self.deadline.into_std() <= core.clock.recent() {
+        // Mostly without reading the clock again: `sleep` itself or the loop's last look at
+        // its timers read it recently (see `Clock::has_passed`).
+        if core.clock.has_passed(self.deadline.into_std()) {
             if self.yielded {
                 return Poll::Ready(());
             }
