@@ -147,9 +147,40 @@ fn is_corio(runtime: &str) -> bool {
     runtime.starts_with("corio")
 }
 
-/// Renders the markdown table.
+/// The benchmark suites, in the README's order: a title and its workloads (criterion
+/// groups), in the order they are shown. Workloads not listed go into a last table.
+const SUITES: &[(&str, &[&str])] = &[
+    (
+        "The event loop (benches/benches/executor.rs)",
+        &[
+            "spawn_many",
+            "yield_many",
+            "ping_pong",
+            "chained_spawn",
+            "timer_cancel",
+            "timer_fire",
+        ],
+    ),
+    (
+        "Synchronization primitives (benches/benches/sync.rs)",
+        &[
+            "mutex_uncontended",
+            "mutex_contended",
+            "semaphore",
+            "event_broadcast",
+            "queue_ping",
+        ],
+    ),
+    (
+        "TaskGroup (benches/benches/taskgroup.rs)",
+        &["taskgroup_10k"],
+    ),
+];
+
+/// Renders the markdown: one table per suite that has results (titled when there are
+/// several), each with the columns of its own peers.
 ///
-/// One row per workload and corio variant; a column per peer runtime (medians), an optional
+/// A row per workload and corio variant; a column per peer runtime (medians), an optional
 /// `asyncio` column (medians of the same workloads on Python's asyncio, in seconds), then
 /// `corio / fastest peer` and `corio / tokio`. Python is not counted as a peer.
 ///
@@ -163,16 +194,59 @@ pub fn render_markdown(
     measurements: &[Measurement],
     asyncio_seconds: &BTreeMap<String, f64>,
 ) -> String {
-    let mut workloads: BTreeMap<&str, Vec<&Measurement>> = BTreeMap::new();
+    let listed = |workload: &str| SUITES.iter().any(|(_, w)| w.contains(&workload));
+    let mut tables: Vec<(&str, Vec<&Measurement>)> = SUITES
+        .iter()
+        .map(|(title, workloads)| {
+            let mut rows: Vec<&Measurement> = measurements
+                .iter()
+                .filter(|m| workloads.contains(&m.workload.as_str()))
+                .collect();
+            let position = |m: &Measurement| workloads.iter().position(|w| *w == m.workload);
+            rows.sort_by_key(|m| position(m));
+            (*title, rows)
+        })
+        .collect();
+    tables.push((
+        "Other workloads",
+        measurements
+            .iter()
+            .filter(|m| !listed(&m.workload))
+            .collect(),
+    ));
+    tables.retain(|(_, rows)| !rows.is_empty());
+    let titled = tables.len() > 1;
+    let mut out = String::new();
+    for (title, rows) in tables {
+        if titled {
+            let _ = write!(
+                out,
+                "{}**{title}**\n\n",
+                if out.is_empty() { "" } else { "\n" }
+            );
+        }
+        out.push_str(&render_table(&rows, asyncio_seconds));
+    }
+    out
+}
+
+/// One table: `rows` holds every measurement of its workloads, in the order to show them.
+fn render_table(rows: &[&Measurement], asyncio_seconds: &BTreeMap<String, f64>) -> String {
+    let mut workloads: Vec<(&str, Vec<&Measurement>)> = Vec::new();
     let mut peers: Vec<&str> = Vec::new();
-    for m in measurements {
-        workloads.entry(&m.workload).or_default().push(m);
+    for m in rows {
+        match workloads.iter_mut().find(|(w, _)| *w == m.workload) {
+            Some((_, results)) => results.push(m),
+            None => workloads.push((&m.workload, vec![m])),
+        }
         if !is_corio(&m.runtime) && !peers.contains(&m.runtime.as_str()) {
             peers.push(&m.runtime);
         }
     }
     peers.sort();
-    let with_asyncio = !asyncio_seconds.is_empty();
+    let with_asyncio = workloads
+        .iter()
+        .any(|(w, _)| asyncio_seconds.contains_key(*w));
 
     let mut out = String::from("| workload | corio | corio median |");
     for peer in &peers {
@@ -295,6 +369,43 @@ mod tests {
         );
         assert!(table.contains("| group | corio_taskgroup | 12.0 ns | 20.0 ns | 0.60x | 0.60x |"));
         assert!(table.contains("| group | corio_by_hand | 10.0 ns | 20.0 ns | 0.50x | 0.50x |"));
+    }
+
+    #[test]
+    fn one_titled_table_per_suite_with_its_own_peers_in_suite_order() {
+        let table = render_markdown(
+            &[
+                m("yield_many", "corio", 1.0),
+                m("yield_many", "futures", 2.0),
+                m("spawn_many", "corio", 1.0),
+                m("spawn_many", "futures", 4.0),
+                m("semaphore", "corio", 3.0),
+                m("semaphore", "async-lock", 2.0),
+            ],
+            &BTreeMap::new(),
+        );
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(lines[0], "**The event loop (benches/benches/executor.rs)**");
+        assert_eq!(
+            lines[2],
+            "| workload | corio | corio median | futures | corio / fastest peer | corio / tokio |"
+        );
+        assert!(
+            lines[4].starts_with("| spawn_many |"),
+            "suite order: {table}"
+        );
+        assert!(
+            lines[5].starts_with("| yield_many |"),
+            "suite order: {table}"
+        );
+        assert_eq!(
+            lines[7],
+            "**Synchronization primitives (benches/benches/sync.rs)**"
+        );
+        assert_eq!(
+            lines[11],
+            "| semaphore | corio | 3.0 ns | 2.0 ns | 1.50x |  |"
+        );
     }
 
     #[test]
