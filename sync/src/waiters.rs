@@ -87,8 +87,9 @@ struct Node<T> {
 /// One waiting future's place in a [`WaitList`], carrying the primitive's per-waiter `data`
 /// (permits wanted, an item to put, a result to hand over...).
 ///
-/// `status`, `returned` and `list_id` share one word: a waiter is part of every waiting
-/// future, and a smaller future is cheaper for the executor to move into a task.
+/// `status`, `returned` and `list_id` are small fields kept side by side, so together they
+/// fit in one 8-byte word: a waiter is part of every waiting future, and a smaller future is
+/// cheaper for the executor to move into a task.
 pub(crate) struct Waiter<T> {
     status: AtomicU8,
     /// Set by the owning [`WaitFuture`] once it returned `Ready` (only ever touched through
