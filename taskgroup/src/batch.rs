@@ -72,7 +72,7 @@ impl Tracker {
         let (child_side, cell) = OutputCell::pair(Arc::clone(&self.core) as _);
         let ordinal = self.spawned;
         self.spawned += 1;
-        let task = ChildTask::<_, _, Infallible>::new(future, PlainSink(child_side), ordinal);
+        let task = ChildTask::<_, _, Infallible>::new(future, PlainSink(child_side, ordinal));
         if let Err(error) = spawner::spawn_send(spawner, task) {
             panic!("{}: {error}", self.what);
         }

@@ -1,6 +1,10 @@
 //! One child: `ChildTask`, the cancellable wrapper that is actually spawned, and the
 //! `OutputCell` it shares with whoever wants its result ([`ChildHandle`], gather, race).
 //!
+//! A child of a group that spawns through corio natively has no cell: its wrapper is a corio
+//! task whose output is the child's [`Outcome`], and its [`ChildHandle`] holds that task's
+//! `JoinHandle` (one allocation per child, the task's own).
+//!
 //! Cancellation does not depend on the executor: the wrapper checks the group's and its own
 //! cancel flag before every poll of the inner future, and registers its waker with the group
 //! so that cancelling wakes it. A cancelled wrapper drops the inner future in place (its
@@ -122,21 +126,46 @@ pub(crate) trait CellControl {
     fn cell_settle_without_output(&self, outcome: Outcome<()>);
     fn cancel_requested(&self) -> bool;
     fn waker_key(&self) -> &AtomicUsize;
+    /// The child's position in its batch (what a batch's completion order names); 0 in a
+    /// TaskGroup, which does not track completion.
+    fn ordinal(&self) -> usize {
+        0
+    }
     /// The group this child belongs to (its core, type-erased).
     fn group(&self) -> &dyn WakeChild;
 }
 
 /// How a child's output is split between its cell and its group.
 pub(crate) trait Sink<O, E>: CellControl {
-    /// Stores the output; returns the error the group must record, if any.
-    fn deliver(&self, output: O) -> Option<E>;
+    /// What the wrapper's future returns once the child has ended: `()` when the outcome
+    /// went into a cell, the outcome itself for a native corio child.
+    type Ended;
+
+    /// Takes the output: `Ok` once the value is stored (in the cell, or in `Ended`), or
+    /// `Err` with the error the group must record (then [`settle`](Self::settle) follows).
+    fn deliver(&self, output: O) -> Result<Self::Ended, E>;
+
+    /// Records an end without a value (`Failed`, `Panicked` or `Cancelled`).
+    fn settle(&self, outcome: Outcome<()>) -> Self::Ended;
+
+    /// The typed core of the child's group.
+    fn core(&self) -> &GroupCore<E>
+    where
+        E: 'static,
+    {
+        self.group()
+            .as_any()
+            .downcast_ref()
+            .expect("a child's cell links to a core of the child's error type")
+    }
 }
 
 /// TaskGroup children: `Ok` goes to the cell, `Err` to the group.
 pub(crate) struct GroupSink<T>(pub(crate) CellRef<T>);
 
-/// gather / race / as_completed children: the whole output goes to the cell.
-pub(crate) struct PlainSink<O>(pub(crate) CellRef<O>);
+/// gather / race / as_completed children: the whole output goes to the cell. The second
+/// field is the child's ordinal in its batch.
+pub(crate) struct PlainSink<O>(pub(crate) CellRef<O>, pub(crate) usize);
 
 fn settle_without_output<T>(cell: &CellRef<T>, outcome: Outcome<()>) {
     OutputCell::settle(
@@ -150,15 +179,17 @@ fn settle_without_output<T>(cell: &CellRef<T>, outcome: Outcome<()>) {
 }
 
 impl<T, E> Sink<Result<T, E>, E> for GroupSink<T> {
-    fn deliver(&self, output: Result<T, E>) -> Option<E> {
-        match output {
-            Ok(value) => {
-                OutputCell::settle(&self.0, Outcome::Done(value));
-                None
-            }
-            // The caller records the error with the group first, then settles the cell.
-            Err(error) => Some(error),
-        }
+    type Ended = ();
+
+    fn deliver(&self, output: Result<T, E>) -> Result<(), E> {
+        // On `Err` the caller records the error with the group first, then settles the cell.
+        let value = output?;
+        OutputCell::settle(&self.0, Outcome::Done(value));
+        Ok(())
+    }
+
+    fn settle(&self, outcome: Outcome<()>) {
+        settle_without_output(&self.0, outcome);
     }
 }
 
@@ -178,9 +209,15 @@ impl<T> CellControl for GroupSink<T> {
 }
 
 impl<O, E> Sink<O, E> for PlainSink<O> {
-    fn deliver(&self, output: O) -> Option<E> {
+    type Ended = ();
+
+    fn deliver(&self, output: O) -> Result<(), E> {
         OutputCell::settle(&self.0, Outcome::Done(output));
-        None
+        Ok(())
+    }
+
+    fn settle(&self, outcome: Outcome<()>) {
+        settle_without_output(&self.0, outcome);
     }
 }
 
@@ -194,29 +231,92 @@ impl<O> CellControl for PlainSink<O> {
     fn waker_key(&self) -> &AtomicUsize {
         &self.0.waker_key
     }
+    fn ordinal(&self) -> usize {
+        self.1
+    }
     fn group(&self) -> &dyn WakeChild {
         &*self.0.group
     }
 }
 
+/// TaskGroup children spawned as native corio tasks: no cell. `Ok` and every other end
+/// become the task's output (an [`Outcome`], read through the task's `JoinHandle`), `Err`
+/// goes to the group. The sink holds the group's core itself, typed, and the child's waker
+/// slot key; a handle cancels the child through the `JoinHandle`, so there is no cancel flag
+/// of its own.
+#[cfg(feature = "corio")]
+pub(crate) struct NativeSink<E> {
+    core: Arc<GroupCore<E>>,
+    /// The child's waker slot in its group (`NO_KEY` until it first pends); guarded by the
+    /// group's lock.
+    waker_key: AtomicUsize,
+}
+
+#[cfg(feature = "corio")]
+impl<E> NativeSink<E> {
+    pub(crate) fn new(core: Arc<GroupCore<E>>) -> Self {
+        Self {
+            core,
+            waker_key: AtomicUsize::new(NO_KEY),
+        }
+    }
+}
+
+#[cfg(feature = "corio")]
+impl<E: Send + 'static> CellControl for NativeSink<E> {
+    /// No cell: the outcome of a child dropped unfinished is the task's own (corio reports
+    /// such a task cancelled).
+    fn cell_settle_without_output(&self, _: Outcome<()>) {}
+    fn cancel_requested(&self) -> bool {
+        false
+    }
+    fn waker_key(&self) -> &AtomicUsize {
+        &self.waker_key
+    }
+    fn group(&self) -> &dyn WakeChild {
+        &*self.core
+    }
+}
+
+#[cfg(feature = "corio")]
+impl<T, E: Send + 'static> Sink<Result<T, E>, E> for NativeSink<E> {
+    type Ended = Outcome<T>;
+
+    fn deliver(&self, output: Result<T, E>) -> Result<Outcome<T>, E> {
+        output.map(Outcome::Done)
+    }
+
+    fn settle(&self, outcome: Outcome<()>) -> Outcome<T> {
+        match outcome {
+            Outcome::Failed => Outcome::Failed,
+            Outcome::Panicked => Outcome::Panicked,
+            _ => Outcome::Cancelled,
+        }
+    }
+
+    fn core(&self) -> &GroupCore<E> {
+        &self.core
+    }
+}
+
 /// The future actually handed to the executor for each child.
 ///
-/// It reaches its group through its cell (`K`), whose core must be a `GroupCore<E>`.
+/// It reaches its group through its sink (`K`), whose core must be a `GroupCore<E>`.
 pub(crate) struct ChildTask<F, K: CellControl, E> {
-    /// `None` once the inner future finished or was dropped by cancellation.
-    future: Option<F>,
+    stage: Stage<F>,
     sink: K,
-    ordinal: usize,
-    reported: bool,
     _error: PhantomData<fn(E)>,
 }
 
-/// The typed core of the group a child's cell links to.
-fn core_of<K: CellControl, E: 'static>(sink: &K) -> &GroupCore<E> {
-    sink.group()
-        .as_any()
-        .downcast_ref()
-        .expect("a child's cell links to a core of the child's error type")
+/// Where a wrapper stands. One enum rather than an `Option<F>` and a flag: the wrapper is
+/// part of every child's task allocation, so its size counts.
+enum Stage<F> {
+    /// The inner future, not finished yet.
+    Running(F),
+    /// The inner future finished or was dropped by cancellation; the end is not reported yet.
+    Ended,
+    /// The end was reported to the group (exactly once).
+    Reported,
 }
 
 impl<F, K, E> ChildTask<F, K, E>
@@ -225,12 +325,10 @@ where
     K: Sink<F::Output, E>,
     E: 'static,
 {
-    pub(crate) fn new(future: F, sink: K, ordinal: usize) -> Self {
+    pub(crate) fn new(future: F, sink: K) -> Self {
         Self {
-            future: Some(future),
+            stage: Stage::Running(future),
             sink,
-            ordinal,
-            reported: false,
             _error: PhantomData,
         }
     }
@@ -248,17 +346,15 @@ where
     fn report(
         core: &GroupCore<E>,
         sink: &K,
-        ordinal: usize,
         failure: Option<Finish<E>>,
-        cell_outcome: Option<Outcome<()>>,
-    ) {
+        end: Result<K::Ended, Outcome<()>>,
+    ) -> K::Ended {
         if let Some(failure) = failure {
             core.record_failure(failure);
         }
-        if let Some(outcome) = cell_outcome {
-            sink.cell_settle_without_output(outcome);
-        }
-        core.finish(sink.waker_key(), ordinal);
+        let ended = end.unwrap_or_else(|outcome| sink.settle(outcome));
+        core.finish(sink.waker_key(), sink.ordinal());
+        ended
     }
 }
 
@@ -268,36 +364,36 @@ where
     K: Sink<F::Output, E>,
     E: 'static,
 {
-    type Output = ();
+    type Output = K::Ended;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        // SAFETY: `future` is structurally pinned: it is never moved out of `self`, only
-        // polled through the pin below and dropped in place (by assigning `None`, here or in
-        // `Drop`). Every other field is plain data that is never pinned. `ChildTask` does not
-        // implement `Unpin` by hand, so it is `Unpin` only when `F` is.
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<K::Ended> {
+        // SAFETY: the future in `Stage::Running` is structurally pinned: it is never moved out
+        // of `self`, only polled through the pin below and dropped in place (by assigning
+        // another stage, here or in `Drop`). Every other field is plain data that is never
+        // pinned. `ChildTask` does not implement `Unpin` by hand, so it is `Unpin` only when
+        // `F` is.
         let this = unsafe { self.get_unchecked_mut() };
-        if this.reported {
-            return Poll::Ready(());
-        }
-        let core = core_of::<K, E>(&this.sink);
-        // From here on the child reports exactly once, or stays pending.
-        let (failure, cell_outcome) = 'ended: {
+        let core = this.sink.core();
+        // From here on the child reports exactly once, or stays pending. `end` is the value
+        // the sink took (`Ok`), or the end without a value it must still record (`Err`).
+        let (failure, end) = 'ended: {
             if Self::cancelled(core, &this.sink) {
                 // Dropped in place: its destructors run now.
-                this.future = None;
-                break 'ended (None, Some(Outcome::Cancelled));
+                this.stage = Stage::Ended;
+                break 'ended (None, Err(Outcome::Cancelled));
             }
-            let Some(future) = this.future.as_mut() else {
-                unreachable!("an unreported child always holds its future");
+            let Stage::Running(future) = &mut this.stage else {
+                // Executors never poll a completed task; its outcome was handed over already.
+                panic!("a child task was polled after it completed");
             };
             // SAFETY: see above: the future lives in the pinned `ChildTask` and is never moved.
             let future = unsafe { Pin::new_unchecked(future) };
             match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
                 Ok(Poll::Ready(output)) => {
-                    this.future = None;
+                    this.stage = Stage::Ended;
                     match this.sink.deliver(output) {
-                        Some(error) => (Some(Finish::Failed(error)), Some(Outcome::Failed)),
-                        None => (None, None),
+                        Ok(ended) => (None, Ok(ended)),
+                        Err(error) => (Some(Finish::Failed(error)), Err(Outcome::Failed)),
                     }
                 }
                 Ok(Poll::Pending) => {
@@ -308,34 +404,33 @@ where
                     if !Self::cancelled(core, &this.sink) {
                         return Poll::Pending;
                     }
-                    this.future = None;
-                    (None, Some(Outcome::Cancelled))
+                    this.stage = Stage::Ended;
+                    (None, Err(Outcome::Cancelled))
                 }
                 Err(payload) => {
-                    this.future = None;
-                    (Some(Finish::Panicked(payload)), Some(Outcome::Panicked))
+                    this.stage = Stage::Ended;
+                    (Some(Finish::Panicked(payload)), Err(Outcome::Panicked))
                 }
             }
         };
         // Marked first: if a destructor run by `report` unwinds, `Drop` must not report again.
-        this.reported = true;
-        Self::report(core, &this.sink, this.ordinal, failure, cell_outcome);
-        Poll::Ready(())
+        this.stage = Stage::Reported;
+        Poll::Ready(Self::report(core, &this.sink, failure, end))
     }
 }
 
 impl<F, K: CellControl, E> Drop for ChildTask<F, K, E> {
     fn drop(&mut self) {
-        // Not `core_of`: `Drop` cannot add the `E: 'static` bound, and finishing needs no `E`.
-        // The executor dropped the task before it finished (it shut down, or refused the
-        // spawn): count it as cancelled so the group does not wait for it forever.
-        if !self.reported {
-            self.future = None;
-            self.reported = true;
+        // Not `Sink::core`: `Drop` cannot add the `E: 'static` bound, and finishing needs no
+        // `E`. The executor dropped the task before it finished (it shut down, refused the
+        // spawn, or corio cancelled it through its handle): count it as cancelled so the group
+        // does not wait for it forever.
+        if !matches!(self.stage, Stage::Reported) {
+            self.stage = Stage::Reported;
             self.sink.cell_settle_without_output(Outcome::Cancelled);
             self.sink
                 .group()
-                .finish_child(self.sink.waker_key(), self.ordinal);
+                .finish_child(self.sink.waker_key(), self.sink.ordinal());
         }
     }
 }
@@ -359,12 +454,33 @@ impl<F, K: CellControl, E> Drop for ChildTask<F, K, E> {
 /// });
 /// ```
 pub struct ChildHandle<T> {
-    cell: CellRef<T>,
+    source: Source<T>,
+}
+
+/// Where a handle finds its child's outcome.
+enum Source<T> {
+    /// The result cell the child's wrapper settles (any `Spawn`/`LocalSpawn` executor).
+    Cell(CellRef<T>),
+    /// The native corio task whose output is the child's outcome; `None` once the handle
+    /// has handed that outcome out.
+    #[cfg(feature = "corio")]
+    Task(Option<corio_executor::JoinHandle<Outcome<T>>>),
 }
 
 impl<T> ChildHandle<T> {
     pub(crate) fn new(cell: CellRef<T>) -> Self {
-        Self { cell }
+        Self {
+            source: Source::Cell(cell),
+        }
+    }
+
+    /// The handle of a child spawned as the corio task `task` (a `ChildTask` with a
+    /// [`NativeSink`]).
+    #[cfg(feature = "corio")]
+    pub(crate) fn native(task: corio_executor::JoinHandle<Outcome<T>>) -> Self {
+        Self {
+            source: Source::Task(Some(task)),
+        }
     }
 
     /// Cancels this child only: its future is dropped at its next poll. This is not an error:
@@ -385,8 +501,19 @@ impl<T> ChildHandle<T> {
     /// });
     /// ```
     pub fn cancel(&self) {
-        self.cell.request_cancel();
-        self.cell.group.wake_child(&self.cell.waker_key);
+        match &self.source {
+            Source::Cell(cell) => {
+                cell.request_cancel();
+                cell.group.wake_child(&cell.waker_key);
+            }
+            // corio drops the task's future (the wrapper) at its next turn; the wrapper's
+            // `Drop` reports the child cancelled to its group. A finished task keeps its
+            // outcome.
+            #[cfg(feature = "corio")]
+            Source::Task(Some(task)) => task.cancel(),
+            #[cfg(feature = "corio")]
+            Source::Task(None) => {}
+        }
     }
 
     /// The child's value, without waiting: `Err(ChildError::Unfinished)` if it is still
@@ -409,7 +536,37 @@ impl<T> ChildHandle<T> {
     /// });
     /// ```
     pub fn result(self) -> Result<T, ChildError> {
-        outcome_to_result(self.cell.take())
+        match self.source {
+            Source::Cell(cell) => outcome_to_result(cell.take()),
+            #[cfg(feature = "corio")]
+            Source::Task(Some(mut task)) => {
+                // Checked first so that an unfinished task does not get a join waker.
+                if !task.is_finished() {
+                    return Err(ChildError::Unfinished);
+                }
+                let mut cx = Context::from_waker(futures_task::noop_waker_ref());
+                match Pin::new(&mut task).poll(&mut cx) {
+                    Poll::Ready(joined) => joined_to_result(joined),
+                    Poll::Pending => Err(ChildError::Unfinished),
+                }
+            }
+            #[cfg(feature = "corio")]
+            Source::Task(None) => Err(ChildError::AlreadyTaken),
+        }
+    }
+}
+
+/// A native child task's output: its outcome, or corio's word that the task was dropped
+/// unfinished (cancelled through its handle, or the runtime shut down) or that the wrapper
+/// itself unwound (it catches the child's own panics).
+#[cfg(feature = "corio")]
+fn joined_to_result<T>(
+    joined: Result<Outcome<T>, corio_executor::JoinError>,
+) -> Result<T, ChildError> {
+    match joined {
+        Ok(outcome) => outcome_to_result(outcome),
+        Err(error) if error.is_cancelled() => Err(ChildError::Cancelled),
+        Err(_) => Err(ChildError::Panicked),
     }
 }
 
@@ -428,7 +585,19 @@ impl<T> Future for ChildHandle<T> {
     type Output = Result<T, ChildError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.cell.poll_take(cx).map(outcome_to_result)
+        match &mut self.get_mut().source {
+            Source::Cell(cell) => cell.poll_take(cx).map(outcome_to_result),
+            #[cfg(feature = "corio")]
+            Source::Task(slot) => {
+                // Polled again after it gave the result: as a cell does, say it was taken.
+                let Some(task) = slot else {
+                    return Poll::Ready(Err(ChildError::AlreadyTaken));
+                };
+                let joined = std::task::ready!(Pin::new(task).poll(cx));
+                *slot = None;
+                Poll::Ready(joined_to_result(joined))
+            }
+        }
     }
 }
 
@@ -479,7 +648,7 @@ mod tests {
         core.admit().unwrap();
         let (child_side, cell) = OutputCell::pair(Arc::clone(core) as _);
         (
-            Box::pin(ChildTask::new(future, GroupSink(child_side), 0)),
+            Box::pin(ChildTask::new(future, GroupSink(child_side))),
             cell,
         )
     }
@@ -524,6 +693,54 @@ mod tests {
         assert!(task.as_mut().poll(&mut cx).is_pending());
         drop(task);
         assert!(matches!(cell.take(), Outcome::Cancelled));
+        assert!(core.poll_finished(&mut cx, false).is_ready());
+    }
+
+    #[cfg(feature = "corio")]
+    #[test]
+    fn a_native_child_returns_its_outcome_and_sends_its_error_to_the_group() {
+        let core = Arc::new(GroupCore::<&str>::new(GROUP));
+        let waker = noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        core.admit().unwrap();
+        let mut ok = Box::pin(ChildTask::new(
+            async { Ok::<_, &str>(self_referential(2).await.unwrap()) },
+            NativeSink::new(Arc::clone(&core)),
+        ));
+        let outcome = loop {
+            if let Poll::Ready(outcome) = ok.as_mut().poll(&mut cx) {
+                break outcome;
+            }
+        };
+        assert!(matches!(outcome, Outcome::Done(ref s) if s == "pinned"));
+        core.admit().unwrap();
+        let mut failing = Box::pin(ChildTask::new(
+            async { Err::<(), _>("no") },
+            NativeSink::new(Arc::clone(&core)),
+        ));
+        assert!(matches!(
+            failing.as_mut().poll(&mut cx),
+            Poll::Ready(Outcome::Failed)
+        ));
+        let Poll::Ready(summary) = core.poll_finished(&mut cx, false) else {
+            panic!("not finished")
+        };
+        assert_eq!(summary.errors, ["no"]);
+    }
+
+    #[cfg(feature = "corio")]
+    #[test]
+    fn a_native_child_dropped_unfinished_is_reported_cancelled() {
+        let core = Arc::new(GroupCore::<()>::new(GROUP));
+        let waker = noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        core.admit().unwrap();
+        let mut task = Box::pin(ChildTask::new(
+            async { self_referential(10).await.map(drop) },
+            NativeSink::new(Arc::clone(&core)),
+        ));
+        assert!(task.as_mut().poll(&mut cx).is_pending());
+        drop(task);
         assert!(core.poll_finished(&mut cx, false).is_ready());
     }
 

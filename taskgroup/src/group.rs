@@ -11,6 +11,8 @@ use std::task::{Context, Poll};
 
 use futures_task::{LocalSpawn, Spawn};
 
+#[cfg(feature = "corio")]
+use crate::child::NativeSink;
 use crate::child::{ChildHandle, ChildTask, GroupSink, OutputCell};
 use crate::core::{Finish, GroupCore, Policy, Summary};
 use crate::error::{GroupError, SpawnError};
@@ -132,9 +134,30 @@ impl<E: Send + 'static, S> GroupHandle<E, S> {
     {
         #[cfg(feature = "corio")]
         if let Some(native) = &self.native {
-            return self.spawn_with(future, |task| spawner::spawn_native(native, task));
+            return self.spawn_native(native, future);
         }
         self.spawn_with(future, |task| spawner::spawn_send(&self.spawner, task))
+    }
+
+    /// [`spawn`](Self::spawn) for groups made by `TaskGroup::new`/`scope`: the child's
+    /// wrapper is a corio task whose output is the child's outcome, and the handle holds its
+    /// `JoinHandle`; no result cell is allocated.
+    #[cfg(feature = "corio")]
+    fn spawn_native<F, T>(
+        &self,
+        runtime: &corio_executor::Handle,
+        future: F,
+    ) -> Result<ChildHandle<T>, SpawnError>
+    where
+        F: Future<Output = Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+    {
+        // On refusal `future` is dropped here, never polled.
+        self.core.admit()?;
+        let task = ChildTask::new(future, NativeSink::new(Arc::clone(&self.core)));
+        // If the runtime refuses, it drops the task, whose `Drop` reports it cancelled.
+        let task = spawner::spawn_native(runtime, task)?;
+        Ok(ChildHandle::native(task))
     }
 
     /// Spawns a child that need not be `Send` (it stays on the executor's thread), through
@@ -174,7 +197,7 @@ impl<E: Send + 'static, S> GroupHandle<E, S> {
         // On refusal `future` is dropped here, never polled.
         self.core.admit()?;
         let (child_side, cell) = OutputCell::pair(Arc::clone(&self.core) as _);
-        let task = ChildTask::new(future, GroupSink(child_side), 0);
+        let task = ChildTask::new(future, GroupSink(child_side));
         // If the executor refuses, it drops the task, whose `Drop` reports it cancelled.
         submit(task)?;
         Ok(ChildHandle::new(cell))

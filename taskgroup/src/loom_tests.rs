@@ -35,7 +35,7 @@ fn child<F: Future<Output = Result<(), ()>>>(
     core.admit().unwrap();
     let (child_side, cell) = OutputCell::pair(Arc::clone(core) as _);
     (
-        Box::pin(ChildTask::new(future, GroupSink(child_side), 0)),
+        Box::pin(ChildTask::new(future, GroupSink(child_side))),
         cell,
     )
 }

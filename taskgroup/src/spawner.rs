@@ -30,15 +30,19 @@ pub(crate) fn current_runtime(what: &str) -> corio_executor::Handle {
 }
 
 /// Spawns with corio's native `Handle::spawn` (one allocation, no `FutureObj` box),
-/// refusing like `Spawn` does once the runtime has shut down.
+/// refusing like `Spawn` does once the runtime has shut down. The task's output is the
+/// child's outcome, read through the returned `JoinHandle`.
 #[cfg(feature = "corio")]
-pub(crate) fn spawn_native<F>(runtime: &corio_executor::Handle, task: F) -> Result<(), SpawnError>
+pub(crate) fn spawn_native<F>(
+    runtime: &corio_executor::Handle,
+    task: F,
+) -> Result<corio_executor::JoinHandle<F::Output>, SpawnError>
 where
-    F: Future<Output = ()> + Send + 'static,
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
 {
     Spawn::status(runtime)?;
-    runtime.spawn_detached(task);
-    Ok(())
+    Ok(runtime.spawn(task))
 }
 
 pub(crate) fn spawn_send<S, F>(spawner: &S, task: F) -> Result<(), SpawnError>
