@@ -51,6 +51,10 @@ type Deadline = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 pub struct TaskGroup<E, S = DefaultSpawner> {
     handle: GroupHandle<E, S>,
     deadline: Option<Deadline>,
+    /// A native group that finished while awaited off its loop's thread: the outcome, kept
+    /// until one turn of the loop has passed (see [`TaskGroup::poll_settled`]).
+    #[cfg(feature = "corio")]
+    settling: Option<(corio_executor::JoinHandle<()>, Summary<E>)>,
 }
 
 /// A cloneable handle that spawns children into a [`TaskGroup`]: give one to children so
@@ -298,6 +302,8 @@ impl<E: Send + 'static, S> TaskGroup<E, S> {
                 native: None,
             },
             deadline: None,
+            #[cfg(feature = "corio")]
+            settling: None,
         }
     }
 
@@ -425,6 +431,37 @@ impl<E: Send + 'static, S> TaskGroup<E, S> {
         &self.handle.core
     }
 
+    /// Polls for the group's end: every child reported (and the body done, unless
+    /// `body_running`).
+    ///
+    /// A native corio child reports to its group at the end of its last poll, on the loop's
+    /// thread, just before corio marks its task complete. A waiter on the loop's thread runs
+    /// after that; a waiter on another thread could see the group finished a moment before
+    /// the last child's handle does. So off the loop's thread the group also waits for one
+    /// turn of the loop (a no-op task spawned behind the children) before it returns.
+    fn poll_settled(&mut self, cx: &mut Context<'_>, body_running: bool) -> Poll<Summary<E>> {
+        #[cfg(feature = "corio")]
+        if let Some((barrier, _)) = &mut self.settling {
+            if Pin::new(barrier).poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            let (_, summary) = self.settling.take().expect("checked just above");
+            return Poll::Ready(summary);
+        }
+        let summary = match self.core().poll_finished(cx, body_running) {
+            Poll::Ready(summary) => summary,
+            Poll::Pending => return Poll::Pending,
+        };
+        #[cfg(feature = "corio")]
+        if let Some(runtime) = self.handle.native.as_ref().filter(|rt| !rt.is_current()) {
+            // A runtime that has shut down cancels the no-op at once: nothing to wait for.
+            let barrier = runtime.spawn(async {});
+            self.settling = Some((barrier, summary));
+            return self.poll_settled(cx, body_running);
+        }
+        Poll::Ready(summary)
+    }
+
     /// Polls the deadline; when it passes the group is cancelled with a timeout error.
     fn poll_deadline(&mut self, cx: &mut Context<'_>) {
         if let Some(deadline) = &mut self.deadline {
@@ -489,7 +526,7 @@ impl<E: Send + 'static, S> Future for GroupWait<E, S> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let group = &mut self.get_mut().group;
         group.poll_deadline(cx);
-        group.core().poll_finished(cx, false).map(conclude)
+        group.poll_settled(cx, false).map(conclude)
     }
 }
 
@@ -566,7 +603,7 @@ where
             this.group.poll_deadline(cx);
             this.poll_body(cx);
             let body_running = this.body.is_some();
-            match this.group.core().poll_finished(cx, body_running) {
+            match this.group.poll_settled(cx, body_running) {
                 Poll::Ready(summary) => {
                     return Poll::Ready(conclude(summary).map(|()| {
                         this.output

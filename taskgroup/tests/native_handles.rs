@@ -182,3 +182,35 @@ fn after_the_runtime_shut_down_spawning_is_refused_and_the_future_dropped() {
     assert!(dropped.is_set());
     assert_eq!(futures::executor::block_on(tg.wait()), Ok(()));
 }
+
+#[test]
+fn a_group_awaited_on_another_thread_ends_with_every_childs_result_readable() {
+    let rt = corio_executor::Runtime::new();
+    let (tg, children) = rt.block_on(async {
+        let tg = TaskGroup::<()>::new();
+        let children: Vec<_> = (0..100)
+            .map(|i| {
+                tg.spawn(async move {
+                    corio_executor::yield_now().await;
+                    Ok(i)
+                })
+                .unwrap()
+            })
+            .collect();
+        (tg, children)
+    });
+    let waiter = std::thread::spawn(move || {
+        futures::executor::block_on(tg.wait()).unwrap();
+        // Off the loop's thread too, a finished group means finished children.
+        children
+            .into_iter()
+            .map(|child| child.result().unwrap())
+            .sum::<i32>()
+    });
+    rt.block_on(async {
+        while !waiter.is_finished() {
+            corio_executor::yield_now().await;
+        }
+    });
+    assert_eq!(waiter.join().unwrap(), (0..100).sum::<i32>());
+}

@@ -375,8 +375,18 @@ impl Handle {
         spawn_detached_inner(&self.shared, future, None);
     }
 
-    /// True while on the thread of this handle's runtime, with its loop running.
-    fn is_current(&self) -> bool {
+    /// True on the thread of this handle's runtime while its loop runs (inside its
+    /// `block_on` or one of its tasks), false anywhere else.
+    ///
+    /// ```
+    /// let rt = corio_executor::Runtime::new();
+    /// let handle = rt.handle();
+    /// assert!(!handle.is_current());
+    /// assert!(rt.block_on(async { corio_executor::Handle::current().is_current() }));
+    /// let elsewhere = std::thread::spawn(move || handle.is_current()).join().unwrap();
+    /// assert!(!elsewhere);
+    /// ```
+    pub fn is_current(&self) -> bool {
         context::with_current(|core| {
             core.is_some_and(|core| Arc::ptr_eq(&core.shared, &self.shared))
         })
