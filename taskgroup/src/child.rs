@@ -14,6 +14,7 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
+use std::ptr::NonNull;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, PoisonError};
 use std::task::{Context, Poll, Waker};
@@ -246,7 +247,10 @@ impl<O> CellControl for PlainSink<O> {
 /// of its own.
 #[cfg(feature = "corio")]
 pub(crate) struct NativeSink<E> {
-    core: Arc<GroupCore<E>>,
+    /// Not a counted reference: the child is live in its group from its admit to its
+    /// finish, and while any child is live the core holds a reference to itself
+    /// (`GroupCore::admit`). The sink is used only until its child's finish.
+    core: NonNull<GroupCore<E>>,
     /// The child's waker slot in its group (`NO_KEY` until it first pends); guarded by the
     /// group's lock.
     waker_key: AtomicUsize,
@@ -254,13 +258,30 @@ pub(crate) struct NativeSink<E> {
 
 #[cfg(feature = "corio")]
 impl<E> NativeSink<E> {
-    pub(crate) fn new(core: Arc<GroupCore<E>>) -> Self {
+    /// The sink of a child that `core` has just admitted.
+    pub(crate) fn new(core: &Arc<GroupCore<E>>) -> Self {
         Self {
-            core,
+            core: NonNull::new(Arc::as_ptr(core).cast_mut()).expect("an Arc is never null"),
             waker_key: AtomicUsize::new(NO_KEY),
         }
     }
+
+    fn typed_core(&self) -> &GroupCore<E> {
+        // SAFETY: the child was admitted before this sink was made and has not finished
+        // (after its finish the wrapper never reaches the sink's core again: `Reported`), so
+        // the core holds a reference to itself (`GroupCore::admit`) and is alive; the
+        // pointer comes from an `Arc` and is only used for shared access.
+        unsafe { self.core.as_ref() }
+    }
 }
+
+// SAFETY: the sink gives only shared access to the core, which is `Send + Sync` when `E:
+// Send` (its state sits behind a lock), and keeps it alive as long as it is used (above).
+#[cfg(feature = "corio")]
+unsafe impl<E: Send> Send for NativeSink<E> {}
+// SAFETY: as above.
+#[cfg(feature = "corio")]
+unsafe impl<E: Send> Sync for NativeSink<E> {}
 
 #[cfg(feature = "corio")]
 impl<E: Send + 'static> CellControl for NativeSink<E> {
@@ -274,7 +295,7 @@ impl<E: Send + 'static> CellControl for NativeSink<E> {
         &self.waker_key
     }
     fn group(&self) -> &dyn WakeChild {
-        &*self.core
+        self.typed_core()
     }
 }
 
@@ -295,7 +316,7 @@ impl<T, E: Send + 'static> Sink<Result<T, E>, E> for NativeSink<E> {
     }
 
     fn core(&self) -> &GroupCore<E> {
-        &self.core
+        self.typed_core()
     }
 }
 
@@ -343,18 +364,21 @@ where
     /// Reports the end of the child. Order matters: a failure reaches the group before the
     /// cell says so (a failed handle implies a group shutting down), and the cell is settled
     /// before the group stops counting the child (a finished group implies settled handles).
+    ///
+    /// Also returns the core's own reference if this was its last live child: the caller
+    /// drops it after its last use of `core` (see [`GroupCore::finish`]).
     fn report(
         core: &GroupCore<E>,
         sink: &K,
         failure: Option<Finish<E>>,
         end: Result<K::Ended, Outcome<()>>,
-    ) -> K::Ended {
+    ) -> (K::Ended, Option<Arc<GroupCore<E>>>) {
         if let Some(failure) = failure {
             core.record_failure(failure);
         }
         let ended = end.unwrap_or_else(|outcome| sink.settle(outcome));
-        core.finish(sink.waker_key(), sink.ordinal());
-        ended
+        let keepalive = core.finish(sink.waker_key(), sink.ordinal());
+        (ended, keepalive)
     }
 }
 
@@ -415,7 +439,10 @@ where
         };
         // Marked first: if a destructor run by `report` unwinds, `Drop` must not report again.
         this.stage = Stage::Reported;
-        Poll::Ready(Self::report(core, &this.sink, failure, end))
+        let (ended, keepalive) = Self::report(core, &this.sink, failure, end);
+        // The last use of the core is behind us: its own reference may go now.
+        drop(keepalive);
+        Poll::Ready(ended)
     }
 }
 
@@ -428,9 +455,12 @@ impl<F, K: CellControl, E> Drop for ChildTask<F, K, E> {
         if !matches!(self.stage, Stage::Reported) {
             self.stage = Stage::Reported;
             self.sink.cell_settle_without_output(Outcome::Cancelled);
-            self.sink
+            let keepalive = self
+                .sink
                 .group()
                 .finish_child(self.sink.waker_key(), self.sink.ordinal());
+            // The last use of the core is behind us: its own reference may go now.
+            drop(keepalive);
         }
     }
 }
@@ -705,7 +735,7 @@ mod tests {
         core.admit().unwrap();
         let mut ok = Box::pin(ChildTask::new(
             async { Ok::<_, &str>(self_referential(2).await.unwrap()) },
-            NativeSink::new(Arc::clone(&core)),
+            NativeSink::new(&core),
         ));
         let outcome = loop {
             if let Poll::Ready(outcome) = ok.as_mut().poll(&mut cx) {
@@ -716,7 +746,7 @@ mod tests {
         core.admit().unwrap();
         let mut failing = Box::pin(ChildTask::new(
             async { Err::<(), _>("no") },
-            NativeSink::new(Arc::clone(&core)),
+            NativeSink::new(&core),
         ));
         assert!(matches!(
             failing.as_mut().poll(&mut cx),
@@ -737,7 +767,7 @@ mod tests {
         core.admit().unwrap();
         let mut task = Box::pin(ChildTask::new(
             async { self_referential(10).await.map(drop) },
-            NativeSink::new(Arc::clone(&core)),
+            NativeSink::new(&core),
         ));
         assert!(task.as_mut().poll(&mut cx).is_pending());
         drop(task);

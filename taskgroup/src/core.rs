@@ -8,6 +8,7 @@
 use std::any::Any;
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::sync::PoisonError;
 use std::task::{Context, Poll, Waker};
 
@@ -67,6 +68,10 @@ struct CoreState<E> {
     timed_out: bool,
     completed: VecDeque<usize>,
     waiter: Option<Waker>,
+    /// The core's own reference while any child is live (set by the admit that finds none,
+    /// taken by the finish that leaves none), so that native children can reach the core
+    /// through a plain pointer instead of a counted reference each (`NativeSink`).
+    keepalive: Option<Arc<GroupCore<E>>>,
 }
 
 pub(crate) struct GroupCore<E> {
@@ -92,6 +97,7 @@ impl<E> GroupCore<E> {
                 timed_out: false,
                 completed: VecDeque::new(),
                 waiter: None,
+                keepalive: None,
             }),
         }
     }
@@ -105,8 +111,21 @@ impl<E> GroupCore<E> {
         self.cancelling.load(Ordering::Acquire)
     }
 
-    /// Admits one more child, or refuses it.
-    pub(crate) fn admit(&self) -> Result<(), SpawnError> {
+    /// Admits one more child, or refuses it. The first live child makes the core hold
+    /// itself alive (`CoreState::keepalive`) until the last one finishes.
+    pub(crate) fn admit(self: &Arc<Self>) -> Result<(), SpawnError> {
+        if live(self.count_in()?) == 0 {
+            let mut state = self.lock();
+            if state.keepalive.is_none() {
+                state.keepalive = Some(Arc::clone(self));
+            }
+        }
+        Ok(())
+    }
+
+    /// Counts one more child in, unless the group no longer admits any. Returns the word
+    /// from before.
+    fn count_in(&self) -> Result<usize, SpawnError> {
         let mut word = self.counts.load(Ordering::Acquire);
         loop {
             match phase(word) {
@@ -120,7 +139,7 @@ impl<E> GroupCore<E> {
                 Ordering::AcqRel,
                 Ordering::Acquire,
             ) {
-                Ok(_) => return Ok(()),
+                Ok(before) => return Ok(before),
                 Err(actual) => word = actual,
             }
         }
@@ -187,7 +206,12 @@ impl<E> GroupCore<E> {
     /// completion order, or to wake the waiter after the last child. The count drops after
     /// the slot is freed and before the waiter is looked for, so a waiter that registered
     /// after the drop saw it, and one that registered before is found.
-    pub(crate) fn finish(&self, key_slot: &AtomicUsize, ordinal: usize) {
+    ///
+    /// Returns the core's own reference if this was the last live child: the caller drops
+    /// it once it no longer uses the core (it may be the last reference; dropping it inside
+    /// a method of the core would free the core under that method's `&self`).
+    #[must_use = "the core's own reference must be dropped after the last use of the core"]
+    pub(crate) fn finish(&self, key_slot: &AtomicUsize, ordinal: usize) -> Option<Arc<Self>> {
         // Only this child writes its own slot (under the lock); reading it here is ordered.
         if key_slot.load(Ordering::Relaxed) != NO_KEY {
             let mut state = self.lock();
@@ -198,14 +222,22 @@ impl<E> GroupCore<E> {
             self.lock().completed.push_back(ordinal);
         }
         let was = self.counts.fetch_sub(ONE_CHILD, Ordering::AcqRel);
-        let wake_waiter = live(was) == 1 || self.policy.track_completion;
-        if !wake_waiter {
-            return;
+        let last = live(was) == 1;
+        if !last && !self.policy.track_completion {
+            return None;
         }
-        let waiter = self.lock().waiter.take();
+        let (waiter, keepalive) = {
+            let mut state = self.lock();
+            // Checked under the lock, which an admit that finds no live child also takes: a
+            // child admitted meanwhile keeps the reference.
+            let idle = last && live(self.counts.load(Ordering::Acquire)) == 0;
+            let keepalive = if idle { state.keepalive.take() } else { None };
+            (state.waiter.take(), keepalive)
+        };
         if let Some(waiter) = waiter {
             waiter.wake();
         }
+        keepalive
     }
 
     fn store_failure(&self, state: &mut CoreState<E>, how: Finish<E>) {
@@ -331,7 +363,13 @@ fn register(slot: &mut Option<Waker>, waker: &Waker) {
 pub(crate) trait WakeChild: Send + Sync {
     fn wake_child(&self, key_slot: &AtomicUsize);
     /// [`GroupCore::finish`], for a child dropped unfinished (where its `E` is not at hand).
-    fn finish_child(&self, key_slot: &AtomicUsize, ordinal: usize);
+    /// The caller drops what it returns after its last use of the core.
+    #[must_use = "the core's own reference must be dropped after the last use of the core"]
+    fn finish_child(
+        &self,
+        key_slot: &AtomicUsize,
+        ordinal: usize,
+    ) -> Option<Arc<dyn Any + Send + Sync>>;
     fn as_any(&self) -> &dyn Any;
 }
 
@@ -339,8 +377,12 @@ impl<E: Send + 'static> WakeChild for GroupCore<E> {
     fn wake_child(&self, key_slot: &AtomicUsize) {
         GroupCore::wake_child(self, key_slot);
     }
-    fn finish_child(&self, key_slot: &AtomicUsize, ordinal: usize) {
-        self.finish(key_slot, ordinal);
+    fn finish_child(
+        &self,
+        key_slot: &AtomicUsize,
+        ordinal: usize,
+    ) -> Option<Arc<dyn Any + Send + Sync>> {
+        self.finish(key_slot, ordinal).map(|core| core as _)
     }
     fn as_any(&self) -> &dyn Any {
         self
@@ -351,6 +393,7 @@ impl<E: Send + 'static> WakeChild for GroupCore<E> {
 mod tests {
     use super::{Finish, GroupCore, Policy, NO_KEY};
     use std::sync::atomic::AtomicUsize;
+    use std::sync::Arc;
 
     fn slot() -> AtomicUsize {
         AtomicUsize::new(NO_KEY)
@@ -374,17 +417,17 @@ mod tests {
 
     #[test]
     fn errors_are_kept_in_the_order_they_happened() {
-        let core = GroupCore::new(GROUP);
+        let core = Arc::new(GroupCore::new(GROUP));
         let keys: Vec<_> = (0..3)
             .map(|_| core.admit().map(|()| slot()).unwrap())
             .collect();
         core.record_failure(Finish::Failed("third child, first error"));
-        core.finish(&keys[2], 0);
+        drop(core.finish(&keys[2], 0));
         assert!(core.is_cancelling());
         core.record_failure(Finish::Failed("first child, second error"));
-        core.finish(&keys[0], 0);
+        drop(core.finish(&keys[0], 0));
         assert!(finished(&core).is_none(), "one child is still live");
-        core.finish(&keys[1], 0);
+        drop(core.finish(&keys[1], 0));
         let summary = finished(&core).unwrap();
         assert_eq!(
             summary.errors,
@@ -395,10 +438,10 @@ mod tests {
 
     #[test]
     fn a_failure_refuses_new_children_and_finishing_refuses_them_for_good() {
-        let core = GroupCore::<()>::new(GROUP);
+        let core = Arc::new(GroupCore::<()>::new(GROUP));
         core.admit().unwrap();
         core.record_failure(Finish::Failed(()));
-        core.finish(&slot(), 0);
+        drop(core.finish(&slot(), 0));
         assert_eq!(core.admit(), Err(SpawnError::ShuttingDown));
         assert!(finished(&core).is_some());
         assert_eq!(core.admit(), Err(SpawnError::Finished));
@@ -406,13 +449,13 @@ mod tests {
 
     #[test]
     fn only_the_first_panic_is_kept() {
-        let core = GroupCore::<()>::new(GROUP);
+        let core = Arc::new(GroupCore::<()>::new(GROUP));
         core.admit().unwrap();
         core.admit().unwrap();
         core.record_failure(Finish::Panicked(Box::new("first")));
-        core.finish(&slot(), 0);
+        drop(core.finish(&slot(), 0));
         core.record_failure(Finish::Panicked(Box::new("second")));
-        core.finish(&slot(), 0);
+        drop(core.finish(&slot(), 0));
         let panic = finished(&core).unwrap().panic.unwrap();
         assert_eq!(panic.downcast_ref::<&str>(), Some(&"first"));
     }
@@ -420,14 +463,13 @@ mod tests {
     #[test]
     fn waking_one_child_keeps_its_waker_for_a_later_group_cancel() {
         use std::sync::atomic::{AtomicUsize, Ordering};
-        use std::sync::Arc;
         struct CountWakes(AtomicUsize);
         impl futures_task::ArcWake for CountWakes {
             fn wake_by_ref(arc_self: &Arc<Self>) {
                 arc_self.0.fetch_add(1, Ordering::SeqCst);
             }
         }
-        let core = GroupCore::<()>::new(GROUP);
+        let core = Arc::new(GroupCore::<()>::new(GROUP));
         core.admit().unwrap();
         let key = slot();
         let wakes = Arc::new(CountWakes(AtomicUsize::new(0)));
@@ -437,14 +479,39 @@ mod tests {
         // ...and the group's cancellation must still reach it.
         core.cancel_all();
         assert_eq!(wakes.0.load(Ordering::SeqCst), 2);
+        // Every admitted child finishes (a live child keeps its group alive).
+        drop(core.finish(&key, 0));
+    }
+
+    #[test]
+    fn the_core_keeps_itself_alive_while_a_child_is_live() {
+        let core = Arc::new(GroupCore::<()>::new(GROUP));
+        core.admit().unwrap();
+        core.admit().unwrap();
+        assert_eq!(
+            Arc::strong_count(&core),
+            2,
+            "one reference of its own, not one per child"
+        );
+        // The group's owner lets go while children still run, as a dropped TaskGroup does.
+        let children_view: *const GroupCore<()> = Arc::as_ptr(&core);
+        drop(core);
+        // SAFETY: two children are live, so the core's own reference keeps it alive.
+        let core = unsafe { &*children_view };
+        assert!(core.finish(&slot(), 0).is_none(), "a child is still live");
+        let last = core
+            .finish(&slot(), 0)
+            .expect("the last child gets the reference");
+        assert_eq!(Arc::strong_count(&last), 1);
+        drop(last); // frees the core (Miri checks that nothing touches it afterwards)
     }
 
     #[test]
     fn time_out_after_a_failure_is_not_a_timeout() {
-        let core = GroupCore::<()>::new(GROUP);
+        let core = Arc::new(GroupCore::<()>::new(GROUP));
         core.admit().unwrap();
         core.record_failure(Finish::Failed(()));
-        core.finish(&slot(), 0);
+        drop(core.finish(&slot(), 0));
         core.time_out();
         assert!(!finished(&core).unwrap().timed_out);
     }

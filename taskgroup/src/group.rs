@@ -158,7 +158,7 @@ impl<E: Send + 'static, S> GroupHandle<E, S> {
     {
         // On refusal `future` is dropped here, never polled.
         self.core.admit()?;
-        let task = ChildTask::new(future, NativeSink::new(Arc::clone(&self.core)));
+        let task = ChildTask::new(future, NativeSink::new(&self.core));
         // If the runtime refuses, it drops the task, whose `Drop` reports it cancelled.
         let task = spawner::spawn_native(runtime, task)?;
         Ok(ChildHandle::native(task))
