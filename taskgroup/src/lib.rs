@@ -22,8 +22,12 @@
 //!   panic with a clear message outside one. Everything also exists for any executor:
 //!   [`TaskGroup::with_spawner`] and the `*_on` functions take a `Spawn` (`Send` children),
 //!   and [`TaskGroup::spawn_local`] takes `!Send` children through `LocalSpawn`.
-//!   Groups made by `TaskGroup::new`/`scope` hand `Send` children to corio's native spawn
-//!   (one allocation less than going through `Spawn`'s `FutureObj`).
+//!   Groups made by `TaskGroup::new`/`scope` hand `Send` children to corio's native spawn:
+//!   no `FutureObj` box, no result cell (the child's corio task holds its outcome and its
+//!   [`ChildHandle`] holds the task's `JoinHandle`), no counted reference to the group per
+//!   child (the group holds itself alive while any child is live). Such a group awaited off
+//!   its loop's thread waits for one more turn of the loop, so that its children's handles
+//!   read finished once it is.
 //! - Deadlines: corio's timer behind the `corio` feature (`with_timeout`); for any other
 //!   executor, [`TaskGroup::with_deadline`] takes any future as the deadline (a timer of that
 //!   executor). A deadline is reported by [`GroupError::is_timeout`], not as an `E`.
