@@ -145,10 +145,10 @@ impl<T> Waiter<T> {
         if self.status() == Status::Queued {
             return None;
         }
-        // SAFETY: the waiter is not linked: no list holds a pointer to it (a list unlinks a
-        // node before its `Release` store of `WOKEN`, which our `Acquire` load saw, and never
-        // touches it again), and only this waiter's future can link it again, which needs
-        // `Pin<&mut Self>`, which we hold exclusively for the returned borrow.
+        // The waiter is not linked: a list unlinks a node before its `Release` store of
+        // `WOKEN`, which our `Acquire` load saw, and never touches it again; only this
+        // waiter's future can link it again, which needs the `Pin<&mut Self>` we hold.
+        // SAFETY: so no list can reach the node while the returned borrow lives.
         unsafe { Some(&mut (*self.node.get()).data) }
     }
 

@@ -267,10 +267,10 @@ impl<E> NativeSink<E> {
     }
 
     fn typed_core(&self) -> &GroupCore<E> {
-        // SAFETY: the child was admitted before this sink was made and has not finished
-        // (after its finish the wrapper never reaches the sink's core again: `Reported`), so
-        // the core holds a reference to itself (`GroupCore::admit`) and is alive; the
-        // pointer comes from an `Arc` and is only used for shared access.
+        // The child was admitted before this sink was made and has not finished (after its
+        // finish the wrapper never reaches the sink's core again: `Reported`), so the core
+        // holds a reference to itself (`GroupCore::admit`).
+        // SAFETY: so the core is alive; the pointer is an `Arc`'s, used for shared access.
         unsafe { self.core.as_ref() }
     }
 }
@@ -391,11 +391,10 @@ where
     type Output = K::Ended;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<K::Ended> {
-        // SAFETY: the future in `Stage::Running` is structurally pinned: it is never moved out
-        // of `self`, only polled through the pin below and dropped in place (by assigning
-        // another stage, here or in `Drop`). Every other field is plain data that is never
-        // pinned. `ChildTask` does not implement `Unpin` by hand, so it is `Unpin` only when
-        // `F` is.
+        // The future in `Stage::Running` is structurally pinned: never moved out of `self`,
+        // only polled through the pin below and dropped in place (by assigning another stage,
+        // here or in `Drop`). Other fields are plain data, never pinned; `ChildTask` is
+        // `Unpin` only when `F` is. SAFETY: by the above, nothing pinned moves through `this`.
         let this = unsafe { self.get_unchecked_mut() };
         let core = this.sink.core();
         // From here on the child reports exactly once, or stays pending. `end` is the value

@@ -77,10 +77,10 @@ impl<V> Drop for SharedCell<V> {
             // Acquire: the other owner's uses of the value happen before we free it.
             fence(Ordering::Acquire);
         }
-        // SAFETY: the count was 1 (the other owner has dropped) or went from 1 to 0 (it
-        // dropped meanwhile): either way we are the last owner, and this is the
-        // last use of the pointer, which `pair` made from a `Box` (so `from_raw` is its
-        // matching free). No reference from `inner()` outlives this line.
+        // The count was 1 (the other owner has dropped) or went from 1 to 0 (it dropped
+        // meanwhile): either way we are the last owner. No reference from `inner()` lives on.
+        // SAFETY: the last use of the pointer, which `pair` made from a `Box` (so `from_raw`
+        // is its matching free), by its last owner.
         drop(unsafe { Box::from_raw(self.inner.as_ptr()) });
     }
 }

@@ -59,10 +59,10 @@ impl<F: Future> Future for Timeout<F> {
     type Output = Result<F::Output, Elapsed>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        // SAFETY: `future` is structurally pinned: it is never moved out of a pinned
-        // `Timeout` (no method moves it while pinned; `into_inner` takes `self` by value,
-        // which requires it to be unpinned), and `Timeout` has no Drop impl of its own.
-        // `Sleep` is `Unpin`, so borrowing it mutably is fine.
+        // `future` is structurally pinned: no method moves it out of a pinned `Timeout`
+        // (`into_inner` takes `self` by value, which needs it unpinned), and `Timeout` has no
+        // Drop impl of its own. `Sleep` is `Unpin`, so borrowing it mutably is fine.
+        // SAFETY: by the above, nothing pinned is moved through this `&mut`.
         let this = unsafe { self.get_unchecked_mut() };
         // SAFETY: see above: the future stays where it is until dropped.
         let future = unsafe { Pin::new_unchecked(&mut this.future) };
