@@ -128,33 +128,32 @@ impl<T> Future for JoinHandle<T> {
 
 impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
+        // A handle that returned the output holds nothing but its reference.
         let detach = if self.done {
-            Detach::Detached {
-                waker_is_ours: false,
-                ref_released: false,
-            }
+            None
         } else {
-            self.header().state.detach()
+            Some(self.header().state.detach())
         };
         match detach {
-            Detach::Complete => {
+            None => {}
+            Some(Detach::Complete) => {
                 // SAFETY: complete while we held the join interest, so the output is ours.
                 unsafe { raw::discard_output(self.task.as_ptr()) };
             }
-            Detach::Detached {
+            Some(Detach::Detached {
                 waker_is_ours: true,
                 ..
-            } => {
+            }) => {
                 // SAFETY: `detach` cleared JOIN_WAKER for us: the slot is ours again.
                 drop(unsafe { self.header().join_waker.take() });
             }
-            Detach::Detached {
+            Some(Detach::Detached {
                 ref_released: true, ..
-            } => {
+            }) => {
                 // `detach` gave up our reference too: the TaskRef must not release it again.
                 return;
             }
-            Detach::Detached { .. } => {}
+            Some(Detach::Detached { .. }) => {}
         }
         // SAFETY: `task` is not used after this.
         unsafe { ManuallyDrop::drop(&mut self.task) };
