@@ -350,3 +350,34 @@ impl<T: Clone> Promise<T> {
         .await
     }
 }
+
+/// Sets a shared flag when dropped: how a test sees that a future was cancelled (dropped
+/// before it finished), where Python's test catches `CancelledError` or runs a `finally`.
+///
+/// ```
+/// let dropped = corio_conformance::Shared::new(false);
+/// let guard = corio_conformance::DropFlag::new(&dropped);
+/// drop(guard);
+/// assert!(dropped.get());
+/// ```
+#[derive(Debug)]
+pub struct DropFlag(Shared<bool>);
+
+impl DropFlag {
+    /// A guard that sets `flag` to true when it is dropped.
+    ///
+    /// ```
+    /// let flag = corio_conformance::Shared::new(false);
+    /// let _guard = corio_conformance::DropFlag::new(&flag);
+    /// assert!(!flag.get());
+    /// ```
+    pub fn new(flag: &Shared<bool>) -> Self {
+        DropFlag(flag.clone())
+    }
+}
+
+impl Drop for DropFlag {
+    fn drop(&mut self) {
+        self.0.set(true);
+    }
+}
