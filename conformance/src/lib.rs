@@ -381,3 +381,55 @@ impl Drop for DropFlag {
         self.0.set(true);
     }
 }
+
+/// Runs a closure if dropped before [`finish`](OnCancel::finish) is called: Python's
+/// `except CancelledError: <record it>; raise` around an await, where cancellation is the
+/// future being dropped mid-await.
+///
+/// ```
+/// let count = corio_conformance::Shared::new(0);
+/// let c = count.clone();
+/// drop(corio_conformance::OnCancel::new(move || c.update(|n| *n += 1)));
+/// assert_eq!(count.get(), 1);
+/// let c = count.clone();
+/// corio_conformance::OnCancel::new(move || c.update(|n| *n += 1)).finish();
+/// assert_eq!(count.get(), 1);
+/// ```
+pub struct OnCancel<F: FnOnce()>(Option<F>);
+
+impl<F: FnOnce()> OnCancel<F> {
+    /// A guard that runs `on_cancel` unless finished first.
+    ///
+    /// ```
+    /// let guard = corio_conformance::OnCancel::new(|| panic!("not cancelled"));
+    /// guard.finish();
+    /// ```
+    pub fn new(on_cancel: F) -> Self {
+        OnCancel(Some(on_cancel))
+    }
+
+    /// The guarded await completed: do not run the closure.
+    ///
+    /// ```
+    /// corio_conformance::OnCancel::new(|| unreachable!()).finish();
+    /// ```
+    pub fn finish(mut self) {
+        self.0 = None;
+    }
+}
+
+impl<F: FnOnce()> Drop for OnCancel<F> {
+    fn drop(&mut self) {
+        if let Some(on_cancel) = self.0.take() {
+            on_cancel();
+        }
+    }
+}
+
+impl<F: FnOnce()> std::fmt::Debug for OnCancel<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OnCancel")
+            .field("armed", &self.0.is_some())
+            .finish()
+    }
+}
