@@ -29,8 +29,11 @@
 // - TestTaskGroup.test_exception_refcycles_base_error: gc.get_referrers on exception objects
 //
 // Deliberate differences:
-// - TestTaskGroup.test_taskgroup_15: the cancelled body awaits sleep(0.5) in its except block (no async cleanup)
-// - TestTaskGroup.test_taskgroup_16: the cancelled body awaits sleep(0.5) in its except block (no async cleanup)
+// - TestTaskGroup.test_taskgroup_08: the cancelled children raise ZeroDivisionError from `finally`; Drop cannot return an error
+// - TestTaskGroup.test_taskgroup_11: the cancelled children raise ZeroDivisionError from `finally` inside a nested group; Drop cannot return an error
+// - TestTaskGroup.test_taskgroup_12: the cancelled children raise ZeroDivisionError from `finally` inside a nested group; Drop cannot return an error
+// - TestTaskGroup.test_taskgroup_15: the cancelled body awaits sleep(0.5) in its except block, during which a child fails (no async cleanup)
+// - TestTaskGroup.test_taskgroup_16: the cancelled body awaits sleep(0.5) in its except block, during which a child fails (no async cleanup)
 // - TestTaskGroup.test_taskgroup_18: the cancelled body turns its CancelledError into MyExc; cancellation by drop cannot be caught or replaced
 // - TestTaskGroup.test_taskgroup_19: cleanup of the cancelled body raises MyExc; Drop cannot return an error
 // - TestTaskGroup.test_taskgroup_context_manager_exit_raises: an async context manager's exit raises while cancelled; Drop cannot return an error
@@ -310,27 +313,6 @@ fn taskgroup_test_taskgroup_07() {
 }
 
 #[test]
-fn taskgroup_test_cancellation_in_body() {
-    run_paused(|| async {
-        let r = spawn(async move {
-            TaskGroup::<Exc>::scope(|g| async move {
-                for _ in 0..5 {
-                    g.spawn(sleep_then_zde::<()>(0.1))?;
-                }
-                sleep_s(10.0).await;
-                Ok(())
-            })
-            .await
-        });
-        sleep_s(0.1).await;
-
-        assert!(!r.is_finished());
-        r.cancel();
-        assert_cancelled(r).await;
-    });
-}
-
-#[test]
 fn taskgroup_test_taskgroup_09() {
     run_paused(|| async {
         let handles: Shared<Option<(ChildHandle<i32>, ChildHandle<i32>)>> = Shared::new(None);
@@ -370,57 +352,6 @@ fn taskgroup_test_taskgroup_10() {
         let (t1, t2) = handles.take().unwrap();
         assert_eq!(t1.result(), Err(ChildError::Cancelled));
         assert_eq!(t2.result(), Err(ChildError::Cancelled));
-    });
-}
-
-#[test]
-fn taskgroup_test_taskgroup_11() {
-    run_paused(|| async {
-        let r = spawn(async move {
-            TaskGroup::<Exc>::scope(|_g1| async move {
-                TaskGroup::<Exc>::scope(|g2| async move {
-                    for _ in 0..5 {
-                        g2.spawn(sleep_then_zde::<()>(0.1))?;
-                    }
-                    sleep_s(10.0).await;
-                    Ok(())
-                })
-                .await?;
-                Ok(())
-            })
-            .await
-        });
-        sleep_s(0.1).await;
-
-        assert!(!r.is_finished());
-        r.cancel();
-        assert_cancelled(r).await;
-    });
-}
-
-#[test]
-fn taskgroup_test_taskgroup_12() {
-    run_paused(|| async {
-        let r = spawn(async move {
-            TaskGroup::<Exc>::scope(|g1| async move {
-                g1.spawn(sleep_then(10.0, ()))?;
-                TaskGroup::<Exc>::scope(|g2| async move {
-                    for _ in 0..5 {
-                        g2.spawn(sleep_then_zde::<()>(0.1))?;
-                    }
-                    sleep_s(10.0).await;
-                    Ok(())
-                })
-                .await?;
-                Ok(())
-            })
-            .await
-        });
-        sleep_s(0.1).await;
-
-        assert!(!r.is_finished());
-        r.cancel();
-        assert_cancelled(r).await;
     });
 }
 

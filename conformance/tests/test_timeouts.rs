@@ -27,6 +27,8 @@
 //
 // Deliberate differences:
 // - TimeoutTests.test_foreign_exception_on_timeout: cleanup that raises while being cancelled; a dropped future runs Drop, which cannot return an error (no async cleanup)
+// - TimeoutTests.test_timeout_exception_context: awaits in `finally` of the cancelled body (no async cleanup) and checks exception __cause__/__context__ chains
+// - TimeoutTests.test_foreign_exception_on_timeout_2: awaits and raises in nested `finally` blocks of the cancelled body; Drop cannot await or return an error
 // - TimeoutTests.test_nested_timeout_in_finally: awaits a timeout inside `finally` of a cancelled body (no async cleanup) and checks exception chaining
 // - TimeoutTests.test_timeout_after_cancellation: catches the task's own CancelledError and goes on; cancellation by drop cannot be caught
 // - TimeoutTests.test_cancel_in_timeout_after_cancellation: catches the task's own CancelledError and goes on; cancellation by drop cannot be caught
