@@ -1062,7 +1062,7 @@ fn semaphore_test_acquire_fifo_order_3() {
 }
 
 #[test]
-#[ignore = "divergence: after three releases with three queued waiters, asyncio wakes them all and a later acquire queues behind; corio's hand-off order differs (sem.locked() and wake order); fixed on branch fix-sync"]
+#[ignore = "divergence: Semaphore.locked() is false while permits handed to woken waiters are not yet taken (asyncio counts a waiter that has not run yet), and the wake order past a woken waiter differs; fixed on branch fix-sync"]
 fn semaphore_test_acquire_fifo_order_4() {
     run_paused(|| async {
         let sem = leak(Semaphore::new(0));
@@ -1411,7 +1411,7 @@ fn barrier_test_reset_barrier_while_tasks_waiting() {
 }
 
 #[test]
-#[ignore = "divergence: Barrier has no draining phase: a reset while the released round is still leaving breaks nobody's wait (asyncio's count of tasks still inside is not kept); fixed on branch fix-sync"]
+#[ignore = "divergence: Barrier has no draining phase (a released round does not hold back new waits until all its tasks have left), so the reset made while half the round is still leaving does not break the waits asyncio breaks (results1 differs); fixed on branch fix-sync"]
 fn barrier_test_reset_barrier_when_tasks_half_draining() {
     run_paused(|| async {
         let barrier = leak(Barrier::new(N));
@@ -1446,7 +1446,7 @@ fn barrier_test_reset_barrier_when_tasks_half_draining() {
 }
 
 #[test]
-#[ignore = "divergence: Barrier has no draining phase: tasks that wait again while the round drains join the next round at once, so a reset breaks the wrong waits; fixed on branch fix-sync"]
+#[ignore = "divergence: Barrier has no draining phase, so tasks that wait again while the round is still leaving join the next round at once and the reset breaks a wait asyncio lets through (BrokenBarrierError where asyncio succeeds); fixed on branch fix-sync"]
 fn barrier_test_reset_barrier_when_tasks_half_draining_half_blocking() {
     run_paused(|| async {
         let barrier = leak(Barrier::new(N));
@@ -1528,7 +1528,7 @@ fn barrier_test_reset_barrier_while_tasks_waiting_and_waiting_again() {
 }
 
 #[test]
-#[ignore = "divergence: Barrier has no draining phase: a reset by the last task out while the others already wait again breaks their second wait; fixed on branch fix-sync"]
+#[ignore = "divergence: Barrier has no draining phase, so the reset made by the last task out lands on waits that already started the next round; the test hangs (the watchdog fails it); fixed on branch fix-sync"]
 fn barrier_test_reset_barrier_while_tasks_draining() {
     run_paused(|| async {
         let barrier = leak(Barrier::new(N));
@@ -1585,7 +1585,7 @@ fn barrier_test_abort_barrier() {
 }
 
 #[test]
-#[ignore = "divergence: Barrier has no draining phase: tasks that wait again while the round drains are not the ones an abort breaks as asyncio's are; fixed on branch fix-sync"]
+#[ignore = "divergence: Barrier has no draining phase, so an abort made while half the round is still leaving breaks a different set of waits than asyncio's (results differ); fixed on branch fix-sync"]
 fn barrier_test_abort_barrier_when_tasks_half_draining_half_blocking() {
     run_paused(|| async {
         let barrier = leak(Barrier::new(N));

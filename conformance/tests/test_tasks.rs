@@ -15,7 +15,9 @@
 //!
 // Not applicable:
 // - BaseTaskTests.test_cancelling: Task.cancelling() counter; cancellation here is a drop
-// - BaseTaskTests.test_uncancel: Task.uncancel(); a dropped future cannot be un-cancelled
+// - BaseTaskTests.test_uncancel_basic: Task.uncancel(); a dropped future cannot be un-cancelled
+// - BaseTaskTests.test_uncancel_structured_blocks: Task.uncancel() and cancelling() counters; a dropped future cannot be un-cancelled
+// - BaseTaskTests.test_uncancel_resets_must_cancel: Task.uncancel() and the private _must_cancel
 // - BaseTaskTests.test_cancel_with_message_then_future_result: cancel(msg) messages and exception chaining
 // - BaseTaskTests.test_cancel_with_message_then_future_exception: cancel(msg) messages and exception chaining
 // - BaseTaskTests.test_cancellation_exception_context: cancel(msg) messages and exception chaining
@@ -24,6 +26,8 @@
 // - BaseTaskTests.test_cancel_traceback_for_future_exception: Python tracebacks
 // - BaseTaskTests.test_stop_while_run_in_complete: loop.stop(); corio's run() has no stop
 // - BaseTaskTests.test_baseexception_during_cancel: SystemExit, Python's BaseException hierarchy
+// - BaseTaskTests.test_as_completed_same_tasks_in_as_out: object identity of the awaitables as_completed() yields
+// - BaseTaskTests.test_sleep_when_delay_is_nan: a NaN delay raising ValueError; a Duration cannot be NaN
 // - BaseTaskTests.test_as_completed_reverse_wait: awaits the futures as_completed() hands out in another order; corio's AsCompleted gives one result per next()
 // - BaseTaskTests.test_as_completed_concurrent: waits on all the futures as_completed() hands out at once; corio's AsCompleted gives one result per next()
 // - BaseTaskTests.test_as_completed_duplicate_coroutines: passes one coroutine object twice; a Rust future moves once
@@ -64,6 +68,7 @@
 // - BaseTaskTests.test_wait_with_timeout: asyncio.wait(timeout=)
 // - BaseTaskTests.test_wait_concurrent_complete: asyncio.wait(timeout=)
 // - BaseTaskTests.test_wait_with_iterator_of_tasks: asyncio.wait() over an iterator
+// - BaseTaskTests.test_wait_generator: asyncio.wait() over a generator of tasks
 // - BaseTaskTests.test_yield_wait_does_not_shield_cancel: asyncio.wait() leaving its tasks running when cancelled
 // - BaseTaskTests.test_as_completed_with_timeout: as_completed(timeout=)
 // - BaseTaskTests.test_as_completed_with_unused_timeout: as_completed(timeout=)
@@ -71,6 +76,9 @@
 // - BaseTaskTests.test_shield_exception: asyncio.shield()
 // - BaseTaskTests.test_shield_cancel_inner: asyncio.shield()
 // - BaseTaskTests.test_shield_cancel_outer: asyncio.shield()
+// - BaseTaskTests.test_shield_cancel_outer_result: asyncio.shield() and the loop's exception handler
+// - BaseTaskTests.test_shield_cancel_outer_exception: asyncio.shield() and the loop's exception handler
+// - BaseTaskTests.test_shield_duplicate_log_once: asyncio.shield() and the loop's exception handler
 // - BaseTaskTests.test_shield_shortcut: asyncio.shield()
 // - BaseTaskTests.test_shield_effect: asyncio.shield()
 // - BaseTaskTests.test_shield_gather: asyncio.shield() around gather()
@@ -416,6 +424,31 @@ fn base_task_test_as_completed() {
         assert!(values[..2].contains(&"a"));
         assert!(values[..2].contains(&"b"));
         assert_eq!(values[2], "c");
+    });
+}
+
+#[test]
+fn base_task_test_as_completed_resume_iterator() {
+    run_paused(|| async {
+        async fn coro(i: i32) -> i32 {
+            i
+        }
+        let mut iterator = as_completed([coro(0), coro(1), coro(2), coro(3)]);
+        let mut collected = Vec::new();
+        while let Some(v) = iterator.next().await {
+            collected.push(v);
+            if collected.len() == 2 {
+                break;
+            }
+        }
+        assert_eq!(collected.len(), 2);
+
+        // Resume the same iterator.
+        while let Some(v) = iterator.next().await {
+            collected.push(v);
+        }
+        collected.sort();
+        assert_eq!(collected, [0, 1, 2, 3]);
     });
 }
 
