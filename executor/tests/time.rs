@@ -220,6 +220,30 @@ fn intervals_tick_on_schedule_and_skip_missed_ticks() {
 }
 
 #[test]
+fn an_interval_more_than_2_pow_32_periods_behind_skips_to_the_next_period() {
+    paused().block_on(async {
+        let start = Instant::now();
+        let mut ticker = interval(ms(1));
+        assert_eq!(ticker.tick().await, start);
+        // 60 days of 1 ms periods: more than u32::MAX missed ticks.
+        let sixty_days = Duration::from_secs(60 * 24 * 3600);
+        sleep(sixty_days).await;
+        assert_eq!(
+            ticker.tick().await,
+            start + ms(1),
+            "the overdue tick at once"
+        );
+        let resumed = ticker.tick().await;
+        assert_eq!(
+            resumed,
+            start + sixty_days + ms(1),
+            "no burst of missed ticks"
+        );
+        assert_eq!(Instant::now(), resumed);
+    });
+}
+
+#[test]
 #[should_panic(expected = "interval period must be non-zero")]
 fn a_zero_interval_is_refused() {
     paused().block_on(async {

@@ -49,14 +49,14 @@ impl Wake for MainWaker {
 }
 
 impl Core {
-    pub(crate) fn new(start_paused: bool) -> Core {
+    pub(crate) fn new(clock: Clock) -> Core {
         let shared = Arc::new(Shared::new());
         Core {
             main_waker: Waker::from(Arc::new(MainWaker(shared.clone()))),
             shared,
             queue: RefCell::new(VecDeque::with_capacity(256)),
             owned: RefCell::new(OwnedTasks::default()),
-            clock: Clock::new(start_paused),
+            clock,
             timers: RefCell::new(TimerDriver::new()),
             polling: Polling::new(),
             next_id: Cell::new(0),

@@ -21,6 +21,7 @@ pub(crate) use spawn::{spawn_inner, spawn_on_loop};
 
 use crate::task::raw::{self, TaskRef};
 use crate::task::JoinHandle;
+use crate::time::clock::Clock;
 use context::Core;
 use shared::{Runnable, Shared};
 use std::fmt;
@@ -73,6 +74,7 @@ pub struct Runtime {
 #[derive(Debug, Default, Clone)]
 pub struct Builder {
     start_paused: bool,
+    uptime: std::time::Duration,
 }
 
 impl Builder {
@@ -101,10 +103,20 @@ impl Builder {
         self
     }
 
+    /// Testing aid, not a stable API: starts the runtime's clock as if the runtime had
+    /// been up for `uptime` already, so tests can check the timer arithmetic of a loop
+    /// that has run for months. `build` panics if the platform's monotonic clock cannot
+    /// represent a moment `uptime` in the past.
+    #[doc(hidden)]
+    pub fn clock_uptime(mut self, uptime: std::time::Duration) -> Builder {
+        self.uptime = uptime;
+        self
+    }
+
     /// Builds the runtime.
     pub fn build(self) -> Runtime {
         Runtime {
-            core: Core::new(self.start_paused),
+            core: Core::new(Clock::with_uptime(self.start_paused, self.uptime)),
             _not_send: std::marker::PhantomData,
         }
     }
