@@ -4,7 +4,8 @@
 //! The loop, in one picture: pop the next runnable in FIFO order and poll it; every
 //! [`BATCH`] polls (and whenever the local queue runs dry) move the wakes that came from
 //! other threads onto the local queue and fire due timers, so a task that keeps yielding
-//! cannot starve them; when nothing is runnable, park until the next timer deadline or a
+//! cannot starve them; a task that yields (wakes itself while polled) goes behind the
+//! wakes other threads sent before it did; when nothing is runnable, park until the next timer deadline or a
 //! wake from another thread. With the paused clock, instead of parking, jump virtual time to
 //! the next deadline.
 
@@ -159,6 +160,9 @@ impl Runtime {
         let mut future = pin!(future);
         let main_waker = core.main_waker.clone();
         let mut cx = Context::from_waker(&main_waker);
+        // A previous `block_on` may have ended in a panic with its future's wake pending.
+        core.main_woke_itself.set(false);
+        core.shared.unschedule_main();
         core.shared.wake_main();
         let mut polls_since_maintenance = 0;
         loop {
@@ -166,8 +170,17 @@ impl Runtime {
                 match runnable {
                     Runnable::Main => {
                         core.shared.unschedule_main();
-                        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                        let polled = {
+                            let _polling = context::PollingMain::start(core);
+                            future.as_mut().poll(&mut cx)
+                        };
+                        if let Poll::Ready(output) = polled {
                             return output;
+                        }
+                        if core.main_woke_itself.replace(false) {
+                            // A yield of the `block_on` future: as for a task's.
+                            take_remote_wakes(core);
+                            core.push(Runnable::Main);
                         }
                     }
                     Runnable::Task(task) => run_task(core, task),
@@ -213,7 +226,12 @@ impl Runtime {
 fn run_task(core: &Core, task: TaskRef) {
     match task.run(&core.polling) {
         raw::PollOutcome::Pending => {}
-        raw::PollOutcome::WokeItself(task) => core.push(Runnable::Task(task)),
+        raw::PollOutcome::WokeItself(task) => {
+            // A yield: wakes that came from other threads before it run first, as asyncio
+            // runs `call_soon_threadsafe` callbacks ahead of a `sleep(0)`'s reschedule.
+            take_remote_wakes(core);
+            core.push(Runnable::Task(task));
+        }
         // Where that wake would have gone had the task not been running: FIFO with the
         // other wakes from other threads.
         raw::PollOutcome::WokenMeanwhile(task) => core.shared.requeue_remote(Runnable::Task(task)),
@@ -229,11 +247,7 @@ fn run_task(core: &Core, task: TaskRef) {
 /// Moves cross-thread wakes onto the local queue and fires due timers. Returns how many
 /// runnables that made ready.
 fn maintain(core: &Core) -> usize {
-    let mut ready = 0;
-    while let Some(runnable) = core.shared.pop_remote() {
-        core.push(runnable);
-        ready += 1;
-    }
+    let mut ready = take_remote_wakes(core);
     // With no timer pending there is nothing to fire: skip reading the clock (the driver
     // brings an empty wheel up to date when the next timer arrives).
     if core.timers.borrow().len() > 0 {
@@ -245,6 +259,17 @@ fn maintain(core: &Core) -> usize {
         core.timers.borrow_mut().recycle(fired);
     }
     ready + core.queue.borrow().len()
+}
+
+/// Moves the wakes and spawns that came from other threads onto the local queue, in the
+/// order they came. Returns how many.
+fn take_remote_wakes(core: &Core) -> usize {
+    let mut taken = 0;
+    while let Some(runnable) = core.shared.pop_remote() {
+        core.push(runnable);
+        taken += 1;
+    }
+    taken
 }
 
 /// Nothing is runnable: wait for a timer or a wake from another thread.

@@ -86,7 +86,8 @@ impl Shared {
 
     /// Wakes the `block_on` future.
     pub(crate) fn wake_main(&self) {
-        if !self.main_scheduled.swap(true, Ordering::AcqRel) {
+        if !self.main_scheduled.swap(true, Ordering::AcqRel) && !context::note_main_self_wake(self)
+        {
             self.schedule(Runnable::Main);
         }
     }
