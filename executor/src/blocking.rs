@@ -5,6 +5,7 @@
 //! through an ordinary task, so its `JoinHandle` behaves like any other.
 
 use crate::loom::{Condvar, Mutex};
+use crate::runtime::park::Parker;
 use crate::task::JoinHandle;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -109,6 +110,8 @@ struct PoolInner {
     /// Jobs submitted and not yet finished: while non-zero a paused clock must not jump,
     /// because a job's result may wake a task at any moment.
     in_flight: AtomicUsize,
+    /// The loop's parker: a job's end unparks the loop, which may be waiting for it.
+    loop_parker: Arc<Parker>,
 }
 
 #[derive(Debug, Default)]
@@ -121,13 +124,14 @@ struct PoolState {
 }
 
 impl BlockingPool {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(loop_parker: Arc<Parker>) -> Self {
         BlockingPool {
             inner: Arc::new(PoolInner {
                 jobs: crossbeam_queue::SegQueue::new(),
                 state: Mutex::new(PoolState::default()),
                 work_available: Condvar::new(),
                 in_flight: AtomicUsize::new(0),
+                loop_parker,
             }),
         }
     }
@@ -166,8 +170,11 @@ impl PoolInner {
         loop {
             while let Some(job) = self.jobs.pop() {
                 job();
-                // After the job's result has woken its task: a paused clock may jump again.
+                // After the job's result has woken its task (if anyone still awaits it), so
+                // a loop that sees the count drop also sees that wake. Then unpark the loop:
+                // an idle one with a paused clock waits for the job's end to jump time.
                 self.in_flight.fetch_sub(1, Ordering::AcqRel);
+                self.loop_parker.unpark();
             }
             let mut state = self.state.lock();
             if !self.jobs.is_empty() {

@@ -7,6 +7,7 @@ use crate::blocking::BlockingPool;
 use crate::loom::{fence, AtomicBool, Ordering, RemoteQueue};
 use crate::task::raw::TaskRef;
 use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
 
 /// An entry of a run queue.
 #[derive(Debug)]
@@ -26,7 +27,8 @@ static NEXT_RUNTIME_ID: AtomicU64 = AtomicU64::new(1);
 pub(crate) struct Shared {
     pub(crate) id: u64,
     remote: RemoteQueue<Runnable>,
-    parker: Parker,
+    /// Shared with the blocking pool, whose workers unpark the loop when a job ends.
+    parker: Arc<Parker>,
     /// Set when the runtime shuts down: nothing runs any more, spawns are refused.
     closed: AtomicBool,
     /// The `block_on` future is on a run queue already.
@@ -37,14 +39,15 @@ pub(crate) struct Shared {
 
 impl Shared {
     pub(crate) fn new() -> Self {
+        let parker = Arc::new(Parker::new());
         Shared {
             id: NEXT_RUNTIME_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             remote: RemoteQueue::new(),
-            parker: Parker::new(),
+            blocking: BlockingPool::new(parker.clone()),
+            parker,
             closed: AtomicBool::new(false),
             main_scheduled: AtomicBool::new(false),
             next_task_id: AtomicU64::new(1),
-            blocking: BlockingPool::new(),
         }
     }
 
@@ -99,6 +102,11 @@ impl Shared {
 
     pub(crate) fn pop_remote(&self) -> Option<Runnable> {
         self.remote.pop()
+    }
+
+    /// Whether the cross-thread queue holds anything (a snapshot: other threads may push).
+    pub(crate) fn has_remote(&self) -> bool {
+        !self.remote.is_empty()
     }
 
     pub(crate) fn park(&self, deadline: Option<std::time::Instant>) {
