@@ -323,3 +323,49 @@ fn instant_arithmetic() {
         );
     });
 }
+
+mod common;
+
+#[test]
+fn a_far_but_reachable_deadline_fires_exactly_on_the_paused_clock() {
+    common::watchdog(common::LIMIT, || {
+        paused().block_on(async {
+            // Past 2^64 ns (about 584 years), well within u64 ticks.
+            let thousand_years = Duration::from_secs(1_000 * 365 * 24 * 3600);
+            let start = Instant::now();
+            sleep(thousand_years).await;
+            assert_eq!(start.elapsed(), thousand_years);
+            sleep(ms(1)).await;
+            assert_eq!(start.elapsed(), thousand_years + ms(1));
+        });
+    });
+}
+
+#[test]
+fn an_idle_paused_loop_with_only_an_unreachable_deadline_sleeps_until_woken() {
+    common::watchdog(common::LIMIT, || {
+        paused().block_on(async {
+            let start = Instant::now();
+            let (sender, receiver) = futures::channel::oneshot::channel();
+            let thread = std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(30));
+                sender.send(7).unwrap();
+            });
+            // The only timer is `Duration::MAX` away: "never". The loop waits for the thread.
+            let got = timeout(Duration::MAX, receiver).await;
+            assert_eq!(got.unwrap().unwrap(), 7);
+            thread.join().unwrap();
+            assert_eq!(
+                start.elapsed(),
+                Duration::ZERO,
+                "virtual time stands still while the loop waits for another thread"
+            );
+            sleep(ms(1)).await;
+            assert_eq!(
+                start.elapsed(),
+                ms(1),
+                "a timer set afterwards fires on time"
+            );
+        });
+    });
+}
