@@ -369,3 +369,41 @@ fn an_idle_paused_loop_with_only_an_unreachable_deadline_sleeps_until_woken() {
         });
     });
 }
+
+/// A waker whose owner has a bug: waking it panics.
+struct PanickingWaker;
+
+impl std::task::Wake for PanickingWaker {
+    fn wake(self: std::sync::Arc<Self>) {
+        panic!("this waker panics");
+    }
+}
+
+#[test]
+fn a_panicking_timer_waker_does_not_cost_the_rest_of_its_batch_their_wakes() {
+    use std::future::Future;
+    common::watchdog(common::LIMIT, || {
+        let rt = paused();
+        let handles = RefCell::new(Vec::new());
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            rt.block_on(async {
+                // First in the batch of timers due at 10 ms: a sleep with a panicking waker.
+                let waker = std::task::Waker::from(std::sync::Arc::new(PanickingWaker));
+                let mut bad = Box::pin(sleep(ms(10)));
+                let mut cx = std::task::Context::from_waker(&waker);
+                assert!(bad.as_mut().poll(&mut cx).is_pending());
+                handles
+                    .borrow_mut()
+                    .extend((0..3).map(|_| corio_executor::spawn(sleep(ms(10)))));
+                std::future::pending::<()>().await;
+            })
+        }));
+        let payload = panicked.expect_err("the waker's panic surfaces from block_on");
+        assert_eq!(*payload.downcast::<&str>().unwrap(), "this waker panics");
+        rt.block_on(async {
+            for handle in handles.take() {
+                handle.await.unwrap();
+            }
+        });
+    });
+}

@@ -25,11 +25,13 @@ use crate::task::JoinHandle;
 use crate::time::clock::Clock;
 use context::Core;
 use shared::{Runnable, Shared};
+use std::any::Any;
 use std::fmt;
 use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 /// How many runnables the loop polls between looks at timers and cross-thread wakes.
 const BATCH: usize = 61;
@@ -253,12 +255,29 @@ fn maintain(core: &Core) -> usize {
     if core.timers.borrow().len() > 0 {
         let mut fired = core.timers.borrow_mut().expire(&core.clock);
         ready += fired.len();
-        for waker in fired.drain(..) {
-            waker.wake();
-        }
+        let panicked = wake_all(&mut fired);
         core.timers.borrow_mut().recycle(fired);
+        if let Some(payload) = panicked {
+            // The waker's owner's bug: surfaced from `block_on` once the batch is done.
+            std::panic::resume_unwind(payload);
+        }
     }
     ready + core.queue.borrow().len()
+}
+
+/// Wakes every waker in `batch` (emptying it), even if some of them panic: one waker's
+/// panic must not cost the others their wake-up. Returns the first panic, for the caller to
+/// resume once the batch is done.
+fn wake_all(batch: &mut Vec<Waker>) -> Option<Box<dyn Any + Send>> {
+    let mut wakers = batch.drain(..);
+    let mut first_panic = None;
+    // One `catch_unwind` per batch, plus one more per panicking waker.
+    while let Err(payload) =
+        catch_unwind(AssertUnwindSafe(|| wakers.by_ref().for_each(Waker::wake)))
+    {
+        first_panic.get_or_insert(payload);
+    }
+    first_panic
 }
 
 /// Moves the wakes and spawns that came from other threads onto the local queue, in the
