@@ -169,7 +169,15 @@ impl PoolInner {
     fn run_worker(&self) {
         loop {
             while let Some(job) = self.jobs.pop() {
-                job();
+                // The job catches its closure's panic itself; what is left is a result whose
+                // destructor panics when nobody awaits it any more. That must not kill the
+                // thread before the job is counted out (a paused loop waits for the count).
+                if catch_unwind(AssertUnwindSafe(job)).is_err() {
+                    eprintln!(
+                        "corio: a blocking job's result panicked while being dropped \
+                         (nobody awaited it any more)"
+                    );
+                }
                 // After the job's result has woken its task (if anyone still awaits it), so
                 // a loop that sees the count drop also sees that wake. Then unpark the loop:
                 // an idle one with a paused clock waits for the job's end to jump time.

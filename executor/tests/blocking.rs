@@ -126,3 +126,27 @@ fn the_paused_clock_does_not_jump_past_a_job_that_just_ended() {
         });
     });
 }
+
+#[test]
+fn a_cancelled_jobs_result_that_panics_in_drop_does_not_stall_the_paused_clock() {
+    struct PanicsOnDrop;
+    impl Drop for PanicsOnDrop {
+        fn drop(&mut self) {
+            panic!("a blocking job's result panics when dropped");
+        }
+    }
+    common::watchdog(common::LIMIT, || {
+        paused().block_on(async {
+            let job = spawn_blocking(|| {
+                std::thread::sleep(Duration::from_millis(20));
+                PanicsOnDrop
+            });
+            job.cancel(); // nobody will take the result: the worker drops it
+            let start = Instant::now();
+            sleep(Duration::from_secs(1)).await;
+            assert_eq!(start.elapsed(), Duration::from_secs(1));
+            // The pool still works.
+            assert_eq!(spawn_blocking(|| 3).await.unwrap(), 3);
+        });
+    });
+}

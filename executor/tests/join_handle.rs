@@ -65,7 +65,8 @@ fn cancelling_a_finished_task_keeps_its_result() {
 
 #[test]
 fn dropping_the_handle_detaches_the_task_which_runs_on() {
-    run(async {
+    let paused = Runtime::builder().start_paused(true).build();
+    paused.block_on(async {
         let finished = Arc::new(AtomicBool::new(false));
         let flag = finished.clone();
         drop(spawn(async move {

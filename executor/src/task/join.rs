@@ -128,35 +128,35 @@ impl<T> Future for JoinHandle<T> {
 
 impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
+        // Moved out first, so the reference is released on every path below, including a
+        // panic in the output's destructor.
+        // SAFETY: `task` is not used after this.
+        let task = unsafe { ManuallyDrop::take(&mut self.task) };
         // A handle that returned the output holds nothing but its reference.
-        let detach = if self.done {
-            None
-        } else {
-            Some(self.header().state.detach())
-        };
-        match detach {
-            None => {}
-            Some(Detach::Complete) => {
+        if self.done {
+            return;
+        }
+        match task.header().state.detach() {
+            Detach::Complete => {
                 // SAFETY: complete while we held the join interest, so the output is ours.
-                unsafe { raw::discard_output(self.task.as_ptr()) };
+                // The output's destructor may panic: `task` still releases our reference.
+                unsafe { raw::discard_output(task.as_ptr()) };
             }
-            Some(Detach::Detached {
+            Detach::Detached {
                 waker_is_ours: true,
                 ..
-            }) => {
+            } => {
                 // SAFETY: `detach` cleared JOIN_WAKER for us: the slot is ours again.
-                drop(unsafe { self.header().join_waker.take() });
+                drop(unsafe { task.header().join_waker.take() });
             }
-            Some(Detach::Detached {
+            Detach::Detached {
                 ref_released: true, ..
-            }) => {
+            } => {
                 // `detach` gave up our reference too: the TaskRef must not release it again.
-                return;
+                std::mem::forget(task);
             }
-            Some(Detach::Detached { .. }) => {}
+            Detach::Detached { .. } => {}
         }
-        // SAFETY: `task` is not used after this.
-        unsafe { ManuallyDrop::drop(&mut self.task) };
     }
 }
 

@@ -403,7 +403,9 @@ unsafe fn finish<F: Future>(header: NonNull<Header>, mut result: Result<F::Outpu
     if let Err(payload) = dropped {
         // Keep the first panic if the poll already panicked.
         if !matches!(&result, Err(e) if e.is_panic()) {
-            result = Err(JoinError::panicked(payload));
+            let output = std::mem::replace(&mut result, Err(JoinError::panicked(payload)));
+            // The output nobody will get is user code too; its panic is already superseded.
+            drop(catch_unwind(AssertUnwindSafe(move || drop(output))));
         }
     }
     // SAFETY: as above.
