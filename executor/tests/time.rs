@@ -1,7 +1,9 @@
 //! Timers on the paused clock: sleeps never early, in deadline order, then registration
 //! order; timeouts; intervals; and virtual time that jumps only when nothing can run.
 
-use corio_executor::time::{interval, sleep, sleep_until, timeout, timeout_at, Instant};
+use corio_executor::time::{
+    interval, sleep, sleep_until, timeout, timeout_at, Instant, TimeoutHandle,
+};
 use corio_executor::{spawn_local, yield_now, Runtime};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -405,5 +407,193 @@ fn a_panicking_timer_waker_does_not_cost_the_rest_of_its_batch_their_wakes() {
                 handle.await.unwrap();
             }
         });
+    });
+}
+
+#[test]
+fn of_nested_timeouts_with_one_deadline_only_the_outermost_reports_the_expiry() {
+    paused().block_on(async {
+        let deadline = Instant::now() + ms(10);
+        let after_inner = Rc::new(RefCell::new(false));
+        let outer = timeout_at(deadline, {
+            let after_inner = after_inner.clone();
+            async move {
+                let inner = timeout_at(deadline, sleep(Duration::from_secs(10))).await;
+                *after_inner.borrow_mut() = true;
+                inner
+            }
+        })
+        .await;
+        assert!(outer.is_err(), "the outer timeout reports the expiry");
+        assert!(
+            !*after_inner.borrow(),
+            "the code after the inner one never runs"
+        );
+        assert_eq!(Instant::now(), deadline);
+    });
+}
+
+#[test]
+fn nested_zero_timeouts_also_report_only_at_the_outermost() {
+    paused().block_on(async {
+        let after_inner = Rc::new(RefCell::new(false));
+        let outer = timeout(Duration::ZERO, {
+            let after_inner = after_inner.clone();
+            async move {
+                let inner = timeout(Duration::ZERO, sleep(Duration::ZERO)).await;
+                *after_inner.borrow_mut() = true;
+                inner
+            }
+        })
+        .await;
+        assert!(outer.is_err());
+        assert!(!*after_inner.borrow());
+    });
+}
+
+#[test]
+fn a_zero_or_past_deadline_expires_a_body_pending_on_its_first_poll_without_polling_it_again() {
+    paused().block_on(async {
+        let start = Instant::now();
+        let polls = Rc::new(RefCell::new(0));
+        let counted_yield = |polls: Rc<RefCell<u32>>| {
+            let mut yielded = false;
+            std::future::poll_fn(move |cx| {
+                *polls.borrow_mut() += 1;
+                if std::mem::replace(&mut yielded, true) {
+                    return std::task::Poll::Ready(());
+                }
+                cx.waker().wake_by_ref();
+                std::task::Poll::Pending
+            })
+        };
+        // asyncio: `async with timeout(0): await sleep(0)` raises TimeoutError.
+        assert!(timeout(Duration::ZERO, sleep(Duration::ZERO))
+            .await
+            .is_err());
+        assert!(timeout(Duration::ZERO, counted_yield(polls.clone()))
+            .await
+            .is_err());
+        assert_eq!(*polls.borrow(), 1, "the body is not polled again");
+        let past = Instant::now() - ms(1);
+        assert!(timeout_at(past, counted_yield(polls.clone()))
+            .await
+            .is_err());
+        assert_eq!(*polls.borrow(), 2);
+        assert!(timeout_at(past, sleep(Duration::ZERO)).await.is_err());
+        // A body ready on its first poll still wins.
+        assert_eq!(timeout_at(past, async { 1 }).await, Ok(1));
+        assert_eq!(start.elapsed(), Duration::ZERO);
+    });
+}
+
+#[test]
+fn a_body_finishing_on_the_deadlines_tick_loses_to_it() {
+    paused().block_on(async {
+        assert!(timeout(ms(10), sleep(ms(10))).await.is_err());
+    });
+}
+
+#[test]
+fn a_timeout_handle_reads_moves_and_removes_its_deadline() {
+    paused().block_on(async {
+        let start = Instant::now();
+        let cm = TimeoutHandle::after(ms(100));
+        assert_eq!(cm.when(), Some(start + ms(100)));
+        let outcome = cm
+            .scope(async {
+                cm.reschedule(Some(start + ms(50)));
+                assert_eq!(cm.when(), Some(start + ms(50)));
+                sleep(ms(30)).await;
+                cm.reschedule(Some(start + ms(500)));
+                sleep(ms(400)).await;
+                cm.reschedule(None);
+                sleep(Duration::from_secs(3600)).await;
+                "finished"
+            })
+            .await;
+        assert_eq!(outcome, Ok("finished"));
+        assert!(!cm.expired());
+        assert_eq!(cm.when(), None);
+        assert_eq!(start.elapsed(), Duration::from_secs(3600) + ms(430));
+    });
+}
+
+#[test]
+fn a_timeout_handle_moved_into_the_past_expires_after_its_body_yields() {
+    paused().block_on(async {
+        let cm = TimeoutHandle::never();
+        let after = Rc::new(RefCell::new(false));
+        let outcome = cm
+            .scope({
+                let (cm, after) = (cm.clone(), after.clone());
+                async move {
+                    cm.reschedule(Some(Instant::now()));
+                    yield_now().await;
+                    *after.borrow_mut() = true;
+                }
+            })
+            .await;
+        assert!(outcome.is_err());
+        assert!(cm.expired());
+        assert!(!*after.borrow(), "the body is not polled again");
+    });
+}
+
+#[test]
+fn a_timeout_handle_rescheduled_from_another_task_wakes_its_scope() {
+    paused().block_on(async {
+        let start = Instant::now();
+        let cm = TimeoutHandle::never();
+        let mover = spawn_local({
+            let cm = cm.clone();
+            async move {
+                sleep(ms(20)).await;
+                cm.reschedule(Some(Instant::now() + ms(5)));
+            }
+        });
+        let outcome = cm.scope(std::future::pending::<()>()).await;
+        assert!(outcome.is_err() && cm.expired());
+        assert_eq!(start.elapsed(), ms(25));
+        mover.await.unwrap();
+    });
+}
+
+#[test]
+fn nested_timeout_handles_with_one_deadline_both_expire_and_the_outer_reports() {
+    paused().block_on(async {
+        let deadline = Instant::now() + ms(10);
+        let (cm1, cm2) = (
+            TimeoutHandle::at(Some(deadline)),
+            TimeoutHandle::at(Some(deadline)),
+        );
+        let outer = cm1
+            .scope(async {
+                let inner = cm2.scope(sleep(Duration::from_secs(10))).await;
+                unreachable!("the inner scope never reports: {inner:?}");
+            })
+            .await;
+        assert!(outer.is_err());
+        assert!(cm1.expired() && cm2.expired());
+    });
+}
+
+#[test]
+#[should_panic(expected = "TimeoutHandle::reschedule called after its scope ended (it expired)")]
+fn rescheduling_an_expired_timeout_names_the_mistake() {
+    paused().block_on(async {
+        let cm = TimeoutHandle::after(ms(1));
+        assert!(cm.scope(std::future::pending::<()>()).await.is_err());
+        cm.reschedule(None);
+    });
+}
+
+#[test]
+#[should_panic(expected = "make one TimeoutHandle per scope")]
+fn a_timeout_handle_runs_one_scope() {
+    paused().block_on(async {
+        let cm = TimeoutHandle::never();
+        assert_eq!(cm.scope(async { 1 }).await, Ok(1));
+        let _ = cm.scope(async { 2 }).await;
     });
 }
