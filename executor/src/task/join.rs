@@ -51,24 +51,36 @@ impl<T> JoinHandle<T> {
 
     /// Cancels the task: its future is dropped the next time the loop reaches it, and
     /// awaiting this handle then gives `Err(JoinError::Cancelled)`, unless the task had
-    /// already finished (then its result stands). Cancelling twice is harmless.
+    /// already finished (then its result stands). Returns whether it took effect: `true` if
+    /// the task had not finished yet, `false` if it had (asyncio's `Task.cancel()`).
+    /// Cancelling twice is harmless.
+    ///
+    /// A task that cancels itself (through its own handle) and then returns without
+    /// awaiting anything ends cancelled all the same: its output is dropped.
     ///
     /// ```
     /// use std::time::Duration;
     /// corio_executor::run(async {
     ///     let handle = corio_executor::spawn(corio_executor::time::sleep(Duration::from_secs(3600)));
-    ///     handle.cancel();
+    ///     assert!(handle.cancel(), "it was still sleeping");
     ///     assert!(handle.await.unwrap_err().is_cancelled());
+    ///
+    ///     let finished = corio_executor::spawn(async { 5 });
+    ///     corio_executor::yield_now().await;
+    ///     assert!(!finished.cancel(), "too late: it had finished");
+    ///     assert_eq!(finished.await.unwrap(), 5);
     /// });
     /// ```
-    pub fn cancel(&self) {
-        if self.header().state.cancel() {
+    pub fn cancel(&self) -> bool {
+        let cancel = self.header().state.cancel();
+        if cancel.must_queue {
             // SAFETY: we hold a reference and our pointer came from the allocation.
             let queued = unsafe { TaskRef::new_ref(self.task.as_ptr()) };
             self.header()
                 .shared
                 .schedule(crate::runtime::shared::Runnable::Task(queued));
         }
+        cancel.took_effect
     }
 
     /// True once the task has finished: returned, panicked or been cancelled.

@@ -53,7 +53,7 @@ pub(crate) struct Header {
     /// Loop thread only.
     pub(crate) owned_index: Cell<u32>,
     pub(crate) id: u64,
-    pub(crate) name: Option<Box<str>>,
+    pub(crate) name: Option<Arc<str>>,
 }
 
 /// Typed operations on a task, for code that only has its header.
@@ -104,6 +104,14 @@ impl Polling {
         }
     }
 
+    /// The task being polled, if any.
+    pub(crate) fn current(&self) -> Option<&Header> {
+        // SAFETY: a non-null pointer is the task `TaskRef::run` is polling, set and cleared
+        // around the poll, during which the run-queue entry's reference keeps it alive; the
+        // borrow cannot outlive the caller's `&self`, which lives on the loop's thread.
+        unsafe { self.task.get().as_ref() }
+    }
+
     /// Records a wake of `task` if it is the one being polled; false if it is not.
     pub(crate) fn note_wake(&self, task: NonNull<Header>) -> bool {
         let itself = std::ptr::eq(self.task.get(), task.as_ptr());
@@ -148,7 +156,7 @@ pub(crate) fn allocate<F: Future + 'static>(
     future: F,
     shared: Arc<Shared>,
     id: u64,
-    name: Option<Box<str>>,
+    name: Option<Arc<str>>,
     join: Join,
     refs: usize,
 ) -> NonNull<Header> {
@@ -376,6 +384,14 @@ unsafe fn poll<F: Future>(header: NonNull<Header>, polling: &Polling) -> RawPoll
         // A task that woke itself stays RUNNING until its next poll (see `Polling`).
         None | Some(Ok(Poll::Pending)) if polling.woke_itself.get() => return RawPoll::WokeItself,
         None | Some(Ok(Poll::Pending)) => return RawPoll::Pending(task.state.end_poll()),
+        // Cancelled during its own last poll (say, through its own JoinHandle): it ends
+        // cancelled, as `JoinHandle::cancel` promises for a task not finished yet.
+        Some(Ok(Poll::Ready(output))) if task.state.load().is_cancelled() => {
+            match catch_unwind(AssertUnwindSafe(move || drop(output))) {
+                Ok(()) => Err(JoinError::cancelled()),
+                Err(payload) => Err(JoinError::panicked(payload)),
+            }
+        }
         Some(Ok(Poll::Ready(output))) => Ok(output),
         Some(Err(payload)) => Err(JoinError::panicked(payload)),
     };
