@@ -4,13 +4,12 @@
 //! [`KEEP_ALIVE`] without work, or when the runtime is gone. The loop awaits a job's result
 //! through an ordinary task, so its `JoinHandle` behaves like any other.
 
-use crate::loom::{Condvar, Mutex};
+use crate::loom::{AtomicUsize, Condvar, Mutex, Ordering};
 use crate::runtime::park::Parker;
 use crate::task::JoinHandle;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
@@ -140,9 +139,20 @@ impl BlockingPool {
         self.inner.in_flight.load(Ordering::Acquire)
     }
 
+    /// Counts a job in, before it is queued.
+    pub(crate) fn job_started(&self) {
+        self.inner.in_flight.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Counts a job out, after its result has woken whoever awaits it.
+    #[cfg(all(test, loom))]
+    pub(crate) fn job_done(&self) {
+        self.inner.job_done();
+    }
+
     fn execute(&self, job: Job) {
         let inner = &self.inner;
-        inner.in_flight.fetch_add(1, Ordering::AcqRel);
+        self.job_started();
         inner.jobs.push(job);
         let mut state = inner.state.lock();
         if state.idle > state.notified {
@@ -166,6 +176,14 @@ impl BlockingPool {
 }
 
 impl PoolInner {
+    /// After the job's result has woken its task (if anyone still awaits it), so a loop
+    /// that sees the count drop also sees that wake. Then unparks the loop: an idle one with
+    /// a paused clock waits for the job's end to jump time.
+    fn job_done(&self) {
+        self.in_flight.fetch_sub(1, Ordering::AcqRel);
+        self.loop_parker.unpark();
+    }
+
     fn run_worker(&self) {
         loop {
             while let Some(job) = self.jobs.pop() {
@@ -178,11 +196,7 @@ impl PoolInner {
                          (nobody awaited it any more)"
                     );
                 }
-                // After the job's result has woken its task (if anyone still awaits it), so
-                // a loop that sees the count drop also sees that wake. Then unpark the loop:
-                // an idle one with a paused clock waits for the job's end to jump time.
-                self.in_flight.fetch_sub(1, Ordering::AcqRel);
-                self.loop_parker.unpark();
+                self.job_done();
             }
             let mut state = self.state.lock();
             if !self.jobs.is_empty() {

@@ -295,16 +295,12 @@ fn take_remote_wakes(core: &Core) -> usize {
 fn idle(core: &Core) {
     let next_deadline = core.timers.borrow().next_deadline();
     if core.clock.is_paused() {
-        // Virtual time jumps to the next deadline, unless work from outside is pending: a
-        // blocking job in flight (its end unparks us) or a wake it sent as it ended.
-        if core.shared.blocking.in_flight() == 0 {
-            if core.shared.has_remote() {
-                return;
-            }
-            if let Some(tick) = next_deadline {
-                core.clock.advance_to_tick(tick);
-                return;
-            }
+        // Virtual time jumps to the next deadline unless work from outside is pending; then
+        // (or with no deadline) wait for that work: every push to the cross-thread queue and
+        // every blocking job's end unparks us.
+        if let (Some(tick), true) = (next_deadline, core.shared.may_jump_time()) {
+            core.clock.advance_to_tick(tick);
+            return;
         }
         core.shared.park(None);
         return;

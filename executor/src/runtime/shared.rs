@@ -104,9 +104,13 @@ impl Shared {
         self.remote.pop()
     }
 
-    /// Whether the cross-thread queue holds anything (a snapshot: other threads may push).
-    pub(crate) fn has_remote(&self) -> bool {
-        !self.remote.is_empty()
+    /// With a paused clock and nothing runnable: whether virtual time may jump to the next
+    /// deadline. Not while work from outside is pending: a blocking job in flight (its end
+    /// unparks the loop) or a wake a job sent as it ended, still in the cross-thread queue
+    /// (the job counts itself out after that wake, so seeing the count at zero means seeing
+    /// the wake).
+    pub(crate) fn may_jump_time(&self) -> bool {
+        self.blocking.in_flight() == 0 && self.remote.is_empty()
     }
 
     pub(crate) fn park(&self, deadline: Option<std::time::Instant>) {
