@@ -7,7 +7,8 @@
 //! cannot starve them; a task that yields (wakes itself while polled) goes behind the
 //! wakes other threads sent before it did; when nothing is runnable, park until the next timer deadline or a
 //! wake from another thread. With the paused clock, instead of parking, jump virtual time to
-//! the next deadline.
+//! the next deadline, unless work from outside is pending (a blocking job in flight): then
+//! park until it ends. A deadline too far to count in ticks never fires (no timer at all).
 
 pub(crate) mod context;
 #[cfg(all(test, loom))]
@@ -283,6 +284,9 @@ fn wake_all(batch: &mut Vec<Waker>) -> Option<Box<dyn Any + Send>> {
 /// Moves the wakes and spawns that came from other threads onto the local queue, in the
 /// order they came. Returns how many.
 fn take_remote_wakes(core: &Core) -> usize {
+    if !core.shared.has_remote() {
+        return 0;
+    }
     let mut taken = 0;
     while let Some(runnable) = core.shared.pop_remote() {
         core.push(runnable);

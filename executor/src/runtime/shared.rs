@@ -104,13 +104,19 @@ impl Shared {
         self.remote.pop()
     }
 
+    /// Whether the cross-thread queue may hold anything: two plain loads, cheaper than a
+    /// `pop` of an empty queue (which fences), for the loop's look at it on every yield.
+    pub(crate) fn has_remote(&self) -> bool {
+        !self.remote.is_empty()
+    }
+
     /// With a paused clock and nothing runnable: whether virtual time may jump to the next
     /// deadline. Not while work from outside is pending: a blocking job in flight (its end
     /// unparks the loop) or a wake a job sent as it ended, still in the cross-thread queue
     /// (the job counts itself out after that wake, so seeing the count at zero means seeing
     /// the wake).
     pub(crate) fn may_jump_time(&self) -> bool {
-        self.blocking.in_flight() == 0 && self.remote.is_empty()
+        self.blocking.in_flight() == 0 && !self.has_remote()
     }
 
     pub(crate) fn park(&self, deadline: Option<std::time::Instant>) {
