@@ -5,10 +5,11 @@
 //! [`BATCH`] polls (and whenever the local queue runs dry) move the wakes that came from
 //! other threads onto the local queue and fire due timers, so a task that keeps yielding
 //! cannot starve them; a task that yields (wakes itself while polled) goes behind the
-//! wakes other threads sent before it did; when nothing is runnable, park until the next timer deadline or a
-//! wake from another thread. With the paused clock, instead of parking, jump virtual time to
-//! the next deadline, unless work from outside is pending (a blocking job in flight): then
-//! park until it ends. A deadline too far to count in ticks never fires (no timer at all).
+//! wakes other threads sent before it did; when nothing is runnable, park until the next
+//! timer deadline or a wake from another thread. With the paused clock, instead of parking,
+//! jump virtual time to the next deadline, unless work from outside is pending (a blocking
+//! job in flight): then park until it ends. A deadline too far to count in ticks never
+//! fires (no timer at all).
 
 pub(crate) mod context;
 #[cfg(all(test, loom))]

@@ -151,10 +151,7 @@ fn with_current_core<R>(what: &str, f: impl FnOnce(&Core) -> R) -> R {
 /// });
 /// ```
 pub fn current() -> Option<TaskInfo> {
-    context::with_current(|core| {
-        let task = core?.polling.current()?;
-        Some(TaskInfo::of(task))
-    })
+    context::with_current(|core| core?.polling.with_current(TaskInfo::of))
 }
 
 /// What [`current`] and [`Runtime::live_tasks`](crate::Runtime::live_tasks) tell about one

@@ -104,12 +104,13 @@ impl Polling {
         }
     }
 
-    /// The task being polled, if any.
-    pub(crate) fn current(&self) -> Option<&Header> {
-        // SAFETY: a non-null pointer is the task `TaskRef::run` is polling, set and cleared
-        // around the poll, during which the run-queue entry's reference keeps it alive; the
-        // borrow cannot outlive the caller's `&self`, which lives on the loop's thread.
-        unsafe { self.task.get().as_ref() }
+    /// Runs `f` on the header of the task being polled, if any.
+    pub(crate) fn with_current<R>(&self, f: impl FnOnce(&Header) -> R) -> Option<R> {
+        // SAFETY: a non-null pointer is the task `TaskRef::run` is polling right now (set
+        // and cleared around the poll, further down this thread's stack), whose run-queue
+        // entry reference keeps it alive until the poll returns; `f` cannot keep the borrow.
+        let task = unsafe { self.task.get().as_ref() }?;
+        Some(f(task))
     }
 
     /// Records a wake of `task` if it is the one being polled; false if it is not.
