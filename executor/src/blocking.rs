@@ -4,12 +4,12 @@
 //! [`KEEP_ALIVE`] without work, or when the runtime is gone. The loop awaits a job's result
 //! through an ordinary task, so its `JoinHandle` behaves like any other.
 
-use crate::loom::{Condvar, Mutex};
+use crate::loom::{AtomicUsize, Condvar, Mutex, Ordering};
+use crate::runtime::park::Parker;
 use crate::task::JoinHandle;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
@@ -109,6 +109,8 @@ struct PoolInner {
     /// Jobs submitted and not yet finished: while non-zero a paused clock must not jump,
     /// because a job's result may wake a task at any moment.
     in_flight: AtomicUsize,
+    /// The loop's parker: a job's end unparks the loop, which may be waiting for it.
+    loop_parker: Arc<Parker>,
 }
 
 #[derive(Debug, Default)]
@@ -121,13 +123,14 @@ struct PoolState {
 }
 
 impl BlockingPool {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(loop_parker: Arc<Parker>) -> Self {
         BlockingPool {
             inner: Arc::new(PoolInner {
                 jobs: crossbeam_queue::SegQueue::new(),
                 state: Mutex::new(PoolState::default()),
                 work_available: Condvar::new(),
                 in_flight: AtomicUsize::new(0),
+                loop_parker,
             }),
         }
     }
@@ -136,9 +139,20 @@ impl BlockingPool {
         self.inner.in_flight.load(Ordering::Acquire)
     }
 
+    /// Counts a job in, before it is queued.
+    pub(crate) fn job_started(&self) {
+        self.inner.in_flight.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Counts a job out, after its result has woken whoever awaits it.
+    #[cfg(all(test, loom))]
+    pub(crate) fn job_done(&self) {
+        self.inner.job_done();
+    }
+
     fn execute(&self, job: Job) {
         let inner = &self.inner;
-        inner.in_flight.fetch_add(1, Ordering::AcqRel);
+        self.job_started();
         inner.jobs.push(job);
         let mut state = inner.state.lock();
         if state.idle > state.notified {
@@ -162,12 +176,27 @@ impl BlockingPool {
 }
 
 impl PoolInner {
+    /// After the job's result has woken its task (if anyone still awaits it), so a loop
+    /// that sees the count drop also sees that wake. Then unparks the loop: an idle one with
+    /// a paused clock waits for the job's end to jump time.
+    fn job_done(&self) {
+        self.in_flight.fetch_sub(1, Ordering::AcqRel);
+        self.loop_parker.unpark();
+    }
+
     fn run_worker(&self) {
         loop {
             while let Some(job) = self.jobs.pop() {
-                job();
-                // After the job's result has woken its task: a paused clock may jump again.
-                self.in_flight.fetch_sub(1, Ordering::AcqRel);
+                // The job catches its closure's panic itself; what is left is a result whose
+                // destructor panics when nobody awaits it any more. That must not kill the
+                // thread before the job is counted out (a paused loop waits for the count).
+                if catch_unwind(AssertUnwindSafe(job)).is_err() {
+                    eprintln!(
+                        "corio: a blocking job's result panicked while being dropped \
+                         (nobody awaited it any more)"
+                    );
+                }
+                self.job_done();
             }
             let mut state = self.state.lock();
             if !self.jobs.is_empty() {

@@ -129,4 +129,7 @@ impl<T> RemoteQueue<T> {
     pub(crate) fn pop(&self) -> Option<T> {
         self.0.lock().unwrap().pop_front()
     }
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.lock().unwrap().is_empty()
+    }
 }

@@ -64,3 +64,89 @@ fn the_paused_clock_waits_for_blocking_jobs_instead_of_jumping() {
             timer.cancel();
         });
 }
+
+mod common;
+
+fn paused() -> Runtime {
+    Runtime::builder().start_paused(true).build()
+}
+
+#[test]
+fn a_paused_sleep_after_cancelling_a_blocking_job_returns() {
+    common::watchdog(common::LIMIT, || {
+        paused().block_on(async {
+            let job = spawn_blocking(|| std::thread::sleep(Duration::from_millis(20)));
+            job.cancel();
+            let start = Instant::now();
+            sleep(Duration::from_secs(1)).await;
+            assert_eq!(start.elapsed(), Duration::from_secs(1));
+        });
+    });
+}
+
+#[test]
+fn a_paused_sleep_after_dropping_a_blocking_jobs_handle_returns() {
+    common::watchdog(common::LIMIT, || {
+        paused().block_on(async {
+            drop(spawn_blocking(|| {
+                std::thread::sleep(Duration::from_millis(20))
+            }));
+            let start = Instant::now();
+            sleep(Duration::from_secs(1)).await;
+            assert_eq!(start.elapsed(), Duration::from_secs(1));
+        });
+    });
+}
+
+#[test]
+fn awaited_blocking_jobs_each_followed_by_a_paused_sleep_never_hang() {
+    common::watchdog(common::LIMIT, || {
+        paused().block_on(async {
+            let start = Instant::now();
+            for n in 0..200u32 {
+                assert_eq!(spawn_blocking(move || n * 2).await.unwrap(), n * 2);
+                sleep(Duration::from_millis(1)).await;
+            }
+            assert_eq!(start.elapsed(), Duration::from_millis(200));
+        });
+    });
+}
+
+#[test]
+fn the_paused_clock_does_not_jump_past_a_job_that_just_ended() {
+    common::watchdog(common::LIMIT, || {
+        paused().block_on(async {
+            for _ in 0..100 {
+                let start = Instant::now();
+                let timer = corio_executor::spawn(sleep(Duration::from_secs(60)));
+                spawn_blocking(|| ()).await.unwrap();
+                assert_eq!(start.elapsed(), Duration::ZERO);
+                timer.cancel();
+            }
+        });
+    });
+}
+
+#[test]
+fn a_cancelled_jobs_result_that_panics_in_drop_does_not_stall_the_paused_clock() {
+    struct PanicsOnDrop;
+    impl Drop for PanicsOnDrop {
+        fn drop(&mut self) {
+            panic!("a blocking job's result panics when dropped");
+        }
+    }
+    common::watchdog(common::LIMIT, || {
+        paused().block_on(async {
+            let job = spawn_blocking(|| {
+                std::thread::sleep(Duration::from_millis(20));
+                PanicsOnDrop
+            });
+            job.cancel(); // nobody will take the result: the worker drops it
+            let start = Instant::now();
+            sleep(Duration::from_secs(1)).await;
+            assert_eq!(start.elapsed(), Duration::from_secs(1));
+            // The pool still works.
+            assert_eq!(spawn_blocking(|| 3).await.unwrap(), 3);
+        });
+    });
+}

@@ -65,7 +65,8 @@ fn cancelling_a_finished_task_keeps_its_result() {
 
 #[test]
 fn dropping_the_handle_detaches_the_task_which_runs_on() {
-    run(async {
+    let paused = Runtime::builder().start_paused(true).build();
+    paused.block_on(async {
         let finished = Arc::new(AtomicBool::new(false));
         let flag = finished.clone();
         drop(spawn(async move {
@@ -326,4 +327,83 @@ fn a_panic_dropping_a_detached_tasks_output_does_not_stop_the_loop() {
         rt.live_tasks().is_empty(),
         "the finished task left the owned list"
     );
+}
+
+#[test]
+fn a_task_that_cancels_itself_and_returns_without_awaiting_ends_cancelled() {
+    run(async {
+        let own_handle: Rc<std::cell::RefCell<Option<corio_executor::JoinHandle<i32>>>> =
+            Rc::default();
+        let took_effect = Rc::new(std::cell::Cell::new(false));
+        let dropped = Arc::new(AtomicBool::new(false));
+        let handle = spawn_local({
+            let (own_handle, took_effect) = (own_handle.clone(), took_effect.clone());
+            let output_guard = DropFlag(dropped.clone());
+            async move {
+                let cancelled = own_handle.borrow().as_ref().unwrap().cancel();
+                took_effect.set(cancelled);
+                drop(output_guard); // dropped with the output it would have been part of
+                12
+            }
+        });
+        *own_handle.borrow_mut() = Some(handle);
+        yield_now().await;
+        let handle = own_handle.borrow_mut().take().unwrap();
+        assert!(handle.is_finished());
+        assert!(took_effect.get(), "cancelling a running task takes effect");
+        assert!(!handle.cancel(), "cancelling a finished task does not");
+        assert!(handle.await.unwrap_err().is_cancelled());
+        assert!(dropped.load(Ordering::SeqCst));
+    });
+}
+
+#[test]
+fn cancel_says_whether_it_took_effect() {
+    run(async {
+        let sleeping = spawn(sleep(Duration::from_secs(3600)));
+        yield_now().await;
+        assert!(sleeping.cancel());
+        assert!(
+            sleeping.cancel(),
+            "still not finished: the second request also counts"
+        );
+        assert!(sleeping.await.unwrap_err().is_cancelled());
+        let finished = spawn(async { 1 });
+        yield_now().await;
+        assert!(!finished.cancel());
+        assert_eq!(finished.await.unwrap(), 1);
+        let never_ran = spawn(async { 2 });
+        assert!(never_ran.cancel());
+        assert!(never_ran.await.unwrap_err().is_cancelled());
+    });
+}
+
+#[test]
+fn task_current_names_the_running_task_and_is_none_outside_one() {
+    assert!(task::current().is_none(), "no runtime");
+    run(async {
+        assert!(
+            task::current().is_none(),
+            "the block_on future is not a task"
+        );
+        let named = task::Builder::new().name("worker").spawn(async {
+            let before = task::current().unwrap();
+            yield_now().await;
+            let after = task::current().unwrap();
+            assert_eq!(before, after);
+            let child = spawn(async { task::current().unwrap() });
+            let child = child.await.unwrap();
+            assert_ne!(child.id(), before.id());
+            assert_eq!(child.name(), None);
+            let elsewhere = std::thread::spawn(|| task::current().is_none())
+                .join()
+                .unwrap();
+            assert!(elsewhere, "another thread runs no task");
+            before
+        });
+        let id = named.id();
+        let info = named.await.unwrap();
+        assert_eq!((info.id(), info.name()), (id, Some("worker")));
+        assert!(task::current().is_none());
+    });
 }

@@ -247,3 +247,107 @@ fn wakes_from_another_thread_during_a_poll_keep_their_order() {
         "woken first, run first"
     );
 }
+
+/// A future that waits for `flag`, which another thread sets through the waker.
+fn wait_for_thread_flag(
+    flag: Arc<std::sync::Mutex<(bool, Option<Waker>)>>,
+) -> impl std::future::Future<Output = ()> {
+    std::future::poll_fn(move |cx| {
+        let mut state = flag.lock().unwrap();
+        if state.0 {
+            return Poll::Ready(());
+        }
+        state.1 = Some(cx.waker().clone());
+        Poll::Pending
+    })
+}
+
+/// Sets `flag` from another thread and waits until that thread's wake has been sent.
+fn set_flag_from_another_thread(flag: &Arc<std::sync::Mutex<(bool, Option<Waker>)>>) {
+    let flag = flag.clone();
+    std::thread::spawn(move || {
+        let waker = {
+            let mut state = flag.lock().unwrap();
+            state.0 = true;
+            state.1.take()
+        };
+        waker.expect("the waiting task registered its waker").wake();
+    })
+    .join()
+    .unwrap();
+}
+
+#[test]
+fn a_yield_lets_tasks_woken_from_other_threads_run_first() {
+    let lines: Log = Rc::default();
+    run({
+        let lines = lines.clone();
+        async move {
+            let flag = Arc::default();
+            let woken = spawn_local({
+                let (lines, flag) = (lines.clone(), Arc::clone(&flag));
+                async move {
+                    wait_for_thread_flag(flag).await;
+                    log(&lines, "woken from another thread");
+                }
+            });
+            let yielder = spawn_local({
+                let (lines, flag) = (lines.clone(), flag.clone());
+                async move {
+                    yield_now().await; // `woken` now waits for the flag
+                    set_flag_from_another_thread(&flag);
+                    log(&lines, "task yields");
+                    yield_now().await;
+                    log(&lines, "task resumes");
+                }
+            });
+            yielder.await.unwrap();
+            woken.await.unwrap();
+        }
+    });
+    assert_eq!(
+        *lines.borrow(),
+        ["task yields", "woken from another thread", "task resumes"]
+    );
+}
+
+#[test]
+fn a_yield_of_the_block_on_future_lets_tasks_woken_from_other_threads_run_first() {
+    let lines: Log = Rc::default();
+    run({
+        let lines = lines.clone();
+        async move {
+            let flag = Arc::default();
+            let woken = spawn_local({
+                let (lines, flag) = (lines.clone(), Arc::clone(&flag));
+                async move {
+                    wait_for_thread_flag(flag).await;
+                    log(&lines, "woken from another thread");
+                }
+            });
+            yield_now().await; // `woken` now waits for the flag
+            set_flag_from_another_thread(&flag);
+            log(&lines, "main yields");
+            yield_now().await;
+            log(&lines, "main resumes");
+            woken.await.unwrap();
+        }
+    });
+    assert_eq!(
+        *lines.borrow(),
+        ["main yields", "woken from another thread", "main resumes"]
+    );
+}
+
+#[test]
+fn a_block_on_that_panicked_after_waking_itself_leaves_the_runtime_usable() {
+    let rt = corio_executor::Runtime::new();
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        rt.block_on(std::future::poll_fn(|cx| -> Poll<()> {
+            cx.waker().wake_by_ref();
+            panic!("the block_on future panics after waking itself");
+        }))
+    }));
+    assert!(panicked.is_err());
+    assert_eq!(rt.block_on(async { 5 }), 5);
+}

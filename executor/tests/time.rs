@@ -1,7 +1,9 @@
 //! Timers on the paused clock: sleeps never early, in deadline order, then registration
 //! order; timeouts; intervals; and virtual time that jumps only when nothing can run.
 
-use corio_executor::time::{interval, sleep, sleep_until, timeout, timeout_at, Instant};
+use corio_executor::time::{
+    interval, sleep, sleep_until, timeout, timeout_at, Instant, TimeoutHandle,
+};
 use corio_executor::{spawn_local, yield_now, Runtime};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -220,6 +222,30 @@ fn intervals_tick_on_schedule_and_skip_missed_ticks() {
 }
 
 #[test]
+fn an_interval_more_than_2_pow_32_periods_behind_skips_to_the_next_period() {
+    paused().block_on(async {
+        let start = Instant::now();
+        let mut ticker = interval(ms(1));
+        assert_eq!(ticker.tick().await, start);
+        // 60 days of 1 ms periods: more than u32::MAX missed ticks.
+        let sixty_days = Duration::from_secs(60 * 24 * 3600);
+        sleep(sixty_days).await;
+        assert_eq!(
+            ticker.tick().await,
+            start + ms(1),
+            "the overdue tick at once"
+        );
+        let resumed = ticker.tick().await;
+        assert_eq!(
+            resumed,
+            start + sixty_days + ms(1),
+            "no burst of missed ticks"
+        );
+        assert_eq!(Instant::now(), resumed);
+    });
+}
+
+#[test]
 #[should_panic(expected = "interval period must be non-zero")]
 fn a_zero_interval_is_refused() {
     paused().block_on(async {
@@ -297,5 +323,277 @@ fn instant_arithmetic() {
             a + Duration::MAX > b,
             "adding Duration::MAX saturates far ahead"
         );
+    });
+}
+
+mod common;
+
+#[test]
+fn a_far_but_reachable_deadline_fires_exactly_on_the_paused_clock() {
+    common::watchdog(common::LIMIT, || {
+        paused().block_on(async {
+            // Past 2^64 ns (about 584 years), well within u64 ticks.
+            let thousand_years = Duration::from_secs(1_000 * 365 * 24 * 3600);
+            let start = Instant::now();
+            sleep(thousand_years).await;
+            assert_eq!(start.elapsed(), thousand_years);
+            sleep(ms(1)).await;
+            assert_eq!(start.elapsed(), thousand_years + ms(1));
+        });
+    });
+}
+
+#[test]
+fn an_idle_paused_loop_with_only_an_unreachable_deadline_sleeps_until_woken() {
+    common::watchdog(common::LIMIT, || {
+        paused().block_on(async {
+            let start = Instant::now();
+            let (sender, receiver) = futures::channel::oneshot::channel();
+            let thread = std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(30));
+                sender.send(7).unwrap();
+            });
+            // The only timer is `Duration::MAX` away: "never". The loop waits for the thread.
+            let got = timeout(Duration::MAX, receiver).await;
+            assert_eq!(got.unwrap().unwrap(), 7);
+            thread.join().unwrap();
+            assert_eq!(
+                start.elapsed(),
+                Duration::ZERO,
+                "virtual time stands still while the loop waits for another thread"
+            );
+            sleep(ms(1)).await;
+            assert_eq!(
+                start.elapsed(),
+                ms(1),
+                "a timer set afterwards fires on time"
+            );
+        });
+    });
+}
+
+/// A waker whose owner has a bug: waking it panics.
+struct PanickingWaker;
+
+impl std::task::Wake for PanickingWaker {
+    fn wake(self: std::sync::Arc<Self>) {
+        panic!("this waker panics");
+    }
+}
+
+#[test]
+fn a_panicking_timer_waker_does_not_cost_the_rest_of_its_batch_their_wakes() {
+    use std::future::Future;
+    common::watchdog(common::LIMIT, || {
+        let rt = paused();
+        let handles = RefCell::new(Vec::new());
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            rt.block_on(async {
+                // First in the batch of timers due at 10 ms: a sleep with a panicking waker.
+                let waker = std::task::Waker::from(std::sync::Arc::new(PanickingWaker));
+                let mut bad = Box::pin(sleep(ms(10)));
+                let mut cx = std::task::Context::from_waker(&waker);
+                assert!(bad.as_mut().poll(&mut cx).is_pending());
+                handles
+                    .borrow_mut()
+                    .extend((0..3).map(|_| corio_executor::spawn(sleep(ms(10)))));
+                std::future::pending::<()>().await;
+            })
+        }));
+        let payload = panicked.expect_err("the waker's panic surfaces from block_on");
+        assert_eq!(*payload.downcast::<&str>().unwrap(), "this waker panics");
+        rt.block_on(async {
+            for handle in handles.take() {
+                handle.await.unwrap();
+            }
+        });
+    });
+}
+
+#[test]
+fn of_nested_timeouts_with_one_deadline_only_the_outermost_reports_the_expiry() {
+    paused().block_on(async {
+        let deadline = Instant::now() + ms(10);
+        let after_inner = Rc::new(RefCell::new(false));
+        let outer = timeout_at(deadline, {
+            let after_inner = after_inner.clone();
+            async move {
+                let inner = timeout_at(deadline, sleep(Duration::from_secs(10))).await;
+                *after_inner.borrow_mut() = true;
+                inner
+            }
+        })
+        .await;
+        assert!(outer.is_err(), "the outer timeout reports the expiry");
+        assert!(
+            !*after_inner.borrow(),
+            "the code after the inner one never runs"
+        );
+        assert_eq!(Instant::now(), deadline);
+    });
+}
+
+#[test]
+fn nested_zero_timeouts_also_report_only_at_the_outermost() {
+    paused().block_on(async {
+        let after_inner = Rc::new(RefCell::new(false));
+        let outer = timeout(Duration::ZERO, {
+            let after_inner = after_inner.clone();
+            async move {
+                let inner = timeout(Duration::ZERO, sleep(Duration::ZERO)).await;
+                *after_inner.borrow_mut() = true;
+                inner
+            }
+        })
+        .await;
+        assert!(outer.is_err());
+        assert!(!*after_inner.borrow());
+    });
+}
+
+#[test]
+fn a_zero_or_past_deadline_expires_a_body_pending_on_its_first_poll_without_polling_it_again() {
+    paused().block_on(async {
+        let start = Instant::now();
+        let polls = Rc::new(RefCell::new(0));
+        let counted_yield = |polls: Rc<RefCell<u32>>| {
+            let mut yielded = false;
+            std::future::poll_fn(move |cx| {
+                *polls.borrow_mut() += 1;
+                if std::mem::replace(&mut yielded, true) {
+                    return std::task::Poll::Ready(());
+                }
+                cx.waker().wake_by_ref();
+                std::task::Poll::Pending
+            })
+        };
+        // asyncio: `async with timeout(0): await sleep(0)` raises TimeoutError.
+        assert!(timeout(Duration::ZERO, sleep(Duration::ZERO))
+            .await
+            .is_err());
+        assert!(timeout(Duration::ZERO, counted_yield(polls.clone()))
+            .await
+            .is_err());
+        assert_eq!(*polls.borrow(), 1, "the body is not polled again");
+        let past = Instant::now() - ms(1);
+        assert!(timeout_at(past, counted_yield(polls.clone()))
+            .await
+            .is_err());
+        assert_eq!(*polls.borrow(), 2);
+        assert!(timeout_at(past, sleep(Duration::ZERO)).await.is_err());
+        // A body ready on its first poll still wins.
+        assert_eq!(timeout_at(past, async { 1 }).await, Ok(1));
+        assert_eq!(start.elapsed(), Duration::ZERO);
+    });
+}
+
+#[test]
+fn a_body_finishing_on_the_deadlines_tick_loses_to_it() {
+    paused().block_on(async {
+        assert!(timeout(ms(10), sleep(ms(10))).await.is_err());
+    });
+}
+
+#[test]
+fn a_timeout_handle_reads_moves_and_removes_its_deadline() {
+    paused().block_on(async {
+        let start = Instant::now();
+        let cm = TimeoutHandle::after(ms(100));
+        assert_eq!(cm.when(), Some(start + ms(100)));
+        let outcome = cm
+            .scope(async {
+                cm.reschedule(Some(start + ms(50)));
+                assert_eq!(cm.when(), Some(start + ms(50)));
+                sleep(ms(30)).await;
+                cm.reschedule(Some(start + ms(500)));
+                sleep(ms(400)).await;
+                cm.reschedule(None);
+                sleep(Duration::from_secs(3600)).await;
+                "finished"
+            })
+            .await;
+        assert_eq!(outcome, Ok("finished"));
+        assert!(!cm.expired());
+        assert_eq!(cm.when(), None);
+        assert_eq!(start.elapsed(), Duration::from_secs(3600) + ms(430));
+    });
+}
+
+#[test]
+fn a_timeout_handle_moved_into_the_past_expires_after_its_body_yields() {
+    paused().block_on(async {
+        let cm = TimeoutHandle::never();
+        let after = Rc::new(RefCell::new(false));
+        let outcome = cm
+            .scope({
+                let (cm, after) = (cm.clone(), after.clone());
+                async move {
+                    cm.reschedule(Some(Instant::now()));
+                    yield_now().await;
+                    *after.borrow_mut() = true;
+                }
+            })
+            .await;
+        assert!(outcome.is_err());
+        assert!(cm.expired());
+        assert!(!*after.borrow(), "the body is not polled again");
+    });
+}
+
+#[test]
+fn a_timeout_handle_rescheduled_from_another_task_wakes_its_scope() {
+    paused().block_on(async {
+        let start = Instant::now();
+        let cm = TimeoutHandle::never();
+        let mover = spawn_local({
+            let cm = cm.clone();
+            async move {
+                sleep(ms(20)).await;
+                cm.reschedule(Some(Instant::now() + ms(5)));
+            }
+        });
+        let outcome = cm.scope(std::future::pending::<()>()).await;
+        assert!(outcome.is_err() && cm.expired());
+        assert_eq!(start.elapsed(), ms(25));
+        mover.await.unwrap();
+    });
+}
+
+#[test]
+fn nested_timeout_handles_with_one_deadline_both_expire_and_the_outer_reports() {
+    paused().block_on(async {
+        let deadline = Instant::now() + ms(10);
+        let (cm1, cm2) = (
+            TimeoutHandle::at(Some(deadline)),
+            TimeoutHandle::at(Some(deadline)),
+        );
+        let outer = cm1
+            .scope(async {
+                let inner = cm2.scope(sleep(Duration::from_secs(10))).await;
+                unreachable!("the inner scope never reports: {inner:?}");
+            })
+            .await;
+        assert!(outer.is_err());
+        assert!(cm1.expired() && cm2.expired());
+    });
+}
+
+#[test]
+#[should_panic(expected = "TimeoutHandle::reschedule called after its scope ended (it expired)")]
+fn rescheduling_an_expired_timeout_names_the_mistake() {
+    paused().block_on(async {
+        let cm = TimeoutHandle::after(ms(1));
+        assert!(cm.scope(std::future::pending::<()>()).await.is_err());
+        cm.reschedule(None);
+    });
+}
+
+#[test]
+#[should_panic(expected = "make one TimeoutHandle per scope")]
+fn a_timeout_handle_runs_one_scope() {
+    paused().block_on(async {
+        let cm = TimeoutHandle::never();
+        assert_eq!(cm.scope(async { 1 }).await, Ok(1));
+        let _ = cm.scope(async { 2 }).await;
     });
 }

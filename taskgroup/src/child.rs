@@ -539,7 +539,9 @@ impl<T> ChildHandle<T> {
             // `Drop` reports the child cancelled to its group. A finished task keeps its
             // outcome.
             #[cfg(feature = "corio")]
-            Source::Task(Some(task)) => task.cancel(),
+            Source::Task(Some(task)) => {
+                task.cancel();
+            }
             #[cfg(feature = "corio")]
             Source::Task(None) => {}
         }

@@ -27,6 +27,11 @@ pub(crate) struct Core {
     pub(crate) main_waker: Waker,
     /// The task being polled, so it can wake itself without an atomic operation.
     pub(crate) polling: Polling,
+    /// The `block_on` future is being polled (see [`PollingMain`]).
+    polling_main: Cell<bool>,
+    /// It woke itself during that poll: the loop queues it when the poll ends, behind the
+    /// wakes from other threads (a yield), as it does for tasks.
+    pub(crate) main_woke_itself: Cell<bool>,
     /// Task ids reserved for spawns on the loop's thread, `next_id..id_block_end`: taken from
     /// the shared counter a block at a time, so a local spawn costs no atomic for its id.
     next_id: Cell<u64>,
@@ -49,16 +54,18 @@ impl Wake for MainWaker {
 }
 
 impl Core {
-    pub(crate) fn new(start_paused: bool) -> Core {
+    pub(crate) fn new(clock: Clock) -> Core {
         let shared = Arc::new(Shared::new());
         Core {
             main_waker: Waker::from(Arc::new(MainWaker(shared.clone()))),
             shared,
             queue: RefCell::new(VecDeque::with_capacity(256)),
             owned: RefCell::new(OwnedTasks::default()),
-            clock: Clock::new(start_paused),
+            clock,
             timers: RefCell::new(TimerDriver::new()),
             polling: Polling::new(),
+            polling_main: Cell::new(false),
+            main_woke_itself: Cell::new(false),
             next_id: Cell::new(0),
             id_block_end: Cell::new(0),
         }
@@ -82,6 +89,22 @@ impl Core {
 
     pub(crate) fn pop(&self) -> Option<Runnable> {
         self.queue.borrow_mut().pop_front()
+    }
+}
+
+/// Marks the `block_on` future as being polled until dropped (also on a panic).
+pub(crate) struct PollingMain<'a>(&'a Core);
+
+impl<'a> PollingMain<'a> {
+    pub(crate) fn start(core: &'a Core) -> Self {
+        core.polling_main.set(true);
+        PollingMain(core)
+    }
+}
+
+impl Drop for PollingMain<'_> {
+    fn drop(&mut self) {
+        self.0.polling_main.set(false);
     }
 }
 
@@ -137,6 +160,20 @@ pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Core>) -> R) -> R {
 /// not that task (see `raw::Polling`).
 pub(crate) fn note_self_wake(task: NonNull<Header>) -> bool {
     with_current(|core| core.is_some_and(|core| core.polling.note_wake(task)))
+}
+
+/// Records a wake of the `block_on` future of `shared`'s loop made during its own poll on
+/// the loop's thread; false if this wake is not that.
+pub(crate) fn note_main_self_wake(shared: &Shared) -> bool {
+    with_current(|core| match core {
+        Some(core)
+            if core.polling_main.get() && std::ptr::eq(Arc::as_ptr(&core.shared), shared) =>
+        {
+            core.main_woke_itself.set(true);
+            true
+        }
+        _ => false,
+    })
 }
 
 /// Pushes onto the local queue if `shared`'s loop is the one running on this thread.

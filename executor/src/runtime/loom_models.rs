@@ -1,5 +1,6 @@
 //! loom models of the loop's cross-thread handshakes: a wake from another thread against
-//! the loop going to sleep, and a push to the remote queue against shutdown.
+//! the loop going to sleep, a push to the remote queue against shutdown, and a blocking
+//! job's end against a paused-clock loop deciding whether time may jump.
 
 use super::park::Parker;
 use super::shared::{Runnable, Shared};
@@ -63,5 +64,38 @@ fn loom_remote_push_racing_shutdown_is_drained() {
             shared.pop_remote().is_none(),
             "an entry was stranded after shutdown"
         );
+    });
+}
+
+/// A blocking job ends (its result wakes a task, then it counts itself out) while an idle
+/// loop with a paused clock decides whether time may jump: the loop never sleeps through the
+/// job's end (loom reports that as a deadlock), and once time may jump the job's wake is
+/// already in the queue, so time never jumps past it.
+#[test]
+fn loom_a_blocking_jobs_end_wakes_a_paused_idle_loop() {
+    loom::model(|| {
+        let shared = std::sync::Arc::new(Shared::new());
+        shared.blocking.job_started();
+        let worker = {
+            let shared = shared.clone();
+            loom::thread::spawn(move || {
+                shared.schedule(Runnable::Main); // the job's result wakes its task
+                shared.blocking.job_done();
+            })
+        };
+        // The idle loop: jump time if it may, else wait for outside work.
+        let mut wakes_run = 0;
+        while !shared.may_jump_time() {
+            if shared.pop_remote().is_some() {
+                wakes_run += 1; // the loop runs it, then comes back to idle
+                continue;
+            }
+            shared.park(None);
+        }
+        assert_eq!(
+            wakes_run, 1,
+            "time may jump only after the job's wake has run"
+        );
+        worker.join().unwrap();
     });
 }

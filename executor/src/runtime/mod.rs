@@ -4,9 +4,12 @@
 //! The loop, in one picture: pop the next runnable in FIFO order and poll it; every
 //! [`BATCH`] polls (and whenever the local queue runs dry) move the wakes that came from
 //! other threads onto the local queue and fire due timers, so a task that keeps yielding
-//! cannot starve them; when nothing is runnable, park until the next timer deadline or a
-//! wake from another thread. With the paused clock, instead of parking, jump virtual time to
-//! the next deadline.
+//! cannot starve them; a task that yields (wakes itself while polled) goes behind the
+//! wakes other threads sent before it did; when nothing is runnable, park until the next
+//! timer deadline or a wake from another thread. With the paused clock, instead of parking,
+//! jump virtual time to the next deadline, unless work from outside is pending (a blocking
+//! job in flight): then park until it ends. A deadline too far to count in ticks never
+//! fires (no timer at all).
 
 pub(crate) mod context;
 #[cfg(all(test, loom))]
@@ -21,13 +24,16 @@ pub(crate) use spawn::{spawn_inner, spawn_on_loop};
 
 use crate::task::raw::{self, TaskRef};
 use crate::task::JoinHandle;
+use crate::time::clock::Clock;
 use context::Core;
 use shared::{Runnable, Shared};
+use std::any::Any;
 use std::fmt;
 use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 /// How many runnables the loop polls between looks at timers and cross-thread wakes.
 const BATCH: usize = 61;
@@ -73,6 +79,7 @@ pub struct Runtime {
 #[derive(Debug, Default, Clone)]
 pub struct Builder {
     start_paused: bool,
+    uptime: std::time::Duration,
 }
 
 impl Builder {
@@ -101,10 +108,20 @@ impl Builder {
         self
     }
 
+    /// Testing aid, not a stable API: starts the runtime's clock as if the runtime had
+    /// been up for `uptime` already, so tests can check the timer arithmetic of a loop
+    /// that has run for months. `build` panics if the platform's monotonic clock cannot
+    /// represent a moment `uptime` in the past.
+    #[doc(hidden)]
+    pub fn clock_uptime(mut self, uptime: std::time::Duration) -> Builder {
+        self.uptime = uptime;
+        self
+    }
+
     /// Builds the runtime.
     pub fn build(self) -> Runtime {
         Runtime {
-            core: Core::new(self.start_paused),
+            core: Core::new(Clock::with_uptime(self.start_paused, self.uptime)),
             _not_send: std::marker::PhantomData,
         }
     }
@@ -147,6 +164,9 @@ impl Runtime {
         let mut future = pin!(future);
         let main_waker = core.main_waker.clone();
         let mut cx = Context::from_waker(&main_waker);
+        // A previous `block_on` may have ended in a panic with its future's wake pending.
+        core.main_woke_itself.set(false);
+        core.shared.unschedule_main();
         core.shared.wake_main();
         let mut polls_since_maintenance = 0;
         loop {
@@ -154,8 +174,17 @@ impl Runtime {
                 match runnable {
                     Runnable::Main => {
                         core.shared.unschedule_main();
-                        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                        let polled = {
+                            let _polling = context::PollingMain::start(core);
+                            future.as_mut().poll(&mut cx)
+                        };
+                        if let Poll::Ready(output) = polled {
                             return output;
+                        }
+                        if core.main_woke_itself.replace(false) {
+                            // A yield of the `block_on` future: as for a task's.
+                            take_remote_wakes(core);
+                            core.push(Runnable::Main);
                         }
                     }
                     Runnable::Task(task) => run_task(core, task),
@@ -201,7 +230,12 @@ impl Runtime {
 fn run_task(core: &Core, task: TaskRef) {
     match task.run(&core.polling) {
         raw::PollOutcome::Pending => {}
-        raw::PollOutcome::WokeItself(task) => core.push(Runnable::Task(task)),
+        raw::PollOutcome::WokeItself(task) => {
+            // A yield: wakes that came from other threads before it run first, as asyncio
+            // runs `call_soon_threadsafe` callbacks ahead of a `sleep(0)`'s reschedule.
+            take_remote_wakes(core);
+            core.push(Runnable::Task(task));
+        }
         // Where that wake would have gone had the task not been running: FIFO with the
         // other wakes from other threads.
         raw::PollOutcome::WokenMeanwhile(task) => core.shared.requeue_remote(Runnable::Task(task)),
@@ -217,30 +251,59 @@ fn run_task(core: &Core, task: TaskRef) {
 /// Moves cross-thread wakes onto the local queue and fires due timers. Returns how many
 /// runnables that made ready.
 fn maintain(core: &Core) -> usize {
-    let mut ready = 0;
-    while let Some(runnable) = core.shared.pop_remote() {
-        core.push(runnable);
-        ready += 1;
-    }
+    let mut ready = take_remote_wakes(core);
     // With no timer pending there is nothing to fire: skip reading the clock (the driver
     // brings an empty wheel up to date when the next timer arrives).
     if core.timers.borrow().len() > 0 {
         let mut fired = core.timers.borrow_mut().expire(&core.clock);
         ready += fired.len();
-        for waker in fired.drain(..) {
-            waker.wake();
-        }
+        let panicked = wake_all(&mut fired);
         core.timers.borrow_mut().recycle(fired);
+        if let Some(payload) = panicked {
+            // The waker's owner's bug: surfaced from `block_on` once the batch is done.
+            std::panic::resume_unwind(payload);
+        }
     }
     ready + core.queue.borrow().len()
+}
+
+/// Wakes every waker in `batch` (emptying it), even if some of them panic: one waker's
+/// panic must not cost the others their wake-up. Returns the first panic, for the caller to
+/// resume once the batch is done.
+fn wake_all(batch: &mut Vec<Waker>) -> Option<Box<dyn Any + Send>> {
+    let mut wakers = batch.drain(..);
+    let mut first_panic = None;
+    // One `catch_unwind` per batch, plus one more per panicking waker.
+    while let Err(payload) =
+        catch_unwind(AssertUnwindSafe(|| wakers.by_ref().for_each(Waker::wake)))
+    {
+        first_panic.get_or_insert(payload);
+    }
+    first_panic
+}
+
+/// Moves the wakes and spawns that came from other threads onto the local queue, in the
+/// order they came. Returns how many.
+fn take_remote_wakes(core: &Core) -> usize {
+    if !core.shared.has_remote() {
+        return 0;
+    }
+    let mut taken = 0;
+    while let Some(runnable) = core.shared.pop_remote() {
+        core.push(runnable);
+        taken += 1;
+    }
+    taken
 }
 
 /// Nothing is runnable: wait for a timer or a wake from another thread.
 fn idle(core: &Core) {
     let next_deadline = core.timers.borrow().next_deadline();
     if core.clock.is_paused() {
-        // Virtual time jumps to the next deadline, unless a blocking job may still wake us.
-        if let (Some(tick), 0) = (next_deadline, core.shared.blocking.in_flight()) {
+        // Virtual time jumps to the next deadline unless work from outside is pending; then
+        // (or with no deadline) wait for that work: every push to the cross-thread queue and
+        // every blocking job's end unparks us.
+        if let (Some(tick), true) = (next_deadline, core.shared.may_jump_time()) {
             core.clock.advance_to_tick(tick);
             return;
         }

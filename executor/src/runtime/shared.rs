@@ -7,6 +7,7 @@ use crate::blocking::BlockingPool;
 use crate::loom::{fence, AtomicBool, Ordering, RemoteQueue};
 use crate::task::raw::TaskRef;
 use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
 
 /// An entry of a run queue.
 #[derive(Debug)]
@@ -26,7 +27,8 @@ static NEXT_RUNTIME_ID: AtomicU64 = AtomicU64::new(1);
 pub(crate) struct Shared {
     pub(crate) id: u64,
     remote: RemoteQueue<Runnable>,
-    parker: Parker,
+    /// Shared with the blocking pool, whose workers unpark the loop when a job ends.
+    parker: Arc<Parker>,
     /// Set when the runtime shuts down: nothing runs any more, spawns are refused.
     closed: AtomicBool,
     /// The `block_on` future is on a run queue already.
@@ -37,14 +39,15 @@ pub(crate) struct Shared {
 
 impl Shared {
     pub(crate) fn new() -> Self {
+        let parker = Arc::new(Parker::new());
         Shared {
             id: NEXT_RUNTIME_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             remote: RemoteQueue::new(),
-            parker: Parker::new(),
+            blocking: BlockingPool::new(parker.clone()),
+            parker,
             closed: AtomicBool::new(false),
             main_scheduled: AtomicBool::new(false),
             next_task_id: AtomicU64::new(1),
-            blocking: BlockingPool::new(),
         }
     }
 
@@ -86,7 +89,8 @@ impl Shared {
 
     /// Wakes the `block_on` future.
     pub(crate) fn wake_main(&self) {
-        if !self.main_scheduled.swap(true, Ordering::AcqRel) {
+        if !self.main_scheduled.swap(true, Ordering::AcqRel) && !context::note_main_self_wake(self)
+        {
             self.schedule(Runnable::Main);
         }
     }
@@ -98,6 +102,21 @@ impl Shared {
 
     pub(crate) fn pop_remote(&self) -> Option<Runnable> {
         self.remote.pop()
+    }
+
+    /// Whether the cross-thread queue may hold anything: two plain loads, cheaper than a
+    /// `pop` of an empty queue (which fences), for the loop's look at it on every yield.
+    pub(crate) fn has_remote(&self) -> bool {
+        !self.remote.is_empty()
+    }
+
+    /// With a paused clock and nothing runnable: whether virtual time may jump to the next
+    /// deadline. Not while work from outside is pending: a blocking job in flight (its end
+    /// unparks the loop) or a wake a job sent as it ended, still in the cross-thread queue
+    /// (the job counts itself out after that wake, so seeing the count at zero means seeing
+    /// the wake).
+    pub(crate) fn may_jump_time(&self) -> bool {
+        self.blocking.in_flight() == 0 && !self.has_remote()
     }
 
     pub(crate) fn park(&self, deadline: Option<std::time::Instant>) {

@@ -17,7 +17,7 @@ use std::sync::Arc;
 pub(crate) fn spawn_inner<F>(
     shared: &Arc<Shared>,
     future: F,
-    name: Option<Box<str>>,
+    name: Option<Arc<str>>,
 ) -> JoinHandle<F::Output>
 where
     F: Future + 'static,
@@ -26,7 +26,7 @@ where
 }
 
 /// Like [`spawn_inner`], for a task nobody will join: no handle, no join bookkeeping.
-pub(crate) fn spawn_detached_inner<F>(shared: &Arc<Shared>, future: F, name: Option<Box<str>>)
+pub(crate) fn spawn_detached_inner<F>(shared: &Arc<Shared>, future: F, name: Option<Arc<str>>)
 where
     F: Future + 'static,
 {
@@ -38,7 +38,7 @@ where
 pub(crate) fn spawn_on_loop<F>(
     core: &Core,
     future: F,
-    name: Option<Box<str>>,
+    name: Option<Arc<str>>,
 ) -> JoinHandle<F::Output>
 where
     F: Future + 'static,
@@ -53,7 +53,7 @@ fn joined<T>(handle_ref: Option<TaskRef>) -> JoinHandle<T> {
 fn spawn_task<F>(
     shared: &Arc<Shared>,
     future: F,
-    name: Option<Box<str>>,
+    name: Option<Arc<str>>,
     join: Join,
 ) -> Option<TaskRef>
 where
@@ -77,7 +77,7 @@ fn allocate_task<F>(
     shared: &Arc<Shared>,
     future: F,
     id: u64,
-    name: Option<Box<str>>,
+    name: Option<Arc<str>>,
     join: Join,
     refs: usize,
 ) -> (NonNull<Header>, Option<TaskRef>)
@@ -97,7 +97,7 @@ where
 fn spawn_task_on_loop<F>(
     core: &Core,
     future: F,
-    name: Option<Box<str>>,
+    name: Option<Arc<str>>,
     join: Join,
 ) -> Option<TaskRef>
 where
@@ -121,7 +121,7 @@ where
 fn spawn_task_remote<F>(
     shared: &Arc<Shared>,
     future: F,
-    name: Option<Box<str>>,
+    name: Option<Arc<str>>,
     join: Join,
 ) -> Option<TaskRef>
 where
@@ -145,7 +145,7 @@ fn spawn_refused<F>(
     shared: &Arc<Shared>,
     future: F,
     id: u64,
-    name: Option<Box<str>>,
+    name: Option<Arc<str>>,
     join: Join,
 ) -> Option<TaskRef>
 where

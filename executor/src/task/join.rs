@@ -51,24 +51,36 @@ impl<T> JoinHandle<T> {
 
     /// Cancels the task: its future is dropped the next time the loop reaches it, and
     /// awaiting this handle then gives `Err(JoinError::Cancelled)`, unless the task had
-    /// already finished (then its result stands). Cancelling twice is harmless.
+    /// already finished (then its result stands). Returns whether it took effect: `true` if
+    /// the task had not finished yet, `false` if it had (asyncio's `Task.cancel()`).
+    /// Cancelling twice is harmless.
+    ///
+    /// A task that cancels itself (through its own handle) and then returns without
+    /// awaiting anything ends cancelled all the same: its output is dropped.
     ///
     /// ```
     /// use std::time::Duration;
     /// corio_executor::run(async {
     ///     let handle = corio_executor::spawn(corio_executor::time::sleep(Duration::from_secs(3600)));
-    ///     handle.cancel();
+    ///     assert!(handle.cancel(), "it was still sleeping");
     ///     assert!(handle.await.unwrap_err().is_cancelled());
+    ///
+    ///     let finished = corio_executor::spawn(async { 5 });
+    ///     corio_executor::yield_now().await;
+    ///     assert!(!finished.cancel(), "too late: it had finished");
+    ///     assert_eq!(finished.await.unwrap(), 5);
     /// });
     /// ```
-    pub fn cancel(&self) {
-        if self.header().state.cancel() {
+    pub fn cancel(&self) -> bool {
+        let cancel = self.header().state.cancel();
+        if cancel.must_queue {
             // SAFETY: we hold a reference and our pointer came from the allocation.
             let queued = unsafe { TaskRef::new_ref(self.task.as_ptr()) };
             self.header()
                 .shared
                 .schedule(crate::runtime::shared::Runnable::Task(queued));
         }
+        cancel.took_effect
     }
 
     /// True once the task has finished: returned, panicked or been cancelled.
@@ -128,35 +140,35 @@ impl<T> Future for JoinHandle<T> {
 
 impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
+        // Moved out first, so the reference is released on every path below, including a
+        // panic in the output's destructor.
+        // SAFETY: `task` is not used after this.
+        let task = unsafe { ManuallyDrop::take(&mut self.task) };
         // A handle that returned the output holds nothing but its reference.
-        let detach = if self.done {
-            None
-        } else {
-            Some(self.header().state.detach())
-        };
-        match detach {
-            None => {}
-            Some(Detach::Complete) => {
+        if self.done {
+            return;
+        }
+        match task.header().state.detach() {
+            Detach::Complete => {
                 // SAFETY: complete while we held the join interest, so the output is ours.
-                unsafe { raw::discard_output(self.task.as_ptr()) };
+                // The output's destructor may panic: `task` still releases our reference.
+                unsafe { raw::discard_output(task.as_ptr()) };
             }
-            Some(Detach::Detached {
+            Detach::Detached {
                 waker_is_ours: true,
                 ..
-            }) => {
+            } => {
                 // SAFETY: `detach` cleared JOIN_WAKER for us: the slot is ours again.
-                drop(unsafe { self.header().join_waker.take() });
+                drop(unsafe { task.header().join_waker.take() });
             }
-            Some(Detach::Detached {
+            Detach::Detached {
                 ref_released: true, ..
-            }) => {
+            } => {
                 // `detach` gave up our reference too: the TaskRef must not release it again.
-                return;
+                std::mem::forget(task);
             }
-            Some(Detach::Detached { .. }) => {}
+            Detach::Detached { .. } => {}
         }
-        // SAFETY: `task` is not used after this.
-        unsafe { ManuallyDrop::drop(&mut self.task) };
     }
 }
 

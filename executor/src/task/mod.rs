@@ -12,9 +12,12 @@ mod tests;
 
 pub use join::{JoinError, JoinHandle};
 
+use raw::Header;
+
 use crate::runtime::context::{self, Core};
 use crate::runtime::spawn_on_loop;
 use std::future::Future;
+use std::sync::Arc;
 
 /// Spawns a `Send` future as a new task on the running loop, like `asyncio.create_task`.
 ///
@@ -76,7 +79,7 @@ where
 /// ```
 #[derive(Debug, Default, Clone)]
 pub struct Builder {
-    name: Option<Box<str>>,
+    name: Option<Arc<str>>,
 }
 
 impl Builder {
@@ -87,7 +90,7 @@ impl Builder {
 
     /// Names the task.
     pub fn name(mut self, name: impl Into<String>) -> Builder {
-        self.name = Some(name.into().into_boxed_str());
+        self.name = Some(Arc::from(name.into()));
         self
     }
 
@@ -128,11 +131,35 @@ fn with_current_core<R>(what: &str, f: impl FnOnce(&Core) -> R) -> R {
     })
 }
 
-/// What [`Runtime::live_tasks`](crate::Runtime::live_tasks) tells about one task.
+/// The task this thread is polling right now: its id and name, for logs and debugging.
+/// `None` outside a task: in the future given to [`run`](crate::run) or
+/// [`Runtime::block_on`](crate::Runtime::block_on), on a thread with no running loop, and
+/// while the runtime shuts down.
+///
+/// Cheap: no allocation (the name is shared with the task).
+///
+/// ```
+/// use corio_executor::task;
+/// corio_executor::run(async {
+///     assert!(task::current().is_none(), "the block_on future is not a task");
+///     let job = task::Builder::new().name("fetcher").spawn(async {
+///         let me = task::current().expect("inside a task");
+///         (me.id(), me.name().map(str::to_owned))
+///     });
+///     let id = job.id();
+///     assert_eq!(job.await.unwrap(), (id, Some("fetcher".to_owned())));
+/// });
+/// ```
+pub fn current() -> Option<TaskInfo> {
+    context::with_current(|core| core?.polling.with_current(TaskInfo::of))
+}
+
+/// What [`current`] and [`Runtime::live_tasks`](crate::Runtime::live_tasks) tell about one
+/// task: its id and name. Cloning it copies a number and a reference count.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskInfo {
     id: u64,
-    name: Option<Box<str>>,
+    name: Option<Arc<str>>,
 }
 
 impl TaskInfo {
@@ -146,13 +173,17 @@ impl TaskInfo {
         self.name.as_deref()
     }
 
+    fn of(task: &Header) -> TaskInfo {
+        TaskInfo {
+            id: task.id,
+            name: task.name.clone(),
+        }
+    }
+
     pub(crate) fn list(owned: &crate::runtime::OwnedTasks) -> Vec<TaskInfo> {
         owned
             .iter()
-            .map(|task| TaskInfo {
-                id: task.header().id,
-                name: task.header().name.clone(),
-            })
+            .map(|task| TaskInfo::of(task.header()))
             .collect()
     }
 }

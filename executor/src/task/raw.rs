@@ -53,7 +53,7 @@ pub(crate) struct Header {
     /// Loop thread only.
     pub(crate) owned_index: Cell<u32>,
     pub(crate) id: u64,
-    pub(crate) name: Option<Box<str>>,
+    pub(crate) name: Option<Arc<str>>,
 }
 
 /// Typed operations on a task, for code that only has its header.
@@ -104,6 +104,15 @@ impl Polling {
         }
     }
 
+    /// Runs `f` on the header of the task being polled, if any.
+    pub(crate) fn with_current<R>(&self, f: impl FnOnce(&Header) -> R) -> Option<R> {
+        // SAFETY: a non-null pointer is the task `TaskRef::run` is polling right now (set
+        // and cleared around the poll, further down this thread's stack), whose run-queue
+        // entry reference keeps it alive until the poll returns; `f` cannot keep the borrow.
+        let task = unsafe { self.task.get().as_ref() }?;
+        Some(f(task))
+    }
+
     /// Records a wake of `task` if it is the one being polled; false if it is not.
     pub(crate) fn note_wake(&self, task: NonNull<Header>) -> bool {
         let itself = std::ptr::eq(self.task.get(), task.as_ptr());
@@ -148,7 +157,7 @@ pub(crate) fn allocate<F: Future + 'static>(
     future: F,
     shared: Arc<Shared>,
     id: u64,
-    name: Option<Box<str>>,
+    name: Option<Arc<str>>,
     join: Join,
     refs: usize,
 ) -> NonNull<Header> {
@@ -376,6 +385,14 @@ unsafe fn poll<F: Future>(header: NonNull<Header>, polling: &Polling) -> RawPoll
         // A task that woke itself stays RUNNING until its next poll (see `Polling`).
         None | Some(Ok(Poll::Pending)) if polling.woke_itself.get() => return RawPoll::WokeItself,
         None | Some(Ok(Poll::Pending)) => return RawPoll::Pending(task.state.end_poll()),
+        // Cancelled during its own last poll (say, through its own JoinHandle): it ends
+        // cancelled, as `JoinHandle::cancel` promises for a task not finished yet.
+        Some(Ok(Poll::Ready(output))) if task.state.load().is_cancelled() => {
+            match catch_unwind(AssertUnwindSafe(move || drop(output))) {
+                Ok(()) => Err(JoinError::cancelled()),
+                Err(payload) => Err(JoinError::panicked(payload)),
+            }
+        }
         Some(Ok(Poll::Ready(output))) => Ok(output),
         Some(Err(payload)) => Err(JoinError::panicked(payload)),
     };
@@ -403,7 +420,9 @@ unsafe fn finish<F: Future>(header: NonNull<Header>, mut result: Result<F::Outpu
     if let Err(payload) = dropped {
         // Keep the first panic if the poll already panicked.
         if !matches!(&result, Err(e) if e.is_panic()) {
-            result = Err(JoinError::panicked(payload));
+            let output = std::mem::replace(&mut result, Err(JoinError::panicked(payload)));
+            // The output nobody will get is user code too; its panic is already superseded.
+            drop(catch_unwind(AssertUnwindSafe(move || drop(output))));
         }
     }
     // SAFETY: as above.

@@ -90,6 +90,15 @@ pub(crate) enum Detach {
     },
 }
 
+/// What [`State::cancel`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Cancel {
+    /// The task had not completed: it will end cancelled.
+    pub(crate) took_effect: bool,
+    /// The task is idle: the caller queues it so the loop drops its future.
+    pub(crate) must_queue: bool,
+}
+
 /// The atomic state word of one task.
 #[derive(Debug)]
 pub(crate) struct State(AtomicUsize);
@@ -148,12 +157,16 @@ impl State {
         after
     }
 
-    /// Asks for cancellation. True if the caller must queue the task (see [`schedule`]).
+    /// Asks for cancellation. Says whether it took effect (the task had not completed) and
+    /// whether the caller must queue the task (see [`schedule`]).
     ///
     /// [`schedule`]: State::schedule
-    pub(crate) fn cancel(&self) -> bool {
+    pub(crate) fn cancel(&self) -> Cancel {
         let prev = Snapshot(self.0.fetch_or(CANCELLED | SCHEDULED, Ordering::AcqRel));
-        prev.needs_queueing()
+        Cancel {
+            took_effect: !prev.is_complete(),
+            must_queue: prev.needs_queueing(),
+        }
     }
 
     /// Records completion (after the output is stored, which `Release` publishes); `RUNNING`
@@ -287,15 +300,18 @@ mod tests {
         state.start_poll();
         state.complete();
         assert!(!state.schedule());
-        assert!(!state.cancel());
+        assert!(!state.cancel().must_queue);
+        assert!(!state.cancel().took_effect, "too late: it completed");
         assert!(state.load().is_complete());
     }
 
     #[test]
     fn cancel_queues_an_idle_task_once() {
         let state = idle_after_one_poll(2);
-        assert!(state.cancel());
-        assert!(!state.cancel());
+        let first = state.cancel();
+        assert!(first.must_queue && first.took_effect);
+        let again = state.cancel();
+        assert!(!again.must_queue && again.took_effect);
         let snapshot = state.start_poll();
         assert!(snapshot.is_cancelled() && snapshot.is_scheduled());
     }

@@ -337,3 +337,63 @@ fn a_self_woken_task_waiting_in_the_queue_absorbs_other_wakes_and_cancel() {
         "cancelled at its next turn, not polled"
     );
 }
+
+/// Panics when dropped.
+struct PanicsOnDrop;
+
+impl Drop for PanicsOnDrop {
+    fn drop(&mut self) {
+        panic!("an output's destructor panics");
+    }
+}
+
+#[test]
+fn a_handle_dropping_an_output_that_panics_still_frees_the_task() {
+    let rt = Runtime::new();
+    rt.block_on(async {
+        let handle = spawn(async { PanicsOnDrop });
+        yield_now().await;
+        let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(handle)));
+        assert!(dropped.is_err());
+    });
+    // Miri's leak check fails the test if the task's allocation was not freed.
+}
+
+#[test]
+fn a_task_cancelling_itself_before_returning_drops_its_output_and_ends_cancelled() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let rt = Runtime::new();
+    let own: Arc<Mutex<Option<crate::JoinHandle<DropCounter>>>> = Arc::default();
+    let counter = DropCounter(drops.clone());
+    let handle = rt.block_on({
+        let own = own.clone();
+        async move {
+            let task = spawn({
+                let own = own.clone();
+                async move {
+                    assert!(own.lock().unwrap().as_ref().unwrap().cancel());
+                    counter
+                }
+            });
+            *own.lock().unwrap() = Some(task);
+            yield_now().await;
+            own.lock().unwrap().take().unwrap()
+        }
+    });
+    assert_eq!(drops.load(Ordering::SeqCst), 1, "the output was dropped");
+    assert!(rt.block_on(handle).unwrap_err().is_cancelled());
+}
+
+#[test]
+fn current_reads_the_polled_tasks_header() {
+    let rt = Runtime::new();
+    let (id, info) = rt.block_on(async {
+        let task = super::Builder::new()
+            .name("me")
+            .spawn(async { super::current().unwrap() });
+        (task.id(), task.await.unwrap())
+    });
+    assert_eq!((info.id(), info.name()), (id, Some("me")));
+    drop(rt);
+    assert_eq!(info.name(), Some("me"), "the name outlives the task");
+}

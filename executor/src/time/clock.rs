@@ -15,6 +15,10 @@ const TICKS_PER_SEC: u64 = 1_000;
 const _: () = assert!(TICK.as_nanos() == TICK_NANOS as u128);
 const _: () = assert!(TICKS_PER_SEC * TICK_NANOS as u64 == 1_000_000_000);
 
+/// The tick of a deadline that cannot be reached (about 584 million years away, or beyond
+/// anything an `Instant` holds): ticks saturate there, and such a deadline never fires.
+pub(crate) const NEVER: u64 = u64::MAX;
+
 #[derive(Debug)]
 pub(crate) struct Clock {
     origin: StdInstant,
@@ -28,12 +32,25 @@ pub(crate) struct Clock {
 }
 
 impl Clock {
+    #[cfg(test)]
     pub(crate) fn new(start_paused: bool) -> Clock {
-        let origin = StdInstant::now();
+        Clock::with_uptime(start_paused, Duration::ZERO)
+    }
+
+    /// A clock that reads as if it had been running for `uptime` already: its origin lies
+    /// `uptime` in the past (a testing aid for the tick arithmetic of long-running loops).
+    ///
+    /// # Panics
+    /// If the platform's monotonic clock cannot represent a moment that far back.
+    pub(crate) fn with_uptime(start_paused: bool, uptime: Duration) -> Clock {
+        let now = StdInstant::now();
+        let origin = now.checked_sub(uptime).expect(
+            "Builder::clock_uptime: the platform's monotonic clock cannot go back that far",
+        );
         Clock {
             origin,
-            paused: start_paused.then(|| Cell::new(Duration::ZERO)),
-            last_read: Cell::new(origin),
+            paused: start_paused.then(|| Cell::new(uptime)),
+            last_read: Cell::new(now),
         }
     }
 
@@ -85,7 +102,8 @@ impl Clock {
         whole_ticks(instant.saturating_duration_since(self.origin))
     }
 
-    /// The tick at which `deadline` has passed (rounded up).
+    /// The tick at which `deadline` has passed (rounded up), or [`NEVER`] for one too far
+    /// away to count in ticks.
     pub(crate) fn deadline_tick(&self, deadline: StdInstant) -> u64 {
         let since = deadline.saturating_duration_since(self.origin);
         let partial = since.subsec_nanos() % TICK_NANOS != 0;
@@ -95,17 +113,23 @@ impl Clock {
     /// The real instant at which `tick` is reached, for parking; `None` if beyond any
     /// representable instant.
     pub(crate) fn instant_of_tick(&self, tick: u64) -> Option<StdInstant> {
-        self.origin
-            .checked_add(TICK.checked_mul(u32::try_from(tick).ok()?)?)
+        self.origin.checked_add(span_of_ticks(tick))
     }
 
     /// Moves paused time forward to `tick` (never backwards).
     pub(crate) fn advance_to_tick(&self, tick: u64) {
         if let Some(elapsed) = &self.paused {
-            let target = Duration::from_nanos(tick.saturating_mul(TICK_NANOS as u64));
-            elapsed.set(elapsed.get().max(target));
+            elapsed.set(elapsed.get().max(span_of_ticks(tick)));
         }
     }
+}
+
+/// The span of `ticks` whole ticks: exact for every `u64` (a `Duration` holds `u64` seconds,
+/// and `u64::MAX` ticks is about 584 million years), in `u64` arithmetic.
+fn span_of_ticks(ticks: u64) -> Duration {
+    // The remainder is below TICKS_PER_SEC, so the sub-second nanos fit a u32.
+    let sub_second_ticks = (ticks % TICKS_PER_SEC) as u32;
+    Duration::new(ticks / TICKS_PER_SEC, sub_second_ticks * TICK_NANOS)
 }
 
 /// Whole ticks in `span`, saturating, in `u64` arithmetic (a `u128` division from
@@ -218,11 +242,48 @@ mod tests {
     }
 
     #[test]
+    fn tick_conversions_are_exact_past_u32_and_up_to_u64_max() {
+        let clock = Clock::new(true);
+        let sixty_days = Duration::from_secs(60 * 24 * 3600);
+        let tick = whole_ticks(sixty_days);
+        assert!(
+            tick > u64::from(u32::MAX),
+            "60 days of ticks need more than a u32"
+        );
+        assert_eq!(span_of_ticks(tick), sixty_days);
+        assert_eq!(
+            clock.instant_of_tick(tick + 100),
+            Some(clock.origin + sixty_days + Duration::from_millis(100))
+        );
+        clock.advance_to_tick(tick + 7);
+        assert_eq!(clock.now_tick(), tick + 7);
+        for ticks in [0, 1, 999, 1_000, 1_001, u64::from(u32::MAX) + 1, u64::MAX] {
+            assert_eq!(whole_ticks(span_of_ticks(ticks)), ticks, "{ticks} ticks");
+        }
+        // Past 2^64 nanoseconds (about 584 years) too: the paused clock gets there exactly.
+        let far = Clock::new(true);
+        let thousand_years = 1_000 * 365 * 24 * 3600 * TICKS_PER_SEC;
+        far.advance_to_tick(thousand_years);
+        assert_eq!(far.now_tick(), thousand_years);
+    }
+
+    #[test]
+    fn a_clock_can_start_with_uptime() {
+        let uptime = Duration::from_secs(60 * 24 * 3600);
+        let Some(_) = StdInstant::now().checked_sub(uptime) else {
+            return; // this platform's monotonic clock cannot go back 60 days
+        };
+        let real = Clock::with_uptime(false, uptime);
+        assert!(real.now_tick() >= whole_ticks(uptime));
+        let paused = Clock::with_uptime(true, uptime);
+        assert_eq!(paused.now_tick(), whole_ticks(uptime));
+    }
+
+    #[test]
     fn huge_deadlines_saturate() {
         let clock = Clock::new(false);
         let far = add_saturating(clock.now(), Duration::MAX);
         assert!(far > clock.now());
-        assert_eq!(clock.deadline_tick(far), u64::MAX);
-        assert!(clock.instant_of_tick(u64::MAX).is_none());
+        assert_eq!(clock.deadline_tick(far), NEVER);
     }
 }

@@ -59,6 +59,11 @@ impl Instant {
         self.0
     }
 
+    /// A point so far ahead that a deadline there is never reached.
+    pub(crate) fn never() -> Instant {
+        Instant::now().saturating_add(Duration::MAX)
+    }
+
     /// `self + duration`, saturating at a point far beyond any real deadline.
     pub(crate) fn saturating_add(self, duration: Duration) -> Instant {
         Instant(clock::add_saturating(self.0, duration))

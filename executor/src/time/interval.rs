@@ -55,10 +55,10 @@ impl Interval {
         let now = Instant::now();
         let mut next = due + self.period;
         if next <= now {
-            // Skip the ticks we missed: next multiple of the period after now.
+            // Skip the ticks we missed: next multiple of the period after now, exact for
+            // any gap (a 1 ms ticker 60 days behind is more than 2^32 periods behind).
             let behind = now.duration_since(due).as_nanos() / self.period.as_nanos();
-            let periods = u32::try_from(behind + 1).unwrap_or(u32::MAX);
-            next = due + self.period.saturating_mul(periods);
+            next = due + span_of_nanos(self.period.as_nanos() * (behind + 1));
         }
         self.next = next;
         due
@@ -72,5 +72,15 @@ impl Interval {
     /// Restarts the schedule: the next tick is one period from now.
     pub fn reset(&mut self) {
         self.next = Instant::now() + self.period;
+    }
+}
+
+/// `nanos` as a `Duration`, saturating at `Duration::MAX`.
+fn span_of_nanos(nanos: u128) -> Duration {
+    const NANOS_PER_SEC: u128 = 1_000_000_000;
+    match u64::try_from(nanos / NANOS_PER_SEC) {
+        // The remainder is below a second, so it fits a u32.
+        Ok(secs) => Duration::new(secs, (nanos % NANOS_PER_SEC) as u32),
+        Err(_) => Duration::MAX,
     }
 }

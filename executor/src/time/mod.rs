@@ -1,6 +1,6 @@
 //! Time: the runtime's clock (real or paused), timers on a hierarchical wheel, and the
-//! futures built on them: [`sleep`], [`sleep_until`], [`timeout`], [`timeout_at`] and
-//! [`interval`].
+//! futures built on them: [`sleep`], [`sleep_until`], [`timeout`], [`timeout_at`],
+//! [`TimeoutHandle`] (a deadline that can be read and moved while it runs) and [`interval`].
 //!
 //! All of them read [`Instant::now`], the runtime's clock: with
 //! [`Builder::start_paused`](crate::Builder::start_paused) it is virtual time, which stands
@@ -17,4 +17,4 @@ pub(crate) mod wheel;
 pub use instant::Instant;
 pub use interval::{interval, Interval};
 pub use sleep::{sleep, sleep_until, Sleep};
-pub use timeout::{timeout, timeout_at, Elapsed, Timeout};
+pub use timeout::{timeout, timeout_at, Elapsed, Timeout, TimeoutHandle};

@@ -1,5 +1,6 @@
 //! `Sleep`: a future that completes once its deadline has passed.
 
+use super::clock::NEVER;
 use super::wheel::TimerKey;
 use super::Instant;
 use crate::runtime::context::{self, Core};
@@ -11,7 +12,9 @@ use std::time::Duration;
 /// Waits until `duration` has passed, like `asyncio.sleep`.
 ///
 /// Never completes early. `sleep(Duration::ZERO)` yields to the loop once, like
-/// `asyncio.sleep(0)`. Very long durations (years, `Duration::MAX`) are accepted.
+/// `asyncio.sleep(0)`. Very long durations (years, `Duration::MAX`) are accepted: deadlines
+/// saturate, and one too far away to count in the clock's 1 ms ticks (about 584 million
+/// years) is never reached, so it never fires.
 ///
 /// ```
 /// use corio_executor::time::{sleep, Instant};
@@ -139,6 +142,11 @@ impl Sleep {
             return Poll::Pending;
         }
         let tick = core.clock.deadline_tick(self.deadline.into_std());
+        if tick == NEVER {
+            // Too far away to ever be reached: no timer, so an idle loop with nothing else
+            // to wait for sleeps until woken instead of chasing the deadline.
+            return Poll::Pending;
+        }
         let key = core
             .timers
             .borrow_mut()
