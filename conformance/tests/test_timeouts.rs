@@ -73,7 +73,6 @@ fn timeout_test_timeout_at_basic() {
 }
 
 #[test]
-#[ignore = "divergence: with two nested timeouts sharing one deadline the inner one reports the timeout and the outer one returns Ok(Err(Elapsed)); asyncio raises TimeoutError from the outermost only; fixed on branch fix-executor"]
 fn timeout_test_nested_timeouts() {
     run_paused(|| async {
         let cancelled = Shared::new(false);
@@ -130,7 +129,6 @@ fn timeout_test_timeout_zero() {
 }
 
 #[test]
-#[ignore = "divergence: a zero timeout around a body that yields once (sleep(0)) lets the body finish instead of raising TimeoutError; fixed on branch fix-executor"]
 fn timeout_test_timeout_zero_sleep_zero() {
     run_paused(|| async {
         let t0 = Instant::now();
@@ -142,7 +140,6 @@ fn timeout_test_timeout_zero_sleep_zero() {
 }
 
 #[test]
-#[ignore = "divergence: a deadline in the past around a body that yields once (sleep(0)) lets the body finish instead of raising TimeoutError; fixed on branch fix-executor"]
 fn timeout_test_timeout_in_the_past_sleep_zero() {
     run_paused(|| async {
         let t0 = Instant::now();
