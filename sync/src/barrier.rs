@@ -246,10 +246,12 @@ impl Barrier {
             drop(state);
             batch.wake_all();
             if !more {
-                return released;
+                break;
             }
             state = lock(&self.state);
         }
+        batch.finish();
+        released
     }
 }
 

@@ -234,10 +234,12 @@ impl<T> Condition<T> {
             drop(waiters);
             batch.wake_all();
             if !more {
-                return woken;
+                break;
             }
             waiters = lock(&self.waiters);
         }
+        batch.finish();
+        woken
     }
 }
 

@@ -101,10 +101,11 @@ impl Event {
             drop(state);
             batch.wake_all();
             if !more {
-                return;
+                break;
             }
             state = lock(&self.state);
         }
+        batch.finish();
     }
 
     /// Clears the event: later waits block until the next `set()`.

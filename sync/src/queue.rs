@@ -380,7 +380,7 @@ impl<T, O: QueueOrder<T>> BasicQueue<T, O> {
         }
         state.push(item, &mut wakes, &self.finished);
         drop(state);
-        wakes.wake_all();
+        wakes.finish();
         Ok(())
     }
 
@@ -419,7 +419,7 @@ impl<T, O: QueueOrder<T>> BasicQueue<T, O> {
         };
         let shut_down = state.shut_down;
         drop(state);
-        wakes.wake_all();
+        wakes.finish();
         match item {
             Some(item) => Ok(item),
             None if shut_down => Err(TryGetError::ShutDown),
@@ -537,6 +537,7 @@ impl<T, O: QueueOrder<T>> BasicQueue<T, O> {
             }
             state = self.state();
         }
+        batch.finish();
         if finished {
             let state = self.state();
             if state.unfinished == 0 {
@@ -558,7 +559,7 @@ impl<T, O: QueueOrder<T>> BasicQueue<T, O> {
             None
         };
         drop(state);
-        wakes.wake_all();
+        wakes.finish();
         item.ok_or(QueueShutDown)
     }
 }
@@ -609,7 +610,7 @@ impl<T, O: QueueOrder<T>> WaitTarget<Put> for BasicQueue<T, O> {
             state.push(item, &mut wakes, &self.finished);
         }
         drop(state);
-        wakes.wake_all();
+        wakes.finish();
         Poll::Ready(Ok(()))
     }
 
@@ -652,7 +653,7 @@ impl<T, O: QueueOrder<T>> WaitTarget<Get> for BasicQueue<T, O> {
         if state.len() > state.reserved && state.getters.is_empty() {
             let item = state.pop(self.maxsize, &mut wakes, &self.finished);
             drop(state);
-            wakes.wake_all();
+            wakes.finish();
             return Poll::Ready(item.ok_or(QueueShutDown));
         }
         if state.shut_down {
@@ -679,7 +680,7 @@ impl<T, O: QueueOrder<T>> WaitTarget<Get> for BasicQueue<T, O> {
             }
         }
         drop(state);
-        wakes.wake_all();
+        wakes.finish();
     }
 }
 

@@ -392,9 +392,15 @@ impl<T> Drop for WaitList<T> {
 /// Wakers collected under a lock, woken after it is released (a waker may run arbitrary
 /// code; it must never find our lock held). Holds at most `N`: callers that may wake more
 /// release the lock, wake the batch and come back.
+///
+/// A waker that panics is its owner's bug, and must not cost anyone else a wake-up: `wake_all`
+/// catches the panic, wakes the rest, and keeps the first panic for [`WakeBatch::finish`],
+/// which callers run once their whole operation is done (state updated, lock released, every
+/// batch woken), so a panicking waker never leaves a primitive half-updated.
 pub(crate) struct WakeBatch<const N: usize> {
     wakers: [Option<Waker>; N],
     len: usize,
+    panic: Option<Box<dyn std::any::Any + Send>>,
 }
 
 impl<const N: usize> WakeBatch<N> {
@@ -403,6 +409,7 @@ impl<const N: usize> WakeBatch<N> {
         WakeBatch {
             wakers: std::array::from_fn(|_| None),
             len: 0,
+            panic: None,
         }
     }
 
@@ -419,14 +426,30 @@ impl<const N: usize> WakeBatch<N> {
         }
     }
 
-    /// Wakes and empties the batch.
+    /// Wakes and empties the batch. A panicking waker is caught (the first panic is kept for
+    /// [`WakeBatch::finish`]) and the rest are still woken.
     pub(crate) fn wake_all(&mut self) {
         for slot in &mut self.wakers[..self.len] {
             if let Some(waker) = slot.take() {
-                waker.wake();
+                // `catch_unwind` costs nothing unless a waker does panic.
+                let woken = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| waker.wake()));
+                if let Err(panic) = woken {
+                    self.panic.get_or_insert(panic);
+                }
             }
         }
         self.len = 0;
+    }
+
+    /// Wakes what is left, then passes on the first panic a waker raised, if any (unless this
+    /// thread is already unwinding: then it is dropped, as a second panic would abort).
+    pub(crate) fn finish(mut self) {
+        self.wake_all();
+        if let Some(panic) = self.panic.take() {
+            if !std::thread::panicking() {
+                std::panic::resume_unwind(panic);
+            }
+        }
     }
 }
 
