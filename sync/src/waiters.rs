@@ -152,6 +152,14 @@ impl<T> Waiter<T> {
         unsafe { Some(&mut (*self.node.get()).data) }
     }
 
+    /// Makes a woken waiter idle again, so that its future may queue it anew (a barrier's
+    /// arrival held behind a draining round retries once that round has drained). Woken
+    /// means unlinked for good, and the `Pin<&mut Self>` proves the caller is the owner.
+    pub(crate) fn rearm(self: Pin<&mut Self>) {
+        debug_assert_eq!(self.status(), Status::Woken);
+        self.status.store(IDLE, Ordering::Relaxed);
+    }
+
     /// True if this waiter is queued and its node's waker will wake the task that `waker`
     /// wakes: a re-poll then has nothing to do, and needs no lock to find that out.
     fn queued_with(&self, waker: &Waker) -> bool {
@@ -334,6 +342,18 @@ impl<T> WaitList<T> {
             waiter.status.store(IDLE, Ordering::Relaxed);
         }
         status
+    }
+
+    /// Calls `f` on the data of every queued waiter, front to back.
+    pub(crate) fn for_each_mut(&mut self, mut f: impl FnMut(&mut T)) {
+        let mut cursor = self.head;
+        while let Some(ptr) = cursor {
+            // SAFETY: `ptr` is linked into this list (it is the head or a linked node's
+            // `next`) and we hold `&mut self`.
+            let node = unsafe { self.node(ptr) };
+            cursor = node.next;
+            f(&mut node.data);
+        }
     }
 
     /// The data of the waiter at the front, if any.
