@@ -1,5 +1,10 @@
 //! `Condition`: asyncio's condition variable, built on a [`Mutex`].
 //!
+//! The condition owns its mutex (`Condition::new`), or shares one that other code, or other
+//! conditions, use too (`Condition::with_lock` over an `Arc<Mutex<T>>`, or
+//! `Condition::with_lock_ref` over a borrowed one: asyncio's `Condition(lock)`). Either way
+//! `wait` checks that the guard it is given locks this condition's mutex.
+//!
 //! `wait(guard)` queues the waiter *before* it releases the lock, so a `notify` made by the
 //! next lock holder cannot be missed. A waiter that was notified and then dropped (before it
 //! got the lock back) passes its wake-up to the next waiter: wake-ups are never lost.
@@ -7,9 +12,12 @@
 use crate::mutex::{Mutex, MutexGuard};
 use crate::state_lock::{lock, StateLock};
 use crate::waiters::{Status, WaitFuture, WaitList, WaitTarget, Waiter, WakeBatch};
+use std::borrow::Borrow;
 use std::fmt;
 use std::future::{poll_fn, Future};
+use std::marker::PhantomData;
 use std::pin::{pin, Pin};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 /// A condition variable: tasks wait, with the lock released, until another task notifies.
@@ -35,9 +43,14 @@ use std::task::{Context, Poll};
 ///     futures::join!(waiter, notifier);
 /// });
 /// ```
-pub struct Condition<T> {
-    mutex: Mutex<T>,
+///
+/// `L` is how the condition holds its mutex: by value (the default, [`Condition::new`]),
+/// through an `Arc` ([`Condition::with_lock`]) or by reference
+/// ([`Condition::with_lock_ref`]).
+pub struct Condition<T, L: Borrow<Mutex<T>> = Mutex<T>> {
+    mutex: L,
     waiters: StateLock<WaitList<()>>,
+    _data: PhantomData<fn(T) -> T>,
 }
 
 /// The error of [`Condition::notify`]: the condition's lock is not held.
@@ -58,9 +71,9 @@ impl std::error::Error for NotifyError {}
 pub(crate) struct Notified;
 
 /// Passes a consumed notification on if `wait` is dropped while re-acquiring the lock.
-struct PassOnWakeup<'a, T>(&'a Condition<T>);
+struct PassOnWakeup<'a, T, L: Borrow<Mutex<T>>>(&'a Condition<T, L>);
 
-impl<T> Drop for PassOnWakeup<'_, T> {
+impl<T, L: Borrow<Mutex<T>>> Drop for PassOnWakeup<'_, T, L> {
     fn drop(&mut self) {
         self.0.wake(1);
     }
@@ -74,9 +87,89 @@ impl<T> Condition<T> {
     /// assert!(!cond.locked());
     /// ```
     pub fn new(mutex: Mutex<T>) -> Self {
+        Self::over(mutex)
+    }
+
+    /// Consumes the condition, returning the data.
+    ///
+    /// ```
+    /// let cond = corio_sync::Condition::new(corio_sync::Mutex::new(7));
+    /// assert_eq!(cond.into_inner(), 7);
+    /// ```
+    pub fn into_inner(self) -> T {
+        self.mutex.into_inner()
+    }
+}
+
+impl<T> Condition<T, Arc<Mutex<T>>> {
+    /// A condition over a mutex shared with other code, or with other conditions (asyncio's
+    /// `Condition(lock=...)`): a task holding the mutex's guard, however it locked it, may
+    /// `wait` and `notify` here. Each condition has its own waiters: a notify on one wakes
+    /// only the tasks waiting on that one.
+    ///
+    /// Two conditions on one lock, the classic bounded buffer:
+    ///
+    /// ```
+    /// use corio_sync::{Condition, Mutex};
+    /// use std::collections::VecDeque;
+    /// use std::sync::Arc;
+    ///
+    /// futures::executor::block_on(async {
+    ///     let buffer = Arc::new(Mutex::new(VecDeque::new()));
+    ///     let not_empty = Condition::with_lock(buffer.clone());
+    ///     let not_full = Condition::with_lock(buffer.clone());
+    ///     let producer = async {
+    ///         for i in 0..10 {
+    ///             let guard = buffer.lock().await;
+    ///             let mut guard = not_full.wait_for(guard, |b| b.len() < 2).await;
+    ///             guard.push_back(i);
+    ///             not_empty.notify(1).unwrap();
+    ///         }
+    ///     };
+    ///     let consumer = async {
+    ///         let mut got = Vec::new();
+    ///         while got.len() < 10 {
+    ///             let guard = buffer.lock().await;
+    ///             let mut guard = not_empty.wait_for(guard, |b| !b.is_empty()).await;
+    ///             got.push(guard.pop_front().unwrap());
+    ///             not_full.notify(1).unwrap();
+    ///         }
+    ///         got
+    ///     };
+    ///     let ((), got) = futures::join!(producer, consumer);
+    ///     assert_eq!(got, (0..10).collect::<Vec<_>>());
+    /// });
+    /// ```
+    pub fn with_lock(mutex: Arc<Mutex<T>>) -> Self {
+        Self::over(mutex)
+    }
+}
+
+impl<'m, T> Condition<T, &'m Mutex<T>> {
+    /// Like [`Condition::with_lock`], over a mutex borrowed for the condition's lifetime.
+    ///
+    /// ```
+    /// use corio_sync::{Condition, Mutex};
+    /// futures::executor::block_on(async {
+    ///     let mutex = Mutex::new(0);
+    ///     let cond = Condition::with_lock_ref(&mutex);
+    ///     let guard = mutex.lock().await; // locked through the mutex itself
+    ///     assert!(cond.locked());
+    ///     assert_eq!(cond.notify(1), Ok(0)); // the condition sees it held
+    ///     drop(guard);
+    /// });
+    /// ```
+    pub fn with_lock_ref(mutex: &'m Mutex<T>) -> Self {
+        Self::over(mutex)
+    }
+}
+
+impl<T, L: Borrow<Mutex<T>>> Condition<T, L> {
+    fn over(mutex: L) -> Self {
         Condition {
             mutex,
             waiters: StateLock::new(WaitList::new()),
+            _data: PhantomData,
         }
     }
 
@@ -89,7 +182,7 @@ impl<T> Condition<T> {
     /// # });
     /// ```
     pub fn lock(&self) -> impl Future<Output = MutexGuard<'_, T>> + '_ {
-        self.mutex.lock()
+        self.mutex.borrow().lock()
     }
 
     /// The condition's lock.
@@ -99,7 +192,7 @@ impl<T> Condition<T> {
     /// assert!(cond.mutex().try_lock().is_ok());
     /// ```
     pub fn mutex(&self) -> &Mutex<T> {
-        &self.mutex
+        self.mutex.borrow()
     }
 
     /// True while the condition's lock is held (or waited for).
@@ -110,7 +203,7 @@ impl<T> Condition<T> {
     /// assert!(cond.locked());
     /// ```
     pub fn locked(&self) -> bool {
-        self.mutex.is_locked()
+        self.mutex().is_locked()
     }
 
     /// Releases the lock, waits to be notified, then takes the lock back and returns it.
@@ -136,7 +229,7 @@ impl<T> Condition<T> {
     /// ```
     pub async fn wait<'a>(&'a self, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
         assert!(
-            std::ptr::eq(MutexGuard::mutex(&guard), &self.mutex),
+            std::ptr::eq(MutexGuard::mutex(&guard), self.mutex()),
             "Condition::wait: the guard belongs to a different Mutex than this Condition's"
         );
         let mut notified = pin!(WaitFuture::<Self, Notified>::new(self, ()));
@@ -149,7 +242,7 @@ impl<T> Condition<T> {
         drop(guard);
         notified.await;
         let pass_on = PassOnWakeup(self);
-        let guard = self.mutex.lock().await;
+        let guard = self.mutex().lock().await;
         std::mem::forget(pass_on);
         guard
     }
@@ -189,7 +282,7 @@ impl<T> Condition<T> {
     /// assert_eq!(cond.notify(1), Ok(0));
     /// ```
     pub fn notify(&self, n: usize) -> Result<usize, NotifyError> {
-        if !self.mutex.is_locked() {
+        if !self.locked() {
             return Err(NotifyError);
         }
         Ok(self.wake(n))
@@ -203,21 +296,11 @@ impl<T> Condition<T> {
     /// assert_eq!(cond.notify_all(), Ok(0));
     /// ```
     pub fn notify_all(&self) -> Result<usize, NotifyError> {
-        if !self.mutex.is_locked() {
+        if !self.locked() {
             return Err(NotifyError);
         }
         let n = lock(&self.waiters).len();
         Ok(self.wake(n))
-    }
-
-    /// Consumes the condition, returning the data.
-    ///
-    /// ```
-    /// let cond = corio_sync::Condition::new(corio_sync::Mutex::new(7));
-    /// assert_eq!(cond.into_inner(), 7);
-    /// ```
-    pub fn into_inner(self) -> T {
-        self.mutex.into_inner()
     }
 
     /// Wakes up to `n` waiters, oldest first, in batches woken outside the list lock.
@@ -243,7 +326,7 @@ impl<T> Condition<T> {
     }
 }
 
-impl<T> WaitTarget<Notified> for Condition<T> {
+impl<T, L: Borrow<Mutex<T>>> WaitTarget<Notified> for Condition<T, L> {
     type Data = ();
     type Output = ();
 
@@ -274,7 +357,7 @@ impl<T> WaitTarget<Notified> for Condition<T> {
     }
 }
 
-impl<T> fmt::Debug for Condition<T> {
+impl<T, L: Borrow<Mutex<T>>> fmt::Debug for Condition<T, L> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Condition")
             .field("locked", &self.locked())
