@@ -398,7 +398,6 @@ impl Semaphore {
             // Only this lock holder raises the grant count; returning grants lower it, so
             // this is a lower bound of the room.
             let mut grant_room = MAX_GRANTS - grants_of(state);
-            let mut granted = 0;
             while n > 0 && !batch.is_full() {
                 let Some(head) = waiters.front_mut() else {
                     break;
@@ -411,19 +410,20 @@ impl Semaphore {
                 n -= take;
                 if head.remaining == 0 {
                     if head.counted {
-                        granted += 1;
+                        // Counted before the waiter can see itself granted: it may be polled
+                        // (and end its grant) as soon as `pop_front` marks it woken.
+                        self.state.fetch_add(GRANT_ONE, Ordering::AcqRel);
                         grant_room -= 1;
                     }
                     batch.push(waiters.pop_front());
                 }
             }
             if waiters.is_empty() {
-                // No one queued: clear `QUEUED`, count the grants, free the rest. Returning
-                // grants and (once nothing blocks) fast-path releasers race with us, hence
-                // the loop.
+                // No one queued: clear `QUEUED`, free the rest. Returning grants and (once
+                // nothing blocks) fast-path releasers race with us, hence the loop.
                 let mut state = self.state.load(Ordering::Relaxed);
                 loop {
-                    let new = (Self::add_to(state, n) + (granted << GRANT_SHIFT)) & !QUEUED;
+                    let new = Self::add_to(state, n) & !QUEUED;
                     match self.state.compare_exchange_weak(
                         state,
                         new,
@@ -437,10 +437,8 @@ impl Semaphore {
                 break;
             }
             if n > 0 && batch.is_full() && grant_room > 0 {
-                // The batch is full and permits are left: count these grants, wake them,
-                // then carry on (the permits in hand are nobody's until then).
-                self.state
-                    .fetch_add(granted << GRANT_SHIFT, Ordering::AcqRel);
+                // The batch is full and permits are left: wake these, then carry on (the
+                // permits in hand are nobody's until then).
                 drop(waiters);
                 batch.wake_all();
                 waiters = lock(&self.waiters);
@@ -449,12 +447,12 @@ impl Semaphore {
             // Still queued, and done: either every permit is handed out, or the grant count
             // is full and what is left stays free behind the queue for the returning grants
             // to hand on.
-            let before = self.state.fetch_add(
-                (std::mem::take(&mut n) << SHIFT) + (granted << GRANT_SHIFT),
-                Ordering::AcqRel,
-            );
-            let after = before + (granted << GRANT_SHIFT);
-            if after >> SHIFT == 0 || grants_of(after) >= MAX_GRANTS {
+            let leftover = std::mem::take(&mut n);
+            if leftover == 0 {
+                break;
+            }
+            let before = self.state.fetch_add(leftover << SHIFT, Ordering::AcqRel);
+            if grants_of(before) >= MAX_GRANTS {
                 break;
             }
             // Grants returned while we counted (before they could see the free permits):
