@@ -18,7 +18,7 @@
 //! list, and one that is polled or dropped before its wake-up acts on its mark at once.
 
 use crate::state_lock::{lock, StateGuard, StateLock};
-use crate::waiters::{Status, WaitFuture, WaitList, WaitTarget, Waiter, WakeBatch};
+use crate::waiters::{Status, WaitFuture, WaitList, WaitTarget, Waiter, WakeBatch, WakerPanic};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -290,7 +290,7 @@ impl Barrier {
                 Phase::Broken => state_ref.phase = Phase::Filling,
             }
         }
-        self.wake_marked(state);
+        self.wake_marked(state, WakerPanic::Resume);
     }
 
     /// A task of a released or broken round left `wait()`; the last one ends the drain.
@@ -345,7 +345,7 @@ impl Barrier {
     ) -> Poll<WaitOutput> {
         match state.phase {
             Phase::Broken => {
-                self.wake_marked(state);
+                self.wake_marked(state, WakerPanic::Contain);
                 Poll::Ready(Err(BrokenBarrierError))
             }
             Phase::Draining | Phase::Resetting => {
@@ -358,7 +358,7 @@ impl Barrier {
                 state.arrived += 1;
                 *state.waiters.data_mut(waiter.as_ref()) = Slot::Member;
                 state.waiters.push_back(waiter.as_mut(), cx.waker());
-                self.wake_marked(state);
+                self.wake_marked(state, WakerPanic::Contain);
                 Poll::Pending
             }
             Phase::Filling => {
@@ -376,7 +376,7 @@ impl Barrier {
                 if index > 0 {
                     state_ref.phase = Phase::Draining;
                 }
-                self.wake_marked(state);
+                self.wake_marked(state, WakerPanic::Contain);
                 Poll::Ready(Ok(BarrierWaitResult {
                     index,
                     leader: true,
@@ -386,7 +386,7 @@ impl Barrier {
     }
 
     /// Pops and wakes the marked waiters at the front of the list, a batch at a time.
-    fn wake_marked<'s>(&'s self, mut state: StateGuard<'s, BarrierState>) {
+    fn wake_marked<'s>(&'s self, mut state: StateGuard<'s, BarrierState>, on_panic: WakerPanic) {
         let mut batch = WakeBatch::<32>::new();
         loop {
             while !batch.is_full()
@@ -408,7 +408,7 @@ impl Barrier {
             }
             state = lock(&self.state);
         }
-        batch.finish();
+        batch.finish(on_panic);
     }
 }
 
@@ -437,9 +437,13 @@ impl WaitTarget for Barrier {
             }
         };
         let slot = slot.expect("corio-sync bug: a woken barrier waiter has no slot");
+        if let Some(data) = waiter.as_mut().unlinked_data() {
+            // Acted on once: a later drop of this future has nothing left to undo.
+            *data = Slot::Refused;
+        }
         match Self::resolve(&mut state, slot) {
             Some(result) => {
-                self.wake_marked(state);
+                self.wake_marked(state, WakerPanic::Contain);
                 Poll::Ready(result)
             }
             None => {
@@ -463,7 +467,7 @@ impl WaitTarget for Barrier {
             Slot::Released { .. } | Slot::Broken => Self::leave(&mut state),
             Slot::Held | Slot::Refused | Slot::Retry => {}
         }
-        self.wake_marked(state);
+        self.wake_marked(state, WakerPanic::Contain);
     }
 }
 

@@ -11,7 +11,7 @@
 
 use crate::mutex::{Mutex, MutexGuard};
 use crate::state_lock::{lock, StateLock};
-use crate::waiters::{Status, WaitFuture, WaitList, WaitTarget, Waiter, WakeBatch};
+use crate::waiters::{Status, WaitFuture, WaitList, WaitTarget, Waiter, WakeBatch, WakerPanic};
 use std::borrow::Borrow;
 use std::fmt;
 use std::future::{poll_fn, Future};
@@ -75,7 +75,7 @@ struct PassOnWakeup<'a, T, L: Borrow<Mutex<T>>>(&'a Condition<T, L>);
 
 impl<T, L: Borrow<Mutex<T>>> Drop for PassOnWakeup<'_, T, L> {
     fn drop(&mut self) {
-        self.0.wake(1);
+        self.0.wake(1, WakerPanic::Contain);
     }
 }
 
@@ -285,7 +285,7 @@ impl<T, L: Borrow<Mutex<T>>> Condition<T, L> {
         if !self.locked() {
             return Err(NotifyError);
         }
-        Ok(self.wake(n))
+        Ok(self.wake(n, WakerPanic::Resume))
     }
 
     /// Wakes every waiting task; the lock must be held.
@@ -300,11 +300,11 @@ impl<T, L: Borrow<Mutex<T>>> Condition<T, L> {
             return Err(NotifyError);
         }
         let n = lock(&self.waiters).len();
-        Ok(self.wake(n))
+        Ok(self.wake(n, WakerPanic::Resume))
     }
 
     /// Wakes up to `n` waiters, oldest first, in batches woken outside the list lock.
-    fn wake(&self, n: usize) -> usize {
+    fn wake(&self, n: usize, on_panic: WakerPanic) -> usize {
         let mut woken = 0;
         let mut batch = WakeBatch::<32>::new();
         let mut waiters = lock(&self.waiters);
@@ -321,7 +321,7 @@ impl<T, L: Borrow<Mutex<T>>> Condition<T, L> {
             }
             waiters = lock(&self.waiters);
         }
-        batch.finish();
+        batch.finish(on_panic);
         woken
     }
 }
@@ -352,7 +352,7 @@ impl<T, L: Borrow<Mutex<T>>> WaitTarget<Notified> for Condition<T, L> {
         let status = lock(&self.waiters).remove(waiter.as_ref());
         if status == Status::Woken {
             // Notified, but dropped before it could act on it: wake someone else instead.
-            self.wake(1);
+            self.wake(1, WakerPanic::Contain);
         }
     }
 }

@@ -7,7 +7,7 @@
 
 use crate::loom::{AtomicBool, Ordering};
 use crate::state_lock::{lock, StateLock};
-use crate::waiters::{Status, WaitFuture, WaitList, WaitTarget, Waiter, WakeBatch};
+use crate::waiters::{Status, WaitFuture, WaitList, WaitTarget, Waiter, WakeBatch, WakerPanic};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -105,7 +105,7 @@ impl Event {
             }
             state = lock(&self.state);
         }
-        batch.finish();
+        batch.finish(WakerPanic::Resume);
     }
 
     /// Clears the event: later waits block until the next `set()`.

@@ -21,7 +21,7 @@
 
 use crate::event::Event;
 use crate::state_lock::{lock, StateGuard, StateLock};
-use crate::waiters::{Status, WaitFuture, WaitList, WaitTarget, Waiter, WakeBatch};
+use crate::waiters::{Status, WaitFuture, WaitList, WaitTarget, Waiter, WakeBatch, WakerPanic};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 use std::fmt;
@@ -424,7 +424,7 @@ impl<T, O: QueueOrder<T>> BasicQueue<T, O> {
         }
         state.push(item, &mut wakes, &self.finished);
         drop(state);
-        wakes.finish();
+        wakes.finish(WakerPanic::Contain);
         Ok(())
     }
 
@@ -465,7 +465,7 @@ impl<T, O: QueueOrder<T>> BasicQueue<T, O> {
         // Items reserved for waiting getters are not ours, but they are not gone either.
         let drained = state.shut_down && state.len() == 0;
         drop(state);
-        wakes.finish();
+        wakes.finish(WakerPanic::Contain);
         match item {
             Some(item) => Ok(item),
             None if drained => Err(TryGetError::ShutDown),
@@ -564,7 +564,7 @@ impl<T, O: QueueOrder<T>> BasicQueue<T, O> {
         };
         let finished = state.unfinished == 0;
         // No putter can queue any more: fail them all. Getters wait on while items are left.
-        self.fail_waiters(state);
+        self.fail_waiters(state, WakerPanic::Resume);
         if finished {
             let state = self.state();
             if state.unfinished == 0 {
@@ -576,7 +576,11 @@ impl<T, O: QueueOrder<T>> BasicQueue<T, O> {
 
     /// Fails every waiting putter, and every waiting getter once no item is left, a batch at a
     /// time (no new waiter can queue on a shut-down queue that has nothing left for it).
-    fn fail_waiters<'s>(&'s self, mut state: StateGuard<'s, QueueState<T, O>>) {
+    fn fail_waiters<'s>(
+        &'s self,
+        mut state: StateGuard<'s, QueueState<T, O>>,
+        on_panic: WakerPanic,
+    ) {
         let mut batch = WakeBatch::<32>::new();
         loop {
             while !batch.is_full() && !state.putters.is_empty() {
@@ -596,7 +600,7 @@ impl<T, O: QueueOrder<T>> BasicQueue<T, O> {
             }
             state = self.state();
         }
-        batch.finish();
+        batch.finish(on_panic);
     }
 
     /// Takes an item for a getter granted a reservation.
@@ -618,11 +622,11 @@ impl<T, O: QueueOrder<T>> BasicQueue<T, O> {
     /// waiting are failed.
     fn after_get<'s>(&'s self, state: StateGuard<'s, QueueState<T, O>>, wakes: Wakes) {
         if state.getters_are_done() {
-            self.fail_waiters(state);
+            self.fail_waiters(state, WakerPanic::Contain);
         } else {
             drop(state);
         }
-        wakes.finish();
+        wakes.finish(WakerPanic::Contain);
     }
 }
 
@@ -664,7 +668,7 @@ impl<T, O: QueueOrder<T>> WaitTarget<Put> for BasicQueue<T, O> {
             state.push(item, &mut wakes, &self.finished);
         }
         drop(state);
-        wakes.finish();
+        wakes.finish(WakerPanic::Contain);
         Poll::Ready(Ok(()))
     }
 
@@ -680,7 +684,7 @@ impl<T, O: QueueOrder<T>> WaitTarget<Put> for BasicQueue<T, O> {
             state.grant_slot(self.maxsize, &mut wakes);
         }
         drop(state);
-        wakes.finish();
+        wakes.finish(WakerPanic::Contain);
     }
 }
 
@@ -692,7 +696,8 @@ impl<T, O: QueueOrder<T>> BasicQueue<T, O> {
             unreachable!("a woken putter is not linked")
         };
         let item = slot.item.take();
-        if !slot.granted {
+        // Acted on once: a later drop of this future has no slot to pass on.
+        if !std::mem::take(&mut slot.granted) {
             return Poll::Ready(item.map_or(Ok(()), |item| Err(PutError(item))));
         }
         let mut wakes = Wakes::new();
@@ -707,7 +712,7 @@ impl<T, O: QueueOrder<T>> BasicQueue<T, O> {
             None => Ok(()),
         };
         drop(state);
-        wakes.finish();
+        wakes.finish(WakerPanic::Contain);
         Poll::Ready(result)
     }
 }
@@ -721,9 +726,15 @@ impl<T, O: QueueOrder<T>> WaitTarget<Get> for BasicQueue<T, O> {
         mut waiter: Pin<&mut Waiter<Grant>>,
         cx: &mut Context<'_>,
     ) -> Poll<Self::Output> {
-        let woken = |waiter: Pin<&mut Waiter<Grant>>| match waiter.unlinked_data().copied() {
-            Some(Grant::Item) => Poll::Ready(self.take_reserved()),
-            _ => Poll::Ready(Err(QueueShutDown)),
+        let woken = |waiter: Pin<&mut Waiter<Grant>>| {
+            // Acted on once: a later drop of this future has no reservation to pass on.
+            let grant = waiter
+                .unlinked_data()
+                .map(|g| std::mem::replace(g, Grant::Nothing));
+            match grant {
+                Some(Grant::Item) => Poll::Ready(self.take_reserved()),
+                _ => Poll::Ready(Err(QueueShutDown)),
+            }
         };
         match waiter.status() {
             Status::Woken => return woken(waiter),
@@ -744,7 +755,7 @@ impl<T, O: QueueOrder<T>> WaitTarget<Get> for BasicQueue<T, O> {
         if state.len() > state.reserved && state.getters.is_empty() {
             let item = state.pop(self.maxsize, &mut wakes);
             drop(state);
-            wakes.finish();
+            wakes.finish(WakerPanic::Contain);
             return Poll::Ready(item.ok_or(QueueShutDown));
         }
         // Shut down: fail only once nothing is left (items reserved for getters ahead of us
@@ -773,7 +784,7 @@ impl<T, O: QueueOrder<T>> WaitTarget<Get> for BasicQueue<T, O> {
             }
         }
         drop(state);
-        wakes.finish();
+        wakes.finish(WakerPanic::Contain);
     }
 }
 

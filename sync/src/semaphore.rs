@@ -22,7 +22,7 @@
 
 use crate::loom::{AtomicUsize, Ordering};
 use crate::state_lock::{lock, StateGuard, StateLock};
-use crate::waiters::{Status, WaitFuture, WaitList, WaitTarget, Waiter, WakeBatch};
+use crate::waiters::{Status, WaitFuture, WaitList, WaitTarget, Waiter, WakeBatch, WakerPanic};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -328,7 +328,7 @@ impl Semaphore {
     pub(crate) fn release_only_permit(&self) {
         let state = self.state.load(Ordering::Relaxed);
         if state & BLOCKED != 0 {
-            self.release_locked(lock(&self.waiters), 1);
+            self.release_locked(lock(&self.waiters), 1, WakerPanic::Resume);
         } else if self
             .state
             .compare_exchange(0, 1 << SHIFT, Ordering::Release, Ordering::Relaxed)
@@ -354,7 +354,7 @@ impl Semaphore {
                 Err(actual) => state = actual,
             }
         }
-        self.release_locked(lock(&self.waiters), n);
+        self.release_locked(lock(&self.waiters), n, WakerPanic::Resume);
     }
 
     fn add_to(state: usize, n: usize) -> usize {
@@ -372,14 +372,19 @@ impl Semaphore {
     fn end_grant(&self) {
         let before = self.state.fetch_sub(GRANT_ONE, Ordering::AcqRel);
         if before & QUEUED != 0 && before >> SHIFT > 0 {
-            self.release_locked(lock(&self.waiters), 0);
+            self.release_locked(lock(&self.waiters), 0, WakerPanic::Contain);
         }
     }
 
     /// Hands `n` permits (plus any left free behind the queue) to the queued waiters in order,
     /// frees the rest, and keeps the state word in step with the list. Wakes outside the
     /// lock, in batches.
-    fn release_locked<'s>(&'s self, mut waiters: StateGuard<'s, WaitList<Need>>, mut n: usize) {
+    fn release_locked<'s>(
+        &'s self,
+        mut waiters: StateGuard<'s, WaitList<Need>>,
+        mut n: usize,
+        on_panic: WakerPanic,
+    ) {
         let mut batch = WakeBatch::<4>::new();
         loop {
             let state = self.state.load(Ordering::Acquire);
@@ -459,7 +464,7 @@ impl Semaphore {
             // there is room again, so go round and hand them out ourselves.
         }
         drop(waiters);
-        batch.finish();
+        batch.finish(on_panic);
     }
 }
 
@@ -540,13 +545,13 @@ impl WaitTarget for Semaphore {
         let (wanted, remaining, counted) = (need.wanted, need.remaining, need.counted);
         match waiters.remove(waiter.as_ref()) {
             // Give back what it collected (and fix `QUEUED` if it was the last waiter).
-            Status::Queued => self.release_locked(waiters, wanted - remaining),
+            Status::Queued => self.release_locked(waiters, wanted - remaining, WakerPanic::Contain),
             // It was granted everything but never returned: end its grant, pass the permits on.
             Status::Woken => {
                 if counted {
                     self.state.fetch_sub(GRANT_ONE, Ordering::AcqRel);
                 }
-                self.release_locked(waiters, wanted);
+                self.release_locked(waiters, wanted, WakerPanic::Contain);
             }
             Status::Idle => {}
         }
@@ -556,11 +561,10 @@ impl WaitTarget for Semaphore {
 impl Semaphore {
     /// A waiter found itself granted: it returns now, ending its grant if it was counted.
     fn granted(&self, mut waiter: Pin<&mut Waiter<Need>>) -> Poll<()> {
-        if waiter
-            .as_mut()
-            .unlinked_data()
-            .is_some_and(|need| need.counted)
-        {
+        let need = waiter.as_mut().unlinked_data();
+        if let Some(need) = need.filter(|need| need.counted) {
+            // Ended once: a later drop of this future must not end it again.
+            need.counted = false;
             self.end_grant();
         }
         Poll::Ready(())

@@ -416,7 +416,8 @@ impl<T> Drop for WaitList<T> {
 /// A waker that panics is its owner's bug, and must not cost anyone else a wake-up: `wake_all`
 /// catches the panic, wakes the rest, and keeps the first panic for [`WakeBatch::finish`],
 /// which callers run once their whole operation is done (state updated, lock released, every
-/// batch woken), so a panicking waker never leaves a primitive half-updated.
+/// batch woken), so a panicking waker never leaves a primitive half-updated. `finish` then
+/// passes the panic on or contains it (see [`WakerPanic`]).
 pub(crate) struct WakeBatch<const N: usize> {
     wakers: [Option<Waker>; N],
     len: usize,
@@ -461,16 +462,31 @@ impl<const N: usize> WakeBatch<N> {
         self.len = 0;
     }
 
-    /// Wakes what is left, then passes on the first panic a waker raised, if any (unless this
-    /// thread is already unwinding: then it is dropped, as a second panic would abort).
-    pub(crate) fn finish(mut self) {
+    /// Wakes what is left, then deals with the first panic a waker raised, if any, as
+    /// `on_panic` says (it is always dropped if this thread is already unwinding: a second
+    /// panic would abort).
+    pub(crate) fn finish(mut self, on_panic: WakerPanic) {
         self.wake_all();
         if let Some(panic) = self.panic.take() {
-            if !std::thread::panicking() {
+            if on_panic == WakerPanic::Resume && !std::thread::panicking() {
                 std::panic::resume_unwind(panic);
             }
         }
     }
+}
+
+/// What a finished [`WakeBatch`] does with a panic one of its wakers raised (after every
+/// other waker was woken and the state is consistent).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum WakerPanic {
+    /// Pass it on to the caller, whose call has had its whole effect and returns nothing the
+    /// panic could lose: `set`, `notify`, `add_permits`, a guard's release, `shutdown`,
+    /// `abort`, `reset`.
+    Resume,
+    /// Keep it from the caller (the panic hook has reported it already): the caller is a wait
+    /// future being polled or dropped, or a call that hands over an item or permits, and the
+    /// panic would lose what it was handed (or unwind out of a `drop`).
+    Contain,
 }
 
 /// What waiting on one primitive means: implemented by each primitive, once per kind of wait
@@ -661,7 +677,7 @@ mod tests {
         batch.push(Some(waker));
         assert!(batch.is_full());
         batch.wake_all();
-        batch.wake_all();
+        batch.finish(WakerPanic::Resume);
         assert_eq!(counter.0.load(Ordering::SeqCst), 2);
     }
 

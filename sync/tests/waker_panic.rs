@@ -1,6 +1,8 @@
 //! A waker that panics is its owner's bug: every primitive still wakes the rest of the batch
-//! it was part of, leaves its state consistent and its lock free, and then passes the panic
-//! on to the caller that woke the batch.
+//! it was part of and leaves its state consistent and its lock free. Then a call whose effect
+//! is complete (set, notify, add_permits, a release, shutdown, abort, reset) passes the panic
+//! on; a wait being polled or dropped, or a call handing over an item, contains it, so the
+//! task that happened to wake the batch loses nothing it was handed.
 
 use corio_sync::{Barrier, Condition, Event, Mutex, Queue, Semaphore};
 use std::future::Future;
@@ -130,10 +132,11 @@ fn barrier_release_wakes_every_other_party() {
     let counter = queue_all(&mut waits, 33);
     let mut last = Box::pin(barrier.wait());
     let noop = Waker::from(counter.clone());
-    let mut leader = None;
-    assert_panics_with_the_wakers_message(|| {
-        leader = Some(poll(last.as_mut(), &noop));
-    });
+    // The last party's wait releases the round: it keeps its result.
+    let Poll::Ready(Ok(leader)) = poll(last.as_mut(), &noop) else {
+        panic!("the leader lost its result")
+    };
+    assert!(leader.is_leader());
     assert_eq!(counter.0.load(Ordering::SeqCst), MANY - 1);
     for w in &mut waits {
         assert!(matches!(poll(w.as_mut(), &noop), Poll::Ready(Ok(_))));
@@ -156,4 +159,62 @@ fn queue_shutdown_wakes_every_other_waiter() {
         assert!(matches!(poll(g.as_mut(), &noop), Poll::Ready(Err(_))));
     }
     assert!(queue.try_put(1).is_err());
+}
+
+#[test]
+fn barrier_abort_wakes_every_other_party_and_passes_the_panic_on() {
+    let barrier = Barrier::new(MANY + 1);
+    let mut waits: Vec<_> = (0..MANY).map(|_| Box::pin(barrier.wait())).collect();
+    let counter = queue_all(&mut waits, 50);
+    assert_panics_with_the_wakers_message(|| barrier.abort());
+    assert_eq!(counter.0.load(Ordering::SeqCst), MANY - 1);
+    let noop = Waker::from(counter.clone());
+    for w in &mut waits {
+        assert!(matches!(poll(w.as_mut(), &noop), Poll::Ready(Err(_))));
+    }
+    barrier.reset();
+    assert!(!barrier.is_broken());
+}
+
+/// A granted semaphore waiter that, when it resumes, hands permits on to a waiter whose
+/// waker panics: it still gets its permit, and every count stays exact.
+#[test]
+fn a_resuming_semaphore_waiter_keeps_its_permit() {
+    let sem = Semaphore::new(0);
+    let counter = Arc::new(Counting(AtomicUsize::new(0)));
+    let good = Waker::from(counter.clone());
+    let panicking = Waker::from(Arc::new(Panicking));
+    let mut first = Box::pin(sem.acquire());
+    assert!(poll(first.as_mut(), &good).is_pending());
+    sem.add_permits(2); // one to `first`, one left free behind it
+    let mut second = Box::pin(sem.acquire());
+    assert!(poll(second.as_mut(), &panicking).is_pending()); // queued behind the grant
+    let Poll::Ready(permit) = poll(first.as_mut(), &good) else {
+        panic!("the resuming waiter lost its permit")
+    };
+    let Poll::Ready(other) = poll(second.as_mut(), &good) else {
+        panic!("the permit left behind was not handed on")
+    };
+    drop((permit, other, first, second));
+    assert_eq!(sem.available_permits(), 2);
+    assert!(!sem.locked());
+}
+
+/// A getter that takes its reserved item and grants the freed slot to a putter whose waker
+/// panics: the getter still gets the item, and the putter still puts.
+#[test]
+fn a_resuming_getter_keeps_its_item() {
+    let queue = Queue::new(1);
+    let counter = Arc::new(Counting(AtomicUsize::new(0)));
+    let good = Waker::from(counter.clone());
+    let panicking = Waker::from(Arc::new(Panicking));
+    let mut get = Box::pin(queue.get());
+    assert!(poll(get.as_mut(), &good).is_pending());
+    queue.try_put(1).unwrap(); // reserved for `get`
+    let mut put = Box::pin(queue.put(2));
+    assert!(poll(put.as_mut(), &panicking).is_pending());
+    assert_eq!(poll(get.as_mut(), &good), Poll::Ready(Ok(1)));
+    assert_eq!(poll(put.as_mut(), &good), Poll::Ready(Ok(())));
+    assert_eq!(queue.try_get(), Ok(2));
+    assert!(queue.try_put(3).is_ok(), "a slot was lost");
 }
