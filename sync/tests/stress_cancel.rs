@@ -6,11 +6,12 @@
 //! checks; each test runs under a watchdog).
 
 use corio_sync::{Barrier, Mutex, Queue, Semaphore};
+use futures::task::noop_waker;
 use std::future::Future;
 use std::pin::pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 use std::thread;
 
 mod common;
@@ -36,7 +37,8 @@ fn on_threads(f: impl Fn(usize) + Send + Sync + 'static) {
 /// cancelled.
 fn poll_a_few_times<F: Future>(fut: F, polls: usize) -> Option<F::Output> {
     let mut fut = pin!(fut);
-    let mut cx = Context::from_waker(Waker::noop());
+    let waker = noop_waker();
+    let mut cx = Context::from_waker(&waker);
     for _ in 0..polls {
         if let Poll::Ready(output) = fut.as_mut().poll(&mut cx) {
             return Some(output);
