@@ -135,7 +135,10 @@ impl Semaphore {
     /// smaller requests behind it wait too. `n = 0` is granted at once.
     ///
     /// Like asyncio, a new request also waits behind earlier waiters that were already
-    /// handed their permits but have not resumed yet, even if permits are free.
+    /// handed their permits but have not resumed yet, even if permits are free: it never
+    /// runs before a task that was served earlier. (So a granted future that its owner keeps
+    /// but never polls again holds up later requests until it is polled or dropped, as a
+    /// granted `Mutex` waiter holds the lock.)
     ///
     /// Panics, when called, if `n` exceeds [`Semaphore::MAX_PERMITS`]: no semaphore can ever
     /// hold that many, so the wait could never end. (Below that bound a request larger than
