@@ -1,9 +1,11 @@
 //! `Condition`: asyncio's condition variable, built on a [`Mutex`].
 //!
 //! The condition owns its mutex (`Condition::new`), or shares one that other code, or other
-//! conditions, use too (`Condition::with_lock` over an `Arc<Mutex<T>>`, or
-//! `Condition::with_lock_ref` over a borrowed one: asyncio's `Condition(lock)`). Either way
-//! `wait` checks that the guard it is given locks this condition's mutex.
+//! conditions, use too (`Condition::with_lock` over an `Arc<Mutex<T>>`: asyncio's
+//! `Condition(lock)`). Either way `wait` checks that the guard it is given locks this
+//! condition's mutex. (One type for both, not a type parameter for how the mutex is held:
+//! a trait bound there would stop rustc from proving futures that await `wait` `Send` when
+//! `T` holds references.)
 //!
 //! `wait(guard)` queues the waiter *before* it releases the lock, so a `notify` made by the
 //! next lock holder cannot be missed. A waiter that was notified and then dropped (before it
@@ -12,10 +14,8 @@
 use crate::mutex::{Mutex, MutexGuard};
 use crate::state_lock::{lock, StateLock};
 use crate::waiters::{Status, WaitFuture, WaitList, WaitTarget, Waiter, WakeBatch, WakerPanic};
-use std::borrow::Borrow;
 use std::fmt;
 use std::future::{poll_fn, Future};
-use std::marker::PhantomData;
 use std::pin::{pin, Pin};
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -44,13 +44,16 @@ use std::task::{Context, Poll};
 /// });
 /// ```
 ///
-/// `L` is how the condition holds its mutex: by value (the default, [`Condition::new`]),
-/// through an `Arc` ([`Condition::with_lock`]) or by reference
-/// ([`Condition::with_lock_ref`]).
-pub struct Condition<T, L: Borrow<Mutex<T>> = Mutex<T>> {
-    mutex: L,
+/// The condition owns its mutex ([`Condition::new`]) or shares it ([`Condition::with_lock`]).
+pub struct Condition<T> {
+    mutex: HeldMutex<T>,
     waiters: StateLock<WaitList<()>>,
-    _data: PhantomData<fn(T) -> T>,
+}
+
+/// How a condition holds its mutex.
+enum HeldMutex<T> {
+    Owned(Mutex<T>),
+    Shared(Arc<Mutex<T>>),
 }
 
 /// The error of [`Condition::notify`]: the condition's lock is not held.
@@ -71,9 +74,9 @@ impl std::error::Error for NotifyError {}
 pub(crate) struct Notified;
 
 /// Passes a consumed notification on if `wait` is dropped while re-acquiring the lock.
-struct PassOnWakeup<'a, T, L: Borrow<Mutex<T>>>(&'a Condition<T, L>);
+struct PassOnWakeup<'a, T>(&'a Condition<T>);
 
-impl<T, L: Borrow<Mutex<T>>> Drop for PassOnWakeup<'_, T, L> {
+impl<T> Drop for PassOnWakeup<'_, T> {
     fn drop(&mut self) {
         self.0.wake(1, WakerPanic::Contain);
     }
@@ -87,21 +90,33 @@ impl<T> Condition<T> {
     /// assert!(!cond.locked());
     /// ```
     pub fn new(mutex: Mutex<T>) -> Self {
-        Self::over(mutex)
+        Self::over(HeldMutex::Owned(mutex))
     }
 
     /// Consumes the condition, returning the data.
+    ///
+    /// Panics if the condition shares its mutex ([`Condition::with_lock`]) and other clones
+    /// of that `Arc` are still alive: the data is theirs too.
     ///
     /// ```
     /// let cond = corio_sync::Condition::new(corio_sync::Mutex::new(7));
     /// assert_eq!(cond.into_inner(), 7);
     /// ```
     pub fn into_inner(self) -> T {
-        self.mutex.into_inner()
+        match self.mutex {
+            HeldMutex::Owned(mutex) => mutex.into_inner(),
+            HeldMutex::Shared(shared) => Arc::try_unwrap(shared)
+                .unwrap_or_else(|_| {
+                    panic!(
+                        "Condition::into_inner: the condition's mutex is shared \
+                         (Condition::with_lock) and other handles to it are alive; \
+                         take the data from the mutex instead"
+                    )
+                })
+                .into_inner(),
+        }
     }
-}
 
-impl<T> Condition<T, Arc<Mutex<T>>> {
     /// A condition over a mutex shared with other code, or with other conditions (asyncio's
     /// `Condition(lock=...)`): a task holding the mutex's guard, however it locked it, may
     /// `wait` and `notify` here. Each condition has its own waiters: a notify on one wakes
@@ -141,35 +156,13 @@ impl<T> Condition<T, Arc<Mutex<T>>> {
     /// });
     /// ```
     pub fn with_lock(mutex: Arc<Mutex<T>>) -> Self {
-        Self::over(mutex)
+        Self::over(HeldMutex::Shared(mutex))
     }
-}
 
-impl<'m, T> Condition<T, &'m Mutex<T>> {
-    /// Like [`Condition::with_lock`], over a mutex borrowed for the condition's lifetime.
-    ///
-    /// ```
-    /// use corio_sync::{Condition, Mutex};
-    /// futures::executor::block_on(async {
-    ///     let mutex = Mutex::new(0);
-    ///     let cond = Condition::with_lock_ref(&mutex);
-    ///     let guard = mutex.lock().await; // locked through the mutex itself
-    ///     assert!(cond.locked());
-    ///     assert_eq!(cond.notify(1), Ok(0)); // the condition sees it held
-    ///     drop(guard);
-    /// });
-    /// ```
-    pub fn with_lock_ref(mutex: &'m Mutex<T>) -> Self {
-        Self::over(mutex)
-    }
-}
-
-impl<T, L: Borrow<Mutex<T>>> Condition<T, L> {
-    fn over(mutex: L) -> Self {
+    fn over(mutex: HeldMutex<T>) -> Self {
         Condition {
             mutex,
             waiters: StateLock::new(WaitList::new()),
-            _data: PhantomData,
         }
     }
 
@@ -182,7 +175,7 @@ impl<T, L: Borrow<Mutex<T>>> Condition<T, L> {
     /// # });
     /// ```
     pub fn lock(&self) -> impl Future<Output = MutexGuard<'_, T>> + '_ {
-        self.mutex.borrow().lock()
+        self.mutex().lock()
     }
 
     /// The condition's lock.
@@ -192,7 +185,10 @@ impl<T, L: Borrow<Mutex<T>>> Condition<T, L> {
     /// assert!(cond.mutex().try_lock().is_ok());
     /// ```
     pub fn mutex(&self) -> &Mutex<T> {
-        self.mutex.borrow()
+        match &self.mutex {
+            HeldMutex::Owned(mutex) => mutex,
+            HeldMutex::Shared(shared) => shared,
+        }
     }
 
     /// True while the condition's lock is held (or waited for).
@@ -326,7 +322,7 @@ impl<T, L: Borrow<Mutex<T>>> Condition<T, L> {
     }
 }
 
-impl<T, L: Borrow<Mutex<T>>> WaitTarget<Notified> for Condition<T, L> {
+impl<T> WaitTarget<Notified> for Condition<T> {
     type Data = ();
     type Output = ();
 
@@ -357,7 +353,7 @@ impl<T, L: Borrow<Mutex<T>>> WaitTarget<Notified> for Condition<T, L> {
     }
 }
 
-impl<T, L: Borrow<Mutex<T>>> fmt::Debug for Condition<T, L> {
+impl<T> fmt::Debug for Condition<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Condition")
             .field("locked", &self.locked())
