@@ -785,6 +785,74 @@ mod tests {
     }
 
     #[test]
+    fn for_each_mut_visits_front_to_back() {
+        let (_, waker) = counting_waker();
+        let mut list = WaitList::new();
+        let mut a = pin!(Waiter::new(1));
+        let mut b = pin!(Waiter::new(2));
+        let mut c = pin!(Waiter::new(3));
+        list.push_back(a.as_mut(), &waker);
+        list.push_back(b.as_mut(), &waker);
+        list.push_back(c.as_mut(), &waker);
+        list.remove(b.as_ref());
+        let mut seen = Vec::new();
+        list.for_each_mut(|n| {
+            seen.push(*n);
+            *n *= 10;
+        });
+        assert_eq!(seen, [1, 3]);
+        assert_eq!(list.front_mut().copied(), Some(10));
+        list.pop_front();
+        list.pop_front();
+        assert!(list.is_empty());
+    }
+
+    #[test]
+    fn barrier_marks_a_round_wakes_it_and_lets_rewaiters_retry() {
+        let barrier = crate::Barrier::new(2);
+        let mut a = Box::pin(barrier.wait());
+        assert!(poll(a.as_mut()).is_pending());
+        let mut b = Box::pin(barrier.wait());
+        assert!(matches!(poll(b.as_mut()), Poll::Ready(Ok(_)))); // releases a
+        drop(b);
+        let mut held = Box::pin(barrier.wait());
+        assert!(poll(held.as_mut()).is_pending()); // held while a drains
+        assert!(matches!(poll(a.as_mut()), Poll::Ready(Ok(_)))); // drain ends: held retries
+        drop(a);
+        assert!(poll(held.as_mut()).is_pending()); // re-queued as a member
+        let mut c = Box::pin(barrier.wait());
+        assert!(matches!(poll(c.as_mut()), Poll::Ready(Ok(_))));
+        drop(c); // held is released, not resumed
+        barrier.reset(); // ... so the reset breaks it
+        assert!(matches!(poll(held.as_mut()), Poll::Ready(Err(_))));
+    }
+
+    #[test]
+    fn semaphore_grants_and_queue_slots_through_cancellation() {
+        let sem = crate::Semaphore::new(0);
+        let mut first = Box::pin(sem.acquire());
+        assert!(poll(first.as_mut()).is_pending());
+        sem.add_permits(2); // granted to `first`, one left behind it
+        let mut second = Box::pin(sem.acquire());
+        assert!(poll(second.as_mut()).is_pending());
+        drop(first); // never resumed: hands both on
+        assert!(poll(second.as_mut()).is_ready());
+        drop(second);
+        assert_eq!(sem.available_permits(), 2);
+
+        let queue = crate::Queue::new(1);
+        queue.try_put(String::from("a")).unwrap();
+        let mut p1 = Box::pin(queue.put(String::from("b")));
+        let mut p2 = Box::pin(queue.put(String::from("c")));
+        assert!(poll(p1.as_mut()).is_pending());
+        assert!(poll(p2.as_mut()).is_pending());
+        assert_eq!(queue.try_get().unwrap(), "a"); // slot granted to p1
+        drop(p1); // ... passed on to p2
+        assert!(poll(p2.as_mut()).is_ready());
+        assert_eq!(queue.try_get().unwrap(), "c");
+    }
+
+    #[test]
     fn threads_hand_a_mutex_back_and_forth() {
         let mutex = Arc::new(crate::Mutex::new(0u32));
         let threads: Vec<_> = (0..2)
