@@ -6,6 +6,7 @@ mod common;
 use common::{on_each_executor, poll_once};
 use corio_sync::Semaphore;
 use std::cell::RefCell;
+use std::future::Future;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::task::Poll;
@@ -300,4 +301,32 @@ fn a_request_above_the_current_total_can_still_be_met_by_add_permits() {
         sem.add_permits(2);
         assert!(poll_once(&mut big).await.is_ready());
     });
+}
+
+/// More waiters granted at once than the semaphore counts grants for (65 535 on 64-bit
+/// targets): the rest stay queued with their permits free behind them, and each grant that
+/// returns hands them on, so every waiter is served and no permit is lost.
+#[test]
+fn more_simultaneous_grants_than_the_grant_count_holds() {
+    let waiters = if usize::BITS >= 64 { 70_000 } else { 300 };
+    let sem = Semaphore::new(0);
+    let waker = futures::task::noop_waker();
+    let mut cx = std::task::Context::from_waker(&waker);
+    let mut acquires: Vec<_> = (0..waiters).map(|_| Box::pin(sem.acquire())).collect();
+    for a in &mut acquires {
+        assert!(a.as_mut().poll(&mut cx).is_pending());
+    }
+    sem.add_permits(waiters);
+    let mut permits = Vec::with_capacity(waiters);
+    for (i, a) in acquires.iter_mut().enumerate() {
+        let Poll::Ready(permit) = a.as_mut().poll(&mut cx) else {
+            panic!("waiter {i} was not served")
+        };
+        permits.push(permit);
+    }
+    assert_eq!(sem.available_permits(), 0);
+    drop(permits);
+    drop(acquires);
+    assert_eq!(sem.available_permits(), waiters);
+    assert!(!sem.locked());
 }
