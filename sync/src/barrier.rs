@@ -1,12 +1,24 @@
 //! `Barrier`: asyncio's barrier. `n` tasks meet, are released together, and the barrier
-//! resets for the next round.
+//! resets for the next round once the released tasks have left.
 //!
-//! Waiters carry the round (generation) they joined; releasing a round wakes exactly the
-//! waiters of that round and hands each a distinct index, in arrival order, so tasks that
-//! arrive while a round is still leaving belong to the next round.
+//! The barrier is in one of four phases, as asyncio's:
+//! - *filling*: arrivals queue as members of the round; the `n`-th releases it.
+//! - *draining*: the round was released; its tasks count as inside `wait()` until each has
+//!   resumed (returned from its `wait()`) or been dropped. Arrivals meanwhile are *held*, and
+//!   retry their arrival once the round has drained.
+//! - *resetting*: `reset()` broke the tasks still inside; like draining, until they are out.
+//! - *broken*: `abort()` broke everyone inside and every later arrival, until `reset()`.
+//!
+//! A released task's result is decided when it resumes: `Ok` if the round is still draining
+//! then, broken if `reset()` or `abort()` came first. A released task that is dropped before it
+//! resumed simply leaves: it never holds up the drain (its index goes unused).
+//!
+//! Waking is batched outside the lock, so a waiter may be *marked* (released, broken, refused,
+//! or told to retry) while still linked; the marked waiters are always at the front of the
+//! list, and one that is polled or dropped before its wake-up acts on its mark at once.
 
 use crate::state_lock::{lock, StateGuard, StateLock};
-use crate::waiters::{Status, WaitFuture, WaitList, WaitTarget, Waiter, WakeBatch};
+use crate::waiters::{Status, WaitFuture, WaitList, WaitTarget, Waiter, WakeBatch, WakerPanic};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -29,18 +41,47 @@ pub struct Barrier {
     state: StateLock<BarrierState>,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    Filling,
+    Draining,
+    Resetting,
+    Broken,
+}
+
 struct BarrierState {
-    generation: u64,
+    phase: Phase,
+    /// Members queued in the filling round.
     arrived: usize,
-    broken: bool,
+    /// Tasks of a released or broken round that are still inside `wait()`.
+    inside: usize,
     waiters: WaitList<Slot>,
 }
 
-/// A waiter's round and, once released, its result.
-pub(crate) struct Slot {
-    generation: u64,
-    result: Result<BarrierWaitResult, BrokenBarrierError>,
+/// A waiter's place: queued (`Member`, `Held`) or marked for its wake-up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Slot {
+    /// Queued in the filling round.
+    Member,
+    /// Queued behind a draining or resetting round; not inside the barrier yet.
+    Held,
+    /// Released with this place in its round; inside until it resumes.
+    Released { index: usize },
+    /// A member broken by `reset()` or `abort()`; inside until it resumes.
+    Broken,
+    /// A held arrival refused by `abort()`.
+    Refused,
+    /// A held arrival whose round has drained: it arrives again when it runs.
+    Retry,
 }
+
+impl Slot {
+    fn is_marked(self) -> bool {
+        !matches!(self, Slot::Member | Slot::Held)
+    }
+}
+
+type WaitOutput = Result<BarrierWaitResult, BrokenBarrierError>;
 
 /// What [`Barrier::wait`] returns to each task of a round.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,9 +163,9 @@ impl Barrier {
             return Err(ZeroPartiesError);
         }
         let state = BarrierState {
-            generation: 0,
+            phase: Phase::Filling,
             arrived: 0,
-            broken: false,
+            inside: 0,
             waiters: WaitList::new(),
         };
         Ok(Barrier {
@@ -135,24 +176,24 @@ impl Barrier {
 
     /// Waits until `parties` tasks are waiting, then releases them all together.
     ///
+    /// A task that calls `wait()` while the previous round is still draining (some of its
+    /// released tasks have not resumed yet) is held until it has, then joins the next round.
+    /// The result of a released task is fixed when it resumes: a `reset()` or `abort()`
+    /// before that breaks it.
+    ///
     /// ```
     /// # futures::executor::block_on(async {
     /// let barrier = corio_sync::Barrier::new(1);
     /// assert!(barrier.wait().await.is_ok());
     /// # });
     /// ```
-    pub fn wait(&self) -> impl Future<Output = Result<BarrierWaitResult, BrokenBarrierError>> + '_ {
-        WaitFuture::<Barrier>::new(
-            self,
-            Slot {
-                generation: 0,
-                result: Err(BrokenBarrierError),
-            },
-        )
+    pub fn wait(&self) -> impl Future<Output = WaitOutput> + '_ {
+        WaitFuture::<Barrier>::new(self, Slot::Member)
     }
 
-    /// Breaks the barrier: current and later waits fail with [`BrokenBarrierError`] until
-    /// [`reset`](Barrier::reset).
+    /// Breaks the barrier: current waits (including released tasks that have not resumed
+    /// yet, and arrivals held while a round drains) and later waits fail with
+    /// [`BrokenBarrierError`] until [`reset`](Barrier::reset).
     ///
     /// ```
     /// # futures::executor::block_on(async {
@@ -166,8 +207,9 @@ impl Barrier {
         self.break_round(true);
     }
 
-    /// Returns the barrier to its empty, unbroken state; tasks waiting now fail with
-    /// [`BrokenBarrierError`].
+    /// Returns the barrier to its empty, unbroken state; tasks waiting now, and released
+    /// tasks that have not resumed yet, fail with [`BrokenBarrierError`]. Until those have
+    /// left, new arrivals are held (the barrier is *resetting*).
     ///
     /// ```
     /// # futures::executor::block_on(async {
@@ -190,13 +232,19 @@ impl Barrier {
         self.parties
     }
 
-    /// How many tasks are waiting in the current round.
+    /// How many tasks are waiting in the filling round (0 while a round drains or resets, as
+    /// asyncio's `n_waiting`).
     ///
     /// ```
     /// assert_eq!(corio_sync::Barrier::new(4).n_waiting(), 0);
     /// ```
     pub fn n_waiting(&self) -> usize {
-        lock(&self.state).arrived
+        let state = lock(&self.state);
+        if state.phase == Phase::Filling {
+            state.arrived
+        } else {
+            0
+        }
     }
 
     /// True when the barrier is broken.
@@ -205,126 +253,239 @@ impl Barrier {
     /// assert!(!corio_sync::Barrier::new(4).is_broken());
     /// ```
     pub fn is_broken(&self) -> bool {
-        lock(&self.state).broken
+        lock(&self.state).phase == Phase::Broken
     }
 
-    /// Fails the current round's waiters and starts a new round, broken or not.
-    fn break_round(&self, broken: bool) {
+    fn break_round(&self, abort: bool) {
         let mut state = lock(&self.state);
-        state.broken = broken;
-        self.release_round(state, |_| Err(BrokenBarrierError));
+        let state_ref = &mut *state;
+        if abort {
+            state_ref.phase = Phase::Broken;
+            let mut broken = 0;
+            state_ref.waiters.for_each_mut(|slot| match slot {
+                Slot::Member => {
+                    *slot = Slot::Broken;
+                    broken += 1;
+                }
+                Slot::Held => *slot = Slot::Refused,
+                _ => {}
+            });
+            state_ref.inside += broken;
+            state_ref.arrived = 0;
+        } else {
+            match state_ref.phase {
+                Phase::Filling if state_ref.arrived > 0 => {
+                    state_ref.waiters.for_each_mut(|slot| {
+                        if *slot == Slot::Member {
+                            *slot = Slot::Broken;
+                        }
+                    });
+                    state_ref.inside += state_ref.arrived;
+                    state_ref.arrived = 0;
+                    state_ref.phase = Phase::Resetting;
+                }
+                Phase::Filling | Phase::Resetting => {}
+                Phase::Draining => state_ref.phase = Phase::Resetting,
+                Phase::Broken if state_ref.inside > 0 => state_ref.phase = Phase::Resetting,
+                Phase::Broken => state_ref.phase = Phase::Filling,
+            }
+        }
+        self.wake_marked(state, WakerPanic::Resume);
     }
 
-    /// Wakes every waiter of the current round with `result(arrival index)`, then starts the
-    /// next round. Returns the number of waiters released.
-    fn release_round<'s>(
+    /// A task of a released or broken round left `wait()`; the last one ends the drain.
+    fn leave(state: &mut BarrierState) {
+        state.inside -= 1;
+        if state.inside == 0 && matches!(state.phase, Phase::Draining | Phase::Resetting) {
+            state.phase = Phase::Filling;
+            // The held arrivals retry when they run (a reset or a new arrival may come first,
+            // as in asyncio).
+            state.waiters.for_each_mut(|slot| {
+                if *slot == Slot::Held {
+                    *slot = Slot::Retry;
+                }
+            });
+        }
+    }
+
+    /// What a marked waiter's `wait()` returns (or `None`: it arrives again); updates the
+    /// counts. The waiter is no longer linked.
+    fn resolve(state: &mut BarrierState, slot: Slot) -> Option<WaitOutput> {
+        match slot {
+            Slot::Released { index } => {
+                let result = if state.phase == Phase::Draining {
+                    Ok(BarrierWaitResult {
+                        index,
+                        leader: false,
+                    })
+                } else {
+                    Err(BrokenBarrierError)
+                };
+                Self::leave(state);
+                Some(result)
+            }
+            Slot::Broken => {
+                Self::leave(state);
+                Some(Err(BrokenBarrierError))
+            }
+            Slot::Refused => Some(Err(BrokenBarrierError)),
+            Slot::Retry => None,
+            Slot::Member | Slot::Held => {
+                unreachable!("corio-sync bug: an unmarked barrier waiter was woken")
+            }
+        }
+    }
+
+    /// Arrives at the barrier (the waiter is idle).
+    fn arrive<'s>(
         &'s self,
         mut state: StateGuard<'s, BarrierState>,
-        result: impl Fn(usize) -> Result<BarrierWaitResult, BrokenBarrierError>,
-    ) -> usize {
-        let round = state.generation;
-        state.generation += 1;
-        state.arrived = 0;
-        let mut released = 0;
+        mut waiter: Pin<&mut Waiter<Slot>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<WaitOutput> {
+        match state.phase {
+            Phase::Broken => {
+                self.wake_marked(state, WakerPanic::Contain);
+                Poll::Ready(Err(BrokenBarrierError))
+            }
+            Phase::Draining | Phase::Resetting => {
+                *state.waiters.data_mut(waiter.as_ref()) = Slot::Held;
+                state.waiters.push_back(waiter.as_mut(), cx.waker());
+                drop(state);
+                Poll::Pending
+            }
+            Phase::Filling if state.arrived + 1 < self.parties => {
+                state.arrived += 1;
+                *state.waiters.data_mut(waiter.as_ref()) = Slot::Member;
+                state.waiters.push_back(waiter.as_mut(), cx.waker());
+                self.wake_marked(state, WakerPanic::Contain);
+                Poll::Pending
+            }
+            Phase::Filling => {
+                // The last party: release the round, in arrival order; this task leads.
+                let state_ref = &mut *state;
+                let mut index = 0;
+                state_ref.waiters.for_each_mut(|slot| {
+                    if *slot == Slot::Member {
+                        *slot = Slot::Released { index };
+                        index += 1;
+                    }
+                });
+                state_ref.inside += index;
+                state_ref.arrived = 0;
+                if index > 0 {
+                    state_ref.phase = Phase::Draining;
+                }
+                self.wake_marked(state, WakerPanic::Contain);
+                Poll::Ready(Ok(BarrierWaitResult {
+                    index,
+                    leader: true,
+                }))
+            }
+        }
+    }
+
+    /// Pops and wakes the marked waiters at the front of the list, a batch at a time.
+    fn wake_marked<'s>(&'s self, mut state: StateGuard<'s, BarrierState>, on_panic: WakerPanic) {
         let mut batch = WakeBatch::<32>::new();
         loop {
-            while !batch.is_full() {
-                let Some(slot) = state.waiters.front_mut() else {
-                    break;
-                };
-                if slot.generation != round {
-                    break;
-                }
-                slot.result = result(released);
-                released += 1;
+            while !batch.is_full()
+                && state
+                    .waiters
+                    .front_mut()
+                    .is_some_and(|slot| slot.is_marked())
+            {
                 batch.push(state.waiters.pop_front());
             }
             let more = state
                 .waiters
                 .front_mut()
-                .is_some_and(|slot| slot.generation == round);
+                .is_some_and(|slot| slot.is_marked());
             drop(state);
             batch.wake_all();
             if !more {
-                return released;
+                break;
             }
             state = lock(&self.state);
         }
+        batch.finish(on_panic);
     }
 }
 
 impl WaitTarget for Barrier {
     type Data = Slot;
-    type Output = Result<BarrierWaitResult, BrokenBarrierError>;
+    type Output = WaitOutput;
 
     fn poll_wait(
         &self,
         mut waiter: Pin<&mut Waiter<Slot>>,
         cx: &mut Context<'_>,
     ) -> Poll<Self::Output> {
-        match waiter.status() {
-            Status::Woken => {
-                return Poll::Ready(
-                    waiter
-                        .as_mut()
-                        .unlinked_data()
-                        .map_or(Err(BrokenBarrierError), |s| s.result),
-                )
-            }
-            Status::Queued => {
-                lock(&self.state)
-                    .waiters
-                    .update_waker(waiter.as_mut(), cx.waker());
-                if waiter.status() == Status::Woken {
-                    return Poll::Ready(
-                        waiter
-                            .as_mut()
-                            .unlinked_data()
-                            .map_or(Err(BrokenBarrierError), |s| s.result),
-                    );
-                }
-                return Poll::Pending;
-            }
-            Status::Idle => {}
-        }
         let mut state = lock(&self.state);
-        if state.broken {
-            return Poll::Ready(Err(BrokenBarrierError));
+        let slot = match waiter.status() {
+            Status::Idle => return self.arrive(state, waiter, cx),
+            Status::Woken => waiter.as_mut().unlinked_data().copied(),
+            Status::Queued => {
+                let slot = *state.waiters.data_mut(waiter.as_ref());
+                if !slot.is_marked() {
+                    state.waiters.update_waker(waiter.as_mut(), cx.waker());
+                    return Poll::Pending;
+                }
+                // Marked, its wake-up still on its way: act on the mark now.
+                state.waiters.remove(waiter.as_ref());
+                Some(slot)
+            }
+        };
+        let slot = slot.expect("corio-sync bug: a woken barrier waiter has no slot");
+        if let Some(data) = waiter.as_mut().unlinked_data() {
+            // Acted on once: a later drop of this future has nothing left to undo.
+            *data = Slot::Refused;
         }
-        state.arrived += 1;
-        if state.arrived == self.parties {
-            let released = self.release_round(state, |index| {
-                Ok(BarrierWaitResult {
-                    index,
-                    leader: false,
-                })
-            });
-            return Poll::Ready(Ok(BarrierWaitResult {
-                index: released,
-                leader: true,
-            }));
+        match Self::resolve(&mut state, slot) {
+            Some(result) => {
+                self.wake_marked(state, WakerPanic::Contain);
+                Poll::Ready(result)
+            }
+            None => {
+                if waiter.status() == Status::Woken {
+                    waiter.as_mut().rearm();
+                }
+                self.arrive(state, waiter, cx)
+            }
         }
-        let generation = state.generation;
-        state.waiters.data_mut(waiter.as_ref()).generation = generation;
-        state.waiters.push_back(waiter.as_mut(), cx.waker());
-        Poll::Pending
     }
 
     fn cancel_wait(&self, waiter: Pin<&mut Waiter<Slot>>) {
         let mut state = lock(&self.state);
-        // A waiter that leaves before its round is complete no longer counts; one that was
-        // already released has nothing to give back.
-        if state.waiters.remove(waiter.as_ref()) == Status::Queued {
-            state.arrived -= 1;
+        let slot = *state.waiters.data_mut(waiter.as_ref());
+        state.waiters.remove(waiter.as_ref());
+        match slot {
+            // A member that leaves before its round is complete no longer counts.
+            Slot::Member => state.arrived -= 1,
+            // A released (or broken) task dropped before it resumed has left the barrier: it
+            // must not hold up the drain.
+            Slot::Released { .. } | Slot::Broken => Self::leave(&mut state),
+            Slot::Held | Slot::Refused | Slot::Retry => {}
         }
+        self.wake_marked(state, WakerPanic::Contain);
     }
 }
 
 impl fmt::Debug for Barrier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = lock(&self.state);
+        let (phase, arrived) = (state.phase, state.arrived);
+        drop(state);
+        let phase = match phase {
+            Phase::Filling => "filling",
+            Phase::Draining => "draining",
+            Phase::Resetting => "resetting",
+            Phase::Broken => "broken",
+        };
         f.debug_struct("Barrier")
+            .field("phase", &phase)
             .field("parties", &self.parties)
-            .field("n_waiting", &self.n_waiting())
+            .field("n_waiting", &if phase == "filling" { arrived } else { 0 })
             .finish()
     }
 }

@@ -83,6 +83,9 @@ impl BoundedSemaphore {
 
     /// Waits for `n` permits at once, in FIFO order.
     ///
+    /// Panics, when called, if `n` exceeds the initial value: a bounded semaphore never holds
+    /// more permits than that, so the wait could never end.
+    ///
     /// ```
     /// # futures::executor::block_on(async {
     /// let sem = corio_sync::BoundedSemaphore::new(3);
@@ -90,6 +93,12 @@ impl BoundedSemaphore {
     /// # });
     /// ```
     pub fn acquire_many(&self, n: usize) -> impl Future<Output = BoundedSemaphorePermit<'_>> + '_ {
+        assert!(
+            n <= self.initial,
+            "BoundedSemaphore::acquire_many({n}): more permits than this semaphore ever holds \
+             (its bound is {}), so this wait could never end",
+            self.initial
+        );
         let acquire = self.semaphore.acquire_many(n);
         async move {
             BoundedSemaphorePermit {

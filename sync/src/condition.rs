@@ -1,15 +1,23 @@
 //! `Condition`: asyncio's condition variable, built on a [`Mutex`].
 //!
+//! The condition owns its mutex (`Condition::new`), or shares one that other code, or other
+//! conditions, use too (`Condition::with_lock` over an `Arc<Mutex<T>>`: asyncio's
+//! `Condition(lock)`). Either way `wait` checks that the guard it is given locks this
+//! condition's mutex. (One type for both, not a type parameter for how the mutex is held:
+//! a trait bound there would stop rustc from proving futures that await `wait` `Send` when
+//! `T` holds references.)
+//!
 //! `wait(guard)` queues the waiter *before* it releases the lock, so a `notify` made by the
 //! next lock holder cannot be missed. A waiter that was notified and then dropped (before it
 //! got the lock back) passes its wake-up to the next waiter: wake-ups are never lost.
 
 use crate::mutex::{Mutex, MutexGuard};
 use crate::state_lock::{lock, StateLock};
-use crate::waiters::{Status, WaitFuture, WaitList, WaitTarget, Waiter, WakeBatch};
+use crate::waiters::{Status, WaitFuture, WaitList, WaitTarget, Waiter, WakeBatch, WakerPanic};
 use std::fmt;
 use std::future::{poll_fn, Future};
 use std::pin::{pin, Pin};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 /// A condition variable: tasks wait, with the lock released, until another task notifies.
@@ -35,9 +43,17 @@ use std::task::{Context, Poll};
 ///     futures::join!(waiter, notifier);
 /// });
 /// ```
+///
+/// The condition owns its mutex ([`Condition::new`]) or shares it ([`Condition::with_lock`]).
 pub struct Condition<T> {
-    mutex: Mutex<T>,
+    mutex: HeldMutex<T>,
     waiters: StateLock<WaitList<()>>,
+}
+
+/// How a condition holds its mutex.
+enum HeldMutex<T> {
+    Owned(Mutex<T>),
+    Shared(Arc<Mutex<T>>),
 }
 
 /// The error of [`Condition::notify`]: the condition's lock is not held.
@@ -62,7 +78,7 @@ struct PassOnWakeup<'a, T>(&'a Condition<T>);
 
 impl<T> Drop for PassOnWakeup<'_, T> {
     fn drop(&mut self) {
-        self.0.wake(1);
+        self.0.wake(1, WakerPanic::Contain);
     }
 }
 
@@ -74,6 +90,76 @@ impl<T> Condition<T> {
     /// assert!(!cond.locked());
     /// ```
     pub fn new(mutex: Mutex<T>) -> Self {
+        Self::over(HeldMutex::Owned(mutex))
+    }
+
+    /// Consumes the condition, returning the data.
+    ///
+    /// Panics if the condition shares its mutex ([`Condition::with_lock`]) and other clones
+    /// of that `Arc` are still alive: the data is theirs too.
+    ///
+    /// ```
+    /// let cond = corio_sync::Condition::new(corio_sync::Mutex::new(7));
+    /// assert_eq!(cond.into_inner(), 7);
+    /// ```
+    pub fn into_inner(self) -> T {
+        match self.mutex {
+            HeldMutex::Owned(mutex) => mutex.into_inner(),
+            HeldMutex::Shared(shared) => Arc::try_unwrap(shared)
+                .unwrap_or_else(|_| {
+                    panic!(
+                        "Condition::into_inner: the condition's mutex is shared \
+                         (Condition::with_lock) and other handles to it are alive; \
+                         take the data from the mutex instead"
+                    )
+                })
+                .into_inner(),
+        }
+    }
+
+    /// A condition over a mutex shared with other code, or with other conditions (asyncio's
+    /// `Condition(lock=...)`): a task holding the mutex's guard, however it locked it, may
+    /// `wait` and `notify` here. Each condition has its own waiters: a notify on one wakes
+    /// only the tasks waiting on that one.
+    ///
+    /// Two conditions on one lock, the classic bounded buffer:
+    ///
+    /// ```
+    /// use corio_sync::{Condition, Mutex};
+    /// use std::collections::VecDeque;
+    /// use std::sync::Arc;
+    ///
+    /// futures::executor::block_on(async {
+    ///     let buffer = Arc::new(Mutex::new(VecDeque::new()));
+    ///     let not_empty = Condition::with_lock(buffer.clone());
+    ///     let not_full = Condition::with_lock(buffer.clone());
+    ///     let producer = async {
+    ///         for i in 0..10 {
+    ///             let guard = buffer.lock().await;
+    ///             let mut guard = not_full.wait_for(guard, |b| b.len() < 2).await;
+    ///             guard.push_back(i);
+    ///             not_empty.notify(1).unwrap();
+    ///         }
+    ///     };
+    ///     let consumer = async {
+    ///         let mut got = Vec::new();
+    ///         while got.len() < 10 {
+    ///             let guard = buffer.lock().await;
+    ///             let mut guard = not_empty.wait_for(guard, |b| !b.is_empty()).await;
+    ///             got.push(guard.pop_front().unwrap());
+    ///             not_full.notify(1).unwrap();
+    ///         }
+    ///         got
+    ///     };
+    ///     let ((), got) = futures::join!(producer, consumer);
+    ///     assert_eq!(got, (0..10).collect::<Vec<_>>());
+    /// });
+    /// ```
+    pub fn with_lock(mutex: Arc<Mutex<T>>) -> Self {
+        Self::over(HeldMutex::Shared(mutex))
+    }
+
+    fn over(mutex: HeldMutex<T>) -> Self {
         Condition {
             mutex,
             waiters: StateLock::new(WaitList::new()),
@@ -89,7 +175,7 @@ impl<T> Condition<T> {
     /// # });
     /// ```
     pub fn lock(&self) -> impl Future<Output = MutexGuard<'_, T>> + '_ {
-        self.mutex.lock()
+        self.mutex().lock()
     }
 
     /// The condition's lock.
@@ -99,7 +185,10 @@ impl<T> Condition<T> {
     /// assert!(cond.mutex().try_lock().is_ok());
     /// ```
     pub fn mutex(&self) -> &Mutex<T> {
-        &self.mutex
+        match &self.mutex {
+            HeldMutex::Owned(mutex) => mutex,
+            HeldMutex::Shared(shared) => shared,
+        }
     }
 
     /// True while the condition's lock is held (or waited for).
@@ -110,7 +199,7 @@ impl<T> Condition<T> {
     /// assert!(cond.locked());
     /// ```
     pub fn locked(&self) -> bool {
-        self.mutex.is_locked()
+        self.mutex().is_locked()
     }
 
     /// Releases the lock, waits to be notified, then takes the lock back and returns it.
@@ -136,7 +225,7 @@ impl<T> Condition<T> {
     /// ```
     pub async fn wait<'a>(&'a self, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
         assert!(
-            std::ptr::eq(MutexGuard::mutex(&guard), &self.mutex),
+            std::ptr::eq(MutexGuard::mutex(&guard), self.mutex()),
             "Condition::wait: the guard belongs to a different Mutex than this Condition's"
         );
         let mut notified = pin!(WaitFuture::<Self, Notified>::new(self, ()));
@@ -149,7 +238,7 @@ impl<T> Condition<T> {
         drop(guard);
         notified.await;
         let pass_on = PassOnWakeup(self);
-        let guard = self.mutex.lock().await;
+        let guard = self.mutex().lock().await;
         std::mem::forget(pass_on);
         guard
     }
@@ -189,10 +278,10 @@ impl<T> Condition<T> {
     /// assert_eq!(cond.notify(1), Ok(0));
     /// ```
     pub fn notify(&self, n: usize) -> Result<usize, NotifyError> {
-        if !self.mutex.is_locked() {
+        if !self.locked() {
             return Err(NotifyError);
         }
-        Ok(self.wake(n))
+        Ok(self.wake(n, WakerPanic::Resume))
     }
 
     /// Wakes every waiting task; the lock must be held.
@@ -203,25 +292,15 @@ impl<T> Condition<T> {
     /// assert_eq!(cond.notify_all(), Ok(0));
     /// ```
     pub fn notify_all(&self) -> Result<usize, NotifyError> {
-        if !self.mutex.is_locked() {
+        if !self.locked() {
             return Err(NotifyError);
         }
         let n = lock(&self.waiters).len();
-        Ok(self.wake(n))
-    }
-
-    /// Consumes the condition, returning the data.
-    ///
-    /// ```
-    /// let cond = corio_sync::Condition::new(corio_sync::Mutex::new(7));
-    /// assert_eq!(cond.into_inner(), 7);
-    /// ```
-    pub fn into_inner(self) -> T {
-        self.mutex.into_inner()
+        Ok(self.wake(n, WakerPanic::Resume))
     }
 
     /// Wakes up to `n` waiters, oldest first, in batches woken outside the list lock.
-    fn wake(&self, n: usize) -> usize {
+    fn wake(&self, n: usize, on_panic: WakerPanic) -> usize {
         let mut woken = 0;
         let mut batch = WakeBatch::<32>::new();
         let mut waiters = lock(&self.waiters);
@@ -234,10 +313,12 @@ impl<T> Condition<T> {
             drop(waiters);
             batch.wake_all();
             if !more {
-                return woken;
+                break;
             }
             waiters = lock(&self.waiters);
         }
+        batch.finish(on_panic);
+        woken
     }
 }
 
@@ -267,7 +348,7 @@ impl<T> WaitTarget<Notified> for Condition<T> {
         let status = lock(&self.waiters).remove(waiter.as_ref());
         if status == Status::Woken {
             // Notified, but dropped before it could act on it: wake someone else instead.
-            self.wake(1);
+            self.wake(1, WakerPanic::Contain);
         }
     }
 }

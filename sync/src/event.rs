@@ -7,7 +7,7 @@
 
 use crate::loom::{AtomicBool, Ordering};
 use crate::state_lock::{lock, StateLock};
-use crate::waiters::{Status, WaitFuture, WaitList, WaitTarget, Waiter, WakeBatch};
+use crate::waiters::{Status, WaitFuture, WaitList, WaitTarget, Waiter, WakeBatch, WakerPanic};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -101,10 +101,11 @@ impl Event {
             drop(state);
             batch.wake_all();
             if !more {
-                return;
+                break;
             }
             state = lock(&self.state);
         }
+        batch.finish(WakerPanic::Resume);
     }
 
     /// Clears the event: later waits block until the next `set()`.

@@ -6,9 +6,16 @@
 //! across threads.
 //!
 //! ## Invariants
-//! - Waiters are served in FIFO order; a new request never barges past queued waiters.
-//! - Cancelling (dropping) a waiting future never loses a wake-up, a permit or an item: a
-//!   waiter that was already granted what it waited for passes the grant on.
+//! - Waiters are served in FIFO order; a new request never barges past queued waiters, nor
+//!   (as in asyncio) past waiters that were granted but have not resumed yet.
+//! - A wait's effect happens when its future returns `Ready` (a queue put inserts then, a
+//!   barrier's result is fixed then). Cancelling (dropping) a waiting future never loses a
+//!   wake-up, a permit or an item: a waiter that was already granted what it waited for
+//!   passes the grant on.
+//! - A waker that panics never costs other waiters their wake-ups, nor leaves a lock held or
+//!   a count wrong: every batch is woken in full first. Calls whose effect is complete (`set`,
+//!   `notify`, `add_permits`, releases, `shutdown`, `abort`, `reset`) then pass the panic on;
+//!   waits being polled or dropped contain it, so they keep what they were handed.
 //! - Waiting allocates nothing: a waiter's queue node lives inside its pinned future
 //!   (`waiters`, the only module with `unsafe` besides the `Mutex` data cell and the
 //!   `state_lock` cell).

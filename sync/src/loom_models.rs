@@ -1,6 +1,8 @@
 //! Loom models of the wait-list handshakes: a grant racing a cancel, a wake racing a drop,
 //! partial permits handed back by a cancelled waiter, a reserved queue item racing a
-//! cancelled getter, a re-poll that skips the lock racing the wake it waits for. Run with `RUSTFLAGS="--cfg loom" cargo test --release -p corio-sync --lib loom`.
+//! cancelled getter, a re-poll that skips the lock racing the wake it waits for, a semaphore
+//! grant returning while a task queued behind it, a granted put cancelled, a barrier re-wait
+//! held while its round drains. Run with `RUSTFLAGS="--cfg loom" cargo test --release -p corio-sync --lib loom`.
 
 use crate::{Event, Mutex, Queue, Semaphore};
 use futures::task::noop_waker;
@@ -253,5 +255,77 @@ fn loom_spin_flag_excludes() {
         // SAFETY: the flag is held, and both writers are done.
         assert_eq!(shared.count.with(|count| unsafe { *count }), 2);
         shared.flag.unlock();
+    });
+}
+
+/// A semaphore grant that returns while another task queued behind it (permits left free
+/// meanwhile): the returning grant must hand those permits on, or the queued task hangs
+/// (loom reports it as a deadlock).
+#[test]
+fn loom_semaphore_returning_grant_hands_on_permits_freed_behind_it() {
+    loom::model(|| {
+        let sem = Arc::new(Semaphore::new(0));
+        let first = {
+            let sem = sem.clone();
+            thread::spawn(move || drop(loom::future::block_on(sem.acquire())))
+        };
+        let second = {
+            let sem = sem.clone();
+            thread::spawn(move || drop(loom::future::block_on(sem.acquire())))
+        };
+        sem.add_permits(2);
+        first.join().unwrap();
+        second.join().unwrap();
+        assert_eq!(sem.available_permits(), 2, "a permit was lost");
+        assert!(!sem.locked());
+    });
+}
+
+/// A put granted a slot by a get, cancelled before it ran: it must not have inserted, and
+/// the slot must not be lost.
+#[test]
+fn loom_queue_granted_put_cancelled_never_inserts() {
+    loom::model(|| {
+        let queue = Arc::new(Queue::new(1));
+        queue.try_put(1).unwrap();
+        let putter = {
+            let queue = queue.clone();
+            thread::spawn(move || poll_once_then_drop(queue.put(2)))
+        };
+        assert_eq!(queue.try_get(), Ok(1));
+        match putter.join().unwrap() {
+            Some(result) => {
+                assert!(result.is_ok());
+                assert_eq!(queue.try_get(), Ok(2));
+            }
+            None => assert_eq!(
+                queue.try_get(),
+                Err(crate::TryGetError::Empty),
+                "a cancelled put inserted its item"
+            ),
+        }
+        queue.try_put(3).expect("the granted slot was lost");
+    });
+}
+
+/// Two parties meeting twice in a row: a party that waits again while the first round still
+/// drains is held, and must be let in (not forgotten) once the other party has resumed.
+#[test]
+fn loom_barrier_rewait_is_let_in_once_the_round_drains() {
+    loom::model(|| {
+        let barrier = Arc::new(crate::Barrier::new(2));
+        let meet_twice = |barrier: Arc<crate::Barrier>| {
+            loom::future::block_on(async {
+                barrier.wait().await.unwrap();
+                barrier.wait().await.unwrap();
+            })
+        };
+        let other = {
+            let barrier = barrier.clone();
+            thread::spawn(move || meet_twice(barrier))
+        };
+        meet_twice(barrier.clone());
+        other.join().unwrap();
+        assert_eq!(barrier.n_waiting(), 0);
     });
 }

@@ -79,7 +79,7 @@ impl<T: ?Sized> Mutex<T> {
     pub async fn lock(&self) -> MutexGuard<'_, T> {
         // The uncontended case never builds a waiter.
         if !self.semaphore.try_take_only_permit() {
-            self.semaphore.wait_for_permits(1).await;
+            self.semaphore.wait_for_permits(1, false).await;
         }
         MutexGuard { mutex: self }
     }
@@ -113,6 +113,13 @@ impl<T: ?Sized> Mutex<T> {
     }
 
     /// True while a guard is alive or waiters are queued.
+    ///
+    /// Also true during a hand-off: a release gives the lock straight to the oldest waiter,
+    /// which owns it from then on, even before its task has run. asyncio's `Lock.locked()`
+    /// says `False` in that window (its lock is only marked taken when the waiter resumes);
+    /// corio answers `true` because that is what a caller can act on: the lock cannot be
+    /// taken, [`try_lock`](Mutex::try_lock) fails, and `lock()` queues. "Is a task inside the
+    /// critical section right now" is not something the lock can tell: track it in the data.
     ///
     /// ```
     /// let m = corio_sync::Mutex::new(());
@@ -247,7 +254,10 @@ impl Lock {
             .map(|guard| LockGuard { _guard: guard })
     }
 
-    /// True while the lock is held or waiters are queued.
+    /// True while the lock is held or waiters are queued, including during a hand-off to a
+    /// waiter that has not run yet (asyncio says unlocked there; see [`Mutex::is_locked`] for
+    /// why corio does not). `!locked()` means [`try_acquire`](Lock::try_acquire) would
+    /// succeed right now.
     ///
     /// ```
     /// let lock = corio_sync::Lock::new();

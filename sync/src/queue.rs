@@ -1,19 +1,27 @@
 //! `Queue`, `LifoQueue` and `PriorityQueue`: asyncio's queues, one implementation over three
 //! storage orders.
 //!
-//! Everything sits under one lock. Putters that find the queue full wait with their item in
-//! their waiter node; when a `get` frees a slot, the oldest putter's item is moved straight
-//! into the queue (so its put is done, and nothing can barge into the slot). Getters that
-//! find no item wait; when an item arrives the oldest getter is granted a *reservation*
-//! (`reserved` counts them) and takes an item when it runs. A reserved getter that is
-//! dropped hands its reservation to the next getter, so an item is never lost or taken
-//! twice. `join()` waits on an [`Event`] that is set exactly while no put item is unfinished;
-//! it is set and cleared under the queue lock to stay in step (so joiners are woken with the
-//! queue lock held: the one place a waker runs under one of our locks).
+//! Everything sits under one lock. Both kinds of waiter are served by *reservation*, so that
+//! nothing barges past a woken waiter and a waiter's effect happens only when its future
+//! returns `Ready`:
+//! - Putters that find the queue full wait with their item in their waiter node. When a
+//!   `get` frees a slot, the oldest putter is granted it (`granted_slots` counts those) and
+//!   inserts its item when it runs. A granted putter that is dropped inserts nothing and
+//!   passes the slot to the next putter, so a put that was cancelled never inserts.
+//! - Getters that find no item wait; when an item arrives the oldest getter is granted a
+//!   reservation (`reserved` counts them) and takes an item when it runs. A reserved getter
+//!   that is dropped hands its reservation to the next getter, so an item is never lost or
+//!   taken twice.
+//!
+//! After `shutdown(false)` getters keep draining: a waiting getter is failed only once no
+//! item is left at all (items reserved for a getter that may yet be dropped still count).
+//! `join()` waits on an [`Event`] that is set exactly while no put item is unfinished; it is
+//! set and cleared under the queue lock to stay in step (so joiners are woken with the queue
+//! lock held: the one place a waker runs under one of our locks).
 
 use crate::event::Event;
 use crate::state_lock::{lock, StateGuard, StateLock};
-use crate::waiters::{Status, WaitFuture, WaitList, WaitTarget, Waiter, WakeBatch};
+use crate::waiters::{Status, WaitFuture, WaitList, WaitTarget, Waiter, WakeBatch, WakerPanic};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 use std::fmt;
@@ -129,10 +137,19 @@ struct QueueState<T, O: QueueOrder<T>> {
     items: O::Store,
     /// Items promised to woken getters that have not taken them yet.
     reserved: usize,
+    /// Free slots promised to woken putters that have not inserted yet.
+    granted_slots: usize,
     unfinished: usize,
     shut_down: bool,
     getters: WaitList<Grant>,
-    putters: WaitList<Option<T>>,
+    putters: WaitList<PutSlot<T>>,
+}
+
+/// A waiting putter's item, and whether it was granted a slot (else it was woken by a
+/// shutdown).
+pub(crate) struct PutSlot<T> {
+    item: Option<T>,
+    granted: bool,
 }
 
 /// What a woken getter was granted.
@@ -272,6 +289,11 @@ impl<T, O: QueueOrder<T>> QueueState<T, O> {
         maxsize > 0 && self.len() >= maxsize
     }
 
+    /// True when a new item may go in now: a free slot that is not promised to a putter.
+    fn has_room(&self, maxsize: usize) -> bool {
+        maxsize == 0 || self.len() + self.granted_slots < maxsize
+    }
+
     /// Adds an item and reserves it for the oldest waiting getter, if any.
     fn push(&mut self, item: T, wakes: &mut Wakes, finished: &Event) {
         O::push(&mut self.items, item);
@@ -288,19 +310,28 @@ impl<T, O: QueueOrder<T>> QueueState<T, O> {
         }
     }
 
-    /// Takes the next item, then fills the freed slot from the oldest waiting putter.
-    fn pop(&mut self, maxsize: usize, wakes: &mut Wakes, finished: &Event) -> Option<T> {
+    /// Takes the next item, then grants the freed slot to the oldest waiting putter.
+    fn pop(&mut self, maxsize: usize, wakes: &mut Wakes) -> Option<T> {
         let item = O::pop(&mut self.items)?;
-        if !self.is_full(maxsize) {
-            if let Some(slot) = self.putters.front_mut() {
-                let put = slot.take();
-                wakes.push(self.putters.pop_front());
-                if let Some(put) = put {
-                    self.push(put, wakes, finished);
-                }
-            }
-        }
+        self.grant_slot(maxsize, wakes);
         Some(item)
+    }
+
+    /// Grants a free slot, if there is one, to the oldest waiting putter.
+    fn grant_slot(&mut self, maxsize: usize, wakes: &mut Wakes) {
+        if self.shut_down || !self.has_room(maxsize) {
+            return;
+        }
+        if let Some(slot) = self.putters.front_mut() {
+            slot.granted = true;
+            self.granted_slots += 1;
+            wakes.push(self.putters.pop_front());
+        }
+    }
+
+    /// After a shutdown, waiting getters are failed once no item is left at all.
+    fn getters_are_done(&self) -> bool {
+        self.shut_down && self.len() == 0 && !self.getters.is_empty()
     }
 }
 
@@ -316,6 +347,7 @@ impl<T, O: QueueOrder<T>> BasicQueue<T, O> {
         let state = QueueState {
             items: O::Store::default(),
             reserved: 0,
+            granted_slots: 0,
             unfinished: 0,
             shut_down: false,
             getters: WaitList::new(),
@@ -346,6 +378,11 @@ impl<T, O: QueueOrder<T>> BasicQueue<T, O> {
     /// Puts `item`, waiting (FIFO among putters) while the queue is full. Fails, giving the
     /// item back, if the queue is or gets shut down.
     ///
+    /// The item is inserted exactly when this future returns `Ready(Ok(()))`, never earlier:
+    /// a put that is cancelled (dropped) has not inserted, even if a slot had already been
+    /// granted to it (the slot then passes to the next waiting putter), so retrying after a
+    /// timeout never duplicates the item (as asyncio's `put`).
+    ///
     /// ```
     /// # futures::executor::block_on(async {
     /// let queue = corio_sync::Queue::new(1);
@@ -358,11 +395,18 @@ impl<T, O: QueueOrder<T>> BasicQueue<T, O> {
         match self.try_put(item) {
             Ok(()) => Ok(()),
             Err(TryPutError::ShutDown(item)) => Err(PutError(item)),
-            Err(TryPutError::Full(item)) => WaitFuture::<Self, Put>::new(self, Some(item)).await,
+            Err(TryPutError::Full(item)) => {
+                let slot = PutSlot {
+                    item: Some(item),
+                    granted: false,
+                };
+                WaitFuture::<Self, Put>::new(self, slot).await
+            }
         }
     }
 
-    /// Puts `item` if there is room now.
+    /// Puts `item` if there is room now: a free slot that is not already granted to a waiting
+    /// putter, and no putter waiting.
     ///
     /// ```
     /// let queue = corio_sync::Queue::new(1);
@@ -375,17 +419,18 @@ impl<T, O: QueueOrder<T>> BasicQueue<T, O> {
         if state.shut_down {
             return Err(TryPutError::ShutDown(item));
         }
-        if state.is_full(self.maxsize) || !state.putters.is_empty() {
+        if !state.has_room(self.maxsize) || !state.putters.is_empty() {
             return Err(TryPutError::Full(item));
         }
         state.push(item, &mut wakes, &self.finished);
         drop(state);
-        wakes.wake_all();
+        wakes.finish(WakerPanic::Contain);
         Ok(())
     }
 
-    /// Takes the next item, waiting (FIFO among getters) while the queue is empty. After a
-    /// shutdown it still drains the items left, then fails.
+    /// Takes the next item, waiting (FIFO among getters) while the queue is empty. After
+    /// `shutdown(false)` it still drains every item left, whatever order other getters are
+    /// cancelled in, then fails.
     ///
     /// ```
     /// # futures::executor::block_on(async {
@@ -413,16 +458,17 @@ impl<T, O: QueueOrder<T>> BasicQueue<T, O> {
         let mut wakes = Wakes::new();
         let mut state = self.state();
         let item = if state.len() > state.reserved && state.getters.is_empty() {
-            state.pop(self.maxsize, &mut wakes, &self.finished)
+            state.pop(self.maxsize, &mut wakes)
         } else {
             None
         };
-        let shut_down = state.shut_down;
+        // Items reserved for waiting getters are not ours, but they are not gone either.
+        let drained = state.shut_down && state.len() == 0;
         drop(state);
-        wakes.wake_all();
+        wakes.finish(WakerPanic::Contain);
         match item {
             Some(item) => Ok(item),
-            None if shut_down => Err(TryGetError::ShutDown),
+            None if drained => Err(TryGetError::ShutDown),
             None => Err(TryGetError::Empty),
         }
     }
@@ -517,26 +563,8 @@ impl<T, O: QueueOrder<T>> BasicQueue<T, O> {
             O::Store::default()
         };
         let finished = state.unfinished == 0;
-        // No waiter can queue any more: wake them all, a batch at a time.
-        let mut batch = WakeBatch::<32>::new();
-        loop {
-            while !batch.is_full() && !state.getters.is_empty() {
-                if let Some(grant) = state.getters.front_mut() {
-                    *grant = Grant::ShutDown;
-                }
-                batch.push(state.getters.pop_front());
-            }
-            while !batch.is_full() && !state.putters.is_empty() {
-                batch.push(state.putters.pop_front());
-            }
-            let more = !state.getters.is_empty() || !state.putters.is_empty();
-            drop(state);
-            batch.wake_all();
-            if !more {
-                break;
-            }
-            state = self.state();
-        }
+        // No putter can queue any more: fail them all. Getters wait on while items are left.
+        self.fail_waiters(state, WakerPanic::Resume);
         if finished {
             let state = self.state();
             if state.unfinished == 0 {
@@ -546,6 +574,35 @@ impl<T, O: QueueOrder<T>> BasicQueue<T, O> {
         drop(dropped);
     }
 
+    /// Fails every waiting putter, and every waiting getter once no item is left, a batch at a
+    /// time (no new waiter can queue on a shut-down queue that has nothing left for it).
+    fn fail_waiters<'s>(
+        &'s self,
+        mut state: StateGuard<'s, QueueState<T, O>>,
+        on_panic: WakerPanic,
+    ) {
+        let mut batch = WakeBatch::<32>::new();
+        loop {
+            while !batch.is_full() && !state.putters.is_empty() {
+                batch.push(state.putters.pop_front());
+            }
+            while !batch.is_full() && state.getters_are_done() {
+                if let Some(grant) = state.getters.front_mut() {
+                    *grant = Grant::ShutDown;
+                }
+                batch.push(state.getters.pop_front());
+            }
+            let more = !state.putters.is_empty() || state.getters_are_done();
+            drop(state);
+            batch.wake_all();
+            if !more {
+                break;
+            }
+            state = self.state();
+        }
+        batch.finish(on_panic);
+    }
+
     /// Takes an item for a getter granted a reservation.
     fn take_reserved(&self) -> Result<T, QueueShutDown> {
         let mut wakes = Wakes::new();
@@ -553,41 +610,43 @@ impl<T, O: QueueOrder<T>> BasicQueue<T, O> {
         // `shutdown(true)` drops reserved items too.
         let item = if state.reserved > 0 {
             state.reserved -= 1;
-            state.pop(self.maxsize, &mut wakes, &self.finished)
+            state.pop(self.maxsize, &mut wakes)
         } else {
             None
         };
-        drop(state);
-        wakes.wake_all();
+        self.after_get(state, wakes);
         item.ok_or(QueueShutDown)
+    }
+
+    /// Ends a get that took an item: if that drained a shut-down queue, the getters still
+    /// waiting are failed.
+    fn after_get<'s>(&'s self, state: StateGuard<'s, QueueState<T, O>>, wakes: Wakes) {
+        if state.getters_are_done() {
+            self.fail_waiters(state, WakerPanic::Contain);
+        } else {
+            drop(state);
+        }
+        wakes.finish(WakerPanic::Contain);
     }
 }
 
 impl<T, O: QueueOrder<T>> WaitTarget<Put> for BasicQueue<T, O> {
-    type Data = Option<T>;
+    type Data = PutSlot<T>;
     type Output = Result<(), PutError<T>>;
 
     fn poll_wait(
         &self,
-        mut waiter: Pin<&mut Waiter<Option<T>>>,
+        mut waiter: Pin<&mut Waiter<PutSlot<T>>>,
         cx: &mut Context<'_>,
     ) -> Poll<Self::Output> {
-        let woken = |waiter: Pin<&mut Waiter<Option<T>>>| match waiter
-            .unlinked_data()
-            .and_then(Option::take)
-        {
-            // Still holding its item: it was woken by the shutdown.
-            Some(item) => Poll::Ready(Err(PutError(item))),
-            None => Poll::Ready(Ok(())),
-        };
         match waiter.status() {
-            Status::Woken => return woken(waiter),
+            Status::Woken => return self.put_granted(waiter),
             Status::Queued => {
                 self.state()
                     .putters
                     .update_waker(waiter.as_mut(), cx.waker());
                 return if waiter.status() == Status::Woken {
-                    woken(waiter)
+                    self.put_granted(waiter)
                 } else {
                     Poll::Pending
                 };
@@ -598,25 +657,63 @@ impl<T, O: QueueOrder<T>> WaitTarget<Put> for BasicQueue<T, O> {
         let mut state = self.state();
         if state.shut_down {
             drop(state);
-            let item = waiter.as_mut().unlinked_data().and_then(Option::take);
+            let item = waiter.as_mut().unlinked_data().and_then(|s| s.item.take());
             return Poll::Ready(item.map_or(Ok(()), |item| Err(PutError(item))));
         }
-        if state.is_full(self.maxsize) || !state.putters.is_empty() {
+        if !state.has_room(self.maxsize) || !state.putters.is_empty() {
             state.putters.push_back(waiter.as_mut(), cx.waker());
             return Poll::Pending;
         }
-        if let Some(item) = state.putters.data_mut(waiter.as_ref()).take() {
+        if let Some(item) = state.putters.data_mut(waiter.as_ref()).item.take() {
             state.push(item, &mut wakes, &self.finished);
         }
         drop(state);
-        wakes.wake_all();
+        wakes.finish(WakerPanic::Contain);
         Poll::Ready(Ok(()))
     }
 
-    fn cancel_wait(&self, waiter: Pin<&mut Waiter<Option<T>>>) {
-        // A queued put leaves with its item (dropped with the future, never put); a woken
-        // one already moved its item into the queue, or was refused by the shutdown.
-        self.state().putters.remove(waiter.as_ref());
+    fn cancel_wait(&self, waiter: Pin<&mut Waiter<PutSlot<T>>>) {
+        // A queued put leaves with its item (dropped with the future, never put). A granted
+        // one never used its slot: pass the slot on. One woken by the shutdown has nothing to
+        // give back.
+        let mut wakes = Wakes::new();
+        let mut state = self.state();
+        let granted = state.putters.data_mut(waiter.as_ref()).granted;
+        if state.putters.remove(waiter.as_ref()) == Status::Woken && granted {
+            state.granted_slots -= 1;
+            state.grant_slot(self.maxsize, &mut wakes);
+        }
+        drop(state);
+        wakes.finish(WakerPanic::Contain);
+    }
+}
+
+impl<T, O: QueueOrder<T>> BasicQueue<T, O> {
+    /// A woken putter runs: it inserts its item into the slot it was granted, or hands the
+    /// item back if it was woken by the shutdown (or the queue shut down since its grant).
+    fn put_granted(&self, waiter: Pin<&mut Waiter<PutSlot<T>>>) -> Poll<Result<(), PutError<T>>> {
+        let Some(slot) = waiter.unlinked_data() else {
+            unreachable!("a woken putter is not linked")
+        };
+        let item = slot.item.take();
+        // Acted on once: a later drop of this future has no slot to pass on.
+        if !std::mem::take(&mut slot.granted) {
+            return Poll::Ready(item.map_or(Ok(()), |item| Err(PutError(item))));
+        }
+        let mut wakes = Wakes::new();
+        let mut state = self.state();
+        state.granted_slots -= 1;
+        let result = match item {
+            Some(item) if state.shut_down => Err(PutError(item)),
+            Some(item) => {
+                state.push(item, &mut wakes, &self.finished);
+                Ok(())
+            }
+            None => Ok(()),
+        };
+        drop(state);
+        wakes.finish(WakerPanic::Contain);
+        Poll::Ready(result)
     }
 }
 
@@ -629,9 +726,15 @@ impl<T, O: QueueOrder<T>> WaitTarget<Get> for BasicQueue<T, O> {
         mut waiter: Pin<&mut Waiter<Grant>>,
         cx: &mut Context<'_>,
     ) -> Poll<Self::Output> {
-        let woken = |waiter: Pin<&mut Waiter<Grant>>| match waiter.unlinked_data().copied() {
-            Some(Grant::Item) => Poll::Ready(self.take_reserved()),
-            _ => Poll::Ready(Err(QueueShutDown)),
+        let woken = |waiter: Pin<&mut Waiter<Grant>>| {
+            // Acted on once: a later drop of this future has no reservation to pass on.
+            let grant = waiter
+                .unlinked_data()
+                .map(|g| std::mem::replace(g, Grant::Nothing));
+            match grant {
+                Some(Grant::Item) => Poll::Ready(self.take_reserved()),
+                _ => Poll::Ready(Err(QueueShutDown)),
+            }
         };
         match waiter.status() {
             Status::Woken => return woken(waiter),
@@ -650,12 +753,14 @@ impl<T, O: QueueOrder<T>> WaitTarget<Get> for BasicQueue<T, O> {
         let mut wakes = Wakes::new();
         let mut state = self.state();
         if state.len() > state.reserved && state.getters.is_empty() {
-            let item = state.pop(self.maxsize, &mut wakes, &self.finished);
+            let item = state.pop(self.maxsize, &mut wakes);
             drop(state);
-            wakes.wake_all();
+            wakes.finish(WakerPanic::Contain);
             return Poll::Ready(item.ok_or(QueueShutDown));
         }
-        if state.shut_down {
+        // Shut down: fail only once nothing is left (items reserved for getters ahead of us
+        // come to us if those getters are cancelled).
+        if state.shut_down && state.len() == 0 {
             return Poll::Ready(Err(QueueShutDown));
         }
         state.getters.push_back(waiter.as_mut(), cx.waker());
@@ -679,7 +784,7 @@ impl<T, O: QueueOrder<T>> WaitTarget<Get> for BasicQueue<T, O> {
             }
         }
         drop(state);
-        wakes.wake_all();
+        wakes.finish(WakerPanic::Contain);
     }
 }
 

@@ -1,24 +1,52 @@
 //! `Semaphore`: a FIFO counting semaphore, and the engine behind `Mutex`, `Lock` and
 //! `BoundedSemaphore`.
 //!
-//! One atomic word holds the free permits (shifted left by one) and a `WAITERS` bit that is
-//! set exactly while the wait list is non-empty. Invariant: while `WAITERS` is set the free
-//! count is zero, because a release hands permits to the queued waiters first (the head
-//! waiter collects permits until it has all it asked for). So the lock-free fast paths
-//! (acquire when permits are free and no one waits, release when no one waits) can never
-//! barge past a queued waiter, and everything else happens under the wait-list lock.
+//! One atomic word holds the free permits, the number of outstanding *grants* and a `QUEUED`
+//! bit that is set exactly while the wait list is non-empty. A grant is a waiter that was
+//! handed its permits and woken but has not returned from its `acquire` yet; like asyncio,
+//! a new `acquire` queues behind it even if permits are free, so it never runs before a task
+//! that was served earlier. So the lock-free fast paths (acquire when permits are free and no
+//! one is queued or granted, release when no one is) never barge, and everything else
+//! happens under the wait-list lock.
+//!
+//! Invariants: while `QUEUED` is set and no grant is outstanding the free count is zero (a
+//! release hands permits to the queued waiters first, the head collecting until it has all
+//! it asked for). Permits can be free behind queued waiters only while grants are out: each
+//! grant that returns hands such permits on ("settles"), so none is stranded. While `QUEUED`
+//! is set, only the lock holder changes the free count; a returning grant only decrements the
+//! grant count.
+//!
+//! A `Mutex` waiter takes no part in grant counting: a mutex has one permit, which its granted
+//! waiter holds, so no one can barge past that waiter anyway, and its hand-off stays as cheap
+//! as before.
 
 use crate::loom::{AtomicUsize, Ordering};
 use crate::state_lock::{lock, StateGuard, StateLock};
-use crate::waiters::{Status, WaitFuture, WaitList, WaitTarget, Waiter, WakeBatch};
+use crate::waiters::{Status, WaitFuture, WaitList, WaitTarget, Waiter, WakeBatch, WakerPanic};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-const WAITERS: usize = 1;
-const SHIFT: u32 = 1;
+/// Set while the wait list is non-empty.
+const QUEUED: usize = 1;
+/// The grant count sits above `QUEUED`, in `GRANT_BITS` bits.
+const GRANT_SHIFT: u32 = 1;
+const GRANT_BITS: u32 = if usize::BITS >= 64 { 16 } else { 8 };
+const GRANT_ONE: usize = 1 << GRANT_SHIFT;
+const GRANT_MASK: usize = ((1 << GRANT_BITS) - 1) << GRANT_SHIFT;
+/// The most grants outstanding at once; a release that reaches it leaves the rest of its
+/// permits free behind the queue, for the returning grants to hand on.
+const MAX_GRANTS: usize = (1 << GRANT_BITS) - 1;
+/// The free permits sit above the grant count.
+const SHIFT: u32 = GRANT_SHIFT + GRANT_BITS;
+/// A fast path may only run while neither bit field is set.
+const BLOCKED: usize = QUEUED | GRANT_MASK;
+
+fn grants_of(state: usize) -> usize {
+    (state & GRANT_MASK) >> GRANT_SHIFT
+}
 
 /// A semaphore: a count of permits, handed out in FIFO order.
 ///
@@ -43,10 +71,12 @@ pub struct Semaphore {
     waiters: StateLock<WaitList<Need>>,
 }
 
-/// A waiter's request: how many permits it wants and how many it still needs.
+/// A waiter's request: how many permits it wants, how many it still needs, and whether its
+/// grant holds up new acquirers until it returns (see the module docs).
 pub(crate) struct Need {
     wanted: usize,
     remaining: usize,
+    counted: bool,
 }
 
 /// The error of [`Semaphore::try_acquire`] and friends: the permits are not free now.
@@ -62,8 +92,10 @@ impl fmt::Display for TryAcquireError {
 impl std::error::Error for TryAcquireError {}
 
 impl Semaphore {
-    /// The most permits a semaphore can hold.
-    pub const MAX_PERMITS: usize = usize::MAX >> 2;
+    /// The most permits a semaphore can hold: `usize::MAX >> 17` on 64-bit targets
+    /// (`usize::MAX >> 9` on narrower ones); the state word keeps its other bits for
+    /// bookkeeping.
+    pub const MAX_PERMITS: usize = usize::MAX >> SHIFT;
 
     /// A semaphore holding `permits` permits.
     ///
@@ -102,6 +134,17 @@ impl Semaphore {
     /// Waits for `n` permits at once, in FIFO order: while it waits at the head of the queue,
     /// smaller requests behind it wait too. `n = 0` is granted at once.
     ///
+    /// Like asyncio, a new request also waits behind earlier waiters that were already
+    /// handed their permits but have not resumed yet, even if permits are free: it never
+    /// runs before a task that was served earlier. (So a granted future that its owner keeps
+    /// but never polls again holds up later requests until it is polled or dropped, as a
+    /// granted `Mutex` waiter holds the lock.)
+    ///
+    /// Panics, when called, if `n` exceeds [`Semaphore::MAX_PERMITS`]: no semaphore can ever
+    /// hold that many, so the wait could never end. (Below that bound a request larger than
+    /// the semaphore's current total is legal: [`add_permits`](Semaphore::add_permits) may
+    /// still satisfy it.)
+    ///
     /// ```
     /// # futures::executor::block_on(async {
     /// let sem = corio_sync::Semaphore::new(5);
@@ -110,14 +153,17 @@ impl Semaphore {
     /// assert_eq!(sem.available_permits(), 2);
     /// # });
     /// ```
-    pub async fn acquire_many(&self, n: usize) -> SemaphorePermit<'_> {
-        // A free permit with no one queued never builds a waiter.
-        if !self.try_take(n) {
-            self.wait_for_permits(n).await;
-        }
-        SemaphorePermit {
-            semaphore: self,
-            permits: n,
+    pub fn acquire_many(&self, n: usize) -> impl Future<Output = SemaphorePermit<'_>> + '_ {
+        check_request(n, "Semaphore::acquire_many");
+        async move {
+            // A free permit with no one queued never builds a waiter.
+            if !self.try_take(n) {
+                self.wait_for_permits(n, true).await;
+            }
+            SemaphorePermit {
+                semaphore: self,
+                permits: n,
+            }
         }
     }
 
@@ -137,7 +183,8 @@ impl Semaphore {
         self.acquire_many_owned(1)
     }
 
-    /// Like [`acquire_many`](Semaphore::acquire_many), returning an owned permit.
+    /// Like [`acquire_many`](Semaphore::acquire_many), returning an owned permit; panics
+    /// the same way on a request above [`Semaphore::MAX_PERMITS`].
     ///
     /// ```
     /// use std::sync::Arc;
@@ -149,13 +196,19 @@ impl Semaphore {
     /// assert_eq!(sem.available_permits(), 4);
     /// # });
     /// ```
-    pub async fn acquire_many_owned(self: Arc<Self>, n: usize) -> OwnedSemaphorePermit {
-        if !self.try_take(n) {
-            self.wait_for_permits(n).await;
-        }
-        OwnedSemaphorePermit {
-            semaphore: self,
-            permits: n,
+    pub fn acquire_many_owned(
+        self: Arc<Self>,
+        n: usize,
+    ) -> impl Future<Output = OwnedSemaphorePermit> {
+        check_request(n, "Semaphore::acquire_many_owned");
+        async move {
+            if !self.try_take(n) {
+                self.wait_for_permits(n, true).await;
+            }
+            OwnedSemaphorePermit {
+                semaphore: self,
+                permits: n,
+            }
         }
     }
 
@@ -172,7 +225,8 @@ impl Semaphore {
         self.try_acquire_many(1)
     }
 
-    /// Takes `n` permits if they are free and no one is queued.
+    /// Takes `n` permits if they are free and no one is queued (or granted and not yet
+    /// resumed).
     ///
     /// ```
     /// let sem = corio_sync::Semaphore::new(2);
@@ -214,8 +268,8 @@ impl Semaphore {
         self.release(n);
     }
 
-    /// True when an `acquire` would have to wait: no permit is free, or waiters are queued
-    /// (asyncio's `Semaphore.locked()`).
+    /// True when an `acquire` would have to wait: no permit is free, or waiters are queued,
+    /// or were handed permits and have not resumed yet (asyncio's `Semaphore.locked()`).
     ///
     /// ```
     /// let sem = corio_sync::Semaphore::new(1);
@@ -224,25 +278,28 @@ impl Semaphore {
     /// assert!(sem.locked());
     /// ```
     pub fn locked(&self) -> bool {
-        self.available_permits() == 0
+        let state = self.state.load(Ordering::Acquire);
+        state >> SHIFT == 0 || state & BLOCKED != 0
     }
 
-    /// The wait for `n` permits, without the permit guard (used by `Mutex` too).
-    pub(crate) fn wait_for_permits(&self, n: usize) -> WaitFuture<'_, Semaphore> {
+    /// The wait for `n` permits, without the permit guard (used by `Mutex` too, with
+    /// `counted: false`: see the module docs).
+    pub(crate) fn wait_for_permits(&self, n: usize, counted: bool) -> WaitFuture<'_, Semaphore> {
         WaitFuture::new(
             self,
             Need {
                 wanted: n,
                 remaining: n,
+                counted,
             },
         )
     }
 
-    /// Takes `n` free permits without waiting, if no one is queued.
+    /// Takes `n` free permits without waiting, if no one is queued or granted.
     pub(crate) fn try_take(&self, n: usize) -> bool {
         let mut state = self.state.load(Ordering::Relaxed);
         loop {
-            if state & WAITERS != 0 || state >> SHIFT < n {
+            if state & BLOCKED != 0 || state >> SHIFT < n {
                 return false;
             }
             match self.state.compare_exchange_weak(
@@ -273,8 +330,8 @@ impl Semaphore {
     /// straight to the wait list (no doomed compare-exchange) when someone does.
     pub(crate) fn release_only_permit(&self) {
         let state = self.state.load(Ordering::Relaxed);
-        if state & WAITERS != 0 {
-            self.release_locked(lock(&self.waiters), 1);
+        if state & BLOCKED != 0 {
+            self.release_locked(lock(&self.waiters), 1, WakerPanic::Resume);
         } else if self
             .state
             .compare_exchange(0, 1 << SHIFT, Ordering::Release, Ordering::Relaxed)
@@ -290,7 +347,7 @@ impl Semaphore {
             return;
         }
         let mut state = self.state.load(Ordering::Relaxed);
-        while state & WAITERS == 0 {
+        while state & BLOCKED == 0 {
             let new = Self::add_to(state, n);
             match self
                 .state
@@ -300,7 +357,7 @@ impl Semaphore {
                 Err(actual) => state = actual,
             }
         }
-        self.release_locked(lock(&self.waiters), n);
+        self.release_locked(lock(&self.waiters), n, WakerPanic::Resume);
     }
 
     fn add_to(state: usize, n: usize) -> usize {
@@ -310,31 +367,71 @@ impl Semaphore {
         let total = total.unwrap_or_else(|| {
             panic!("Semaphore: adding {n} permits would exceed Semaphore::MAX_PERMITS")
         });
-        (total << SHIFT) | (state & WAITERS)
+        (total << SHIFT) | (state & BLOCKED)
     }
 
-    /// Hands `n` permits to the queued waiters in order, frees the rest, and keeps `WAITERS`
-    /// in step with the list. Wakes outside the lock, in batches.
-    fn release_locked<'s>(&'s self, mut waiters: StateGuard<'s, WaitList<Need>>, mut n: usize) {
+    /// A counted grant has ended (its waiter returned, or was dropped after it was granted):
+    /// if permits were left free behind queued waiters meanwhile, hand them on now.
+    fn end_grant(&self) {
+        let before = self.state.fetch_sub(GRANT_ONE, Ordering::AcqRel);
+        if before & QUEUED != 0 && before >> SHIFT > 0 {
+            self.release_locked(lock(&self.waiters), 0, WakerPanic::Contain);
+        }
+    }
+
+    /// Hands `n` permits (plus any left free behind the queue) to the queued waiters in order,
+    /// frees the rest, and keeps the state word in step with the list. Wakes outside the
+    /// lock, in batches.
+    fn release_locked<'s>(
+        &'s self,
+        mut waiters: StateGuard<'s, WaitList<Need>>,
+        mut n: usize,
+        on_panic: WakerPanic,
+    ) {
         let mut batch = WakeBatch::<4>::new();
         loop {
+            let state = self.state.load(Ordering::Acquire);
+            if !waiters.is_empty() && state >> SHIFT > 0 {
+                // Permits left free while waiters queued behind grants: hand them out too.
+                // With `QUEUED` set only the lock holder changes the free count.
+                let free = state >> SHIFT;
+                n = n
+                    .checked_add(free)
+                    .filter(|&t| t <= Self::MAX_PERMITS)
+                    .unwrap_or_else(|| {
+                        panic!("Semaphore: adding {n} permits would exceed Semaphore::MAX_PERMITS")
+                    });
+                self.state.fetch_sub(free << SHIFT, Ordering::Relaxed);
+            }
+            // Only this lock holder raises the grant count; returning grants lower it, so
+            // this is a lower bound of the room.
+            let mut grant_room = MAX_GRANTS - grants_of(state);
             while n > 0 && !batch.is_full() {
                 let Some(head) = waiters.front_mut() else {
                     break;
                 };
+                if head.counted && grant_room == 0 {
+                    break;
+                }
                 let take = n.min(head.remaining);
                 head.remaining -= take;
                 n -= take;
                 if head.remaining == 0 {
+                    if head.counted {
+                        // Counted before the waiter can see itself granted: it may be polled
+                        // (and end its grant) as soon as `pop_front` marks it woken.
+                        self.state.fetch_add(GRANT_ONE, Ordering::AcqRel);
+                        grant_room -= 1;
+                    }
                     batch.push(waiters.pop_front());
                 }
             }
             if waiters.is_empty() {
-                // No one waits: clear `WAITERS` and free the rest. Fast-path releasers may
-                // race with us once the bit is clear, hence the loop.
+                // No one queued: clear `QUEUED`, free the rest. Returning grants and (once
+                // nothing blocks) fast-path releasers race with us, hence the loop.
                 let mut state = self.state.load(Ordering::Relaxed);
                 loop {
-                    let new = Self::add_to(state, n) & !WAITERS;
+                    let new = Self::add_to(state, n) & !QUEUED;
                     match self.state.compare_exchange_weak(
                         state,
                         new,
@@ -347,17 +444,41 @@ impl Semaphore {
                 }
                 break;
             }
-            if n == 0 {
+            if n > 0 && batch.is_full() && grant_room > 0 {
+                // The batch is full and permits are left: wake these, then carry on (the
+                // permits in hand are nobody's until then).
+                drop(waiters);
+                batch.wake_all();
+                waiters = lock(&self.waiters);
+                continue;
+            }
+            // Still queued, and done: either every permit is handed out, or the grant count
+            // is full and what is left stays free behind the queue for the returning grants
+            // to hand on.
+            let leftover = std::mem::take(&mut n);
+            if leftover == 0 {
                 break;
             }
-            // The batch is full and permits are left: wake these, then carry on.
-            drop(waiters);
-            batch.wake_all();
-            waiters = lock(&self.waiters);
+            let before = self.state.fetch_add(leftover << SHIFT, Ordering::AcqRel);
+            if grants_of(before) >= MAX_GRANTS {
+                break;
+            }
+            // Grants returned while we counted (before they could see the free permits):
+            // there is room again, so go round and hand them out ourselves.
         }
         drop(waiters);
-        batch.wake_all();
+        batch.finish(on_panic);
     }
+}
+
+/// Refuses a request no semaphore could ever satisfy (see [`Semaphore::acquire_many`]).
+fn check_request(n: usize, what: &str) {
+    assert!(
+        n <= Semaphore::MAX_PERMITS,
+        "{what}({n}): more permits than any semaphore can hold (Semaphore::MAX_PERMITS is {}), \
+         so this wait could never end",
+        Semaphore::MAX_PERMITS
+    );
 }
 
 impl WaitTarget for Semaphore {
@@ -366,14 +487,14 @@ impl WaitTarget for Semaphore {
 
     fn poll_wait(&self, mut waiter: Pin<&mut Waiter<Need>>, cx: &mut Context<'_>) -> Poll<()> {
         match waiter.status() {
-            Status::Woken => return Poll::Ready(()),
+            Status::Woken => return self.granted(waiter),
             Status::Queued => {
                 let mut waiters = lock(&self.waiters);
                 waiters.update_waker(waiter.as_mut(), cx.waker());
                 drop(waiters);
                 // Granted between our first look and the lock?
                 return if waiter.status() == Status::Woken {
-                    Poll::Ready(())
+                    self.granted(waiter)
                 } else {
                     Poll::Pending
                 };
@@ -391,14 +512,18 @@ impl WaitTarget for Semaphore {
         let mut state = self.state.load(Ordering::Relaxed);
         loop {
             let free = state >> SHIFT;
-            let (new, queue) = if state & WAITERS == 0 && free >= wanted {
-                (state - (wanted << SHIFT), false)
+            let (new, queue, collected) = if state & BLOCKED == 0 && free >= wanted {
+                (state - (wanted << SHIFT), false, 0)
+            } else if state & BLOCKED == 0 {
+                // Collect what is free now (no one is queued or granted) and queue.
+                ((state - (free << SHIFT)) | QUEUED, true, free)
             } else {
-                // Collect what is free now (only possible when no one waits) and queue.
-                ((state - (free << SHIFT)) | WAITERS, true)
+                // Queue behind the waiters and grants; permits free now are handed on when
+                // a grant returns.
+                (state | QUEUED, true, 0)
             };
-            // Already "waiters, none free": with the lock held that state cannot change
-            // (every release then needs the lock), so there is nothing to swap.
+            // Already queued: with the lock held the bit cannot change, so there is nothing
+            // to swap (returning grants only ever lower the count).
             let swapped = if new == state {
                 Ok(state)
             } else {
@@ -408,7 +533,7 @@ impl WaitTarget for Semaphore {
             match swapped {
                 Ok(_) if !queue => return Poll::Ready(()),
                 Ok(_) => {
-                    waiters.data_mut(waiter.as_ref()).remaining = wanted - free;
+                    waiters.data_mut(waiter.as_ref()).remaining = wanted - collected;
                     waiters.push_back(waiter.as_mut(), cx.waker());
                     return Poll::Pending;
                 }
@@ -420,17 +545,32 @@ impl WaitTarget for Semaphore {
     fn cancel_wait(&self, waiter: Pin<&mut Waiter<Need>>) {
         let mut waiters = lock(&self.waiters);
         let need = waiters.data_mut(waiter.as_ref());
-        let (wanted, remaining) = (need.wanted, need.remaining);
+        let (wanted, remaining, counted) = (need.wanted, need.remaining, need.counted);
         match waiters.remove(waiter.as_ref()) {
-            // Give back what it collected (and fix `WAITERS` if it was the last waiter).
-            Status::Queued => self.release_locked(waiters, wanted - remaining),
-            // It was granted everything but never returned: pass the permits on.
+            // Give back what it collected (and fix `QUEUED` if it was the last waiter).
+            Status::Queued => self.release_locked(waiters, wanted - remaining, WakerPanic::Contain),
+            // It was granted everything but never returned: end its grant, pass the permits on.
             Status::Woken => {
-                drop(waiters);
-                self.release(wanted);
+                if counted {
+                    self.state.fetch_sub(GRANT_ONE, Ordering::AcqRel);
+                }
+                self.release_locked(waiters, wanted, WakerPanic::Contain);
             }
             Status::Idle => {}
         }
+    }
+}
+
+impl Semaphore {
+    /// A waiter found itself granted: it returns now, ending its grant if it was counted.
+    fn granted(&self, mut waiter: Pin<&mut Waiter<Need>>) -> Poll<()> {
+        let need = waiter.as_mut().unlinked_data();
+        if let Some(need) = need.filter(|need| need.counted) {
+            // Ended once: a later drop of this future must not end it again.
+            need.counted = false;
+            self.end_grant();
+        }
+        Poll::Ready(())
     }
 }
 

@@ -152,6 +152,14 @@ impl<T> Waiter<T> {
         unsafe { Some(&mut (*self.node.get()).data) }
     }
 
+    /// Makes a woken waiter idle again, so that its future may queue it anew (a barrier's
+    /// arrival held behind a draining round retries once that round has drained). Woken
+    /// means unlinked for good, and the `Pin<&mut Self>` proves the caller is the owner.
+    pub(crate) fn rearm(self: Pin<&mut Self>) {
+        debug_assert_eq!(self.status(), Status::Woken);
+        self.status.store(IDLE, Ordering::Relaxed);
+    }
+
     /// True if this waiter is queued and its node's waker will wake the task that `waker`
     /// wakes: a re-poll then has nothing to do, and needs no lock to find that out.
     fn queued_with(&self, waker: &Waker) -> bool {
@@ -336,6 +344,18 @@ impl<T> WaitList<T> {
         status
     }
 
+    /// Calls `f` on the data of every queued waiter, front to back.
+    pub(crate) fn for_each_mut(&mut self, mut f: impl FnMut(&mut T)) {
+        let mut cursor = self.head;
+        while let Some(ptr) = cursor {
+            // SAFETY: `ptr` is linked into this list (it is the head or a linked node's
+            // `next`) and we hold `&mut self`.
+            let node = unsafe { self.node(ptr) };
+            cursor = node.next;
+            f(&mut node.data);
+        }
+    }
+
     /// The data of the waiter at the front, if any.
     pub(crate) fn front_mut(&mut self) -> Option<&mut T> {
         let head = self.head?;
@@ -392,9 +412,16 @@ impl<T> Drop for WaitList<T> {
 /// Wakers collected under a lock, woken after it is released (a waker may run arbitrary
 /// code; it must never find our lock held). Holds at most `N`: callers that may wake more
 /// release the lock, wake the batch and come back.
+///
+/// A waker that panics is its owner's bug, and must not cost anyone else a wake-up: `wake_all`
+/// catches the panic, wakes the rest, and keeps the first panic for [`WakeBatch::finish`],
+/// which callers run once their whole operation is done (state updated, lock released, every
+/// batch woken), so a panicking waker never leaves a primitive half-updated. `finish` then
+/// passes the panic on or contains it (see [`WakerPanic`]).
 pub(crate) struct WakeBatch<const N: usize> {
     wakers: [Option<Waker>; N],
     len: usize,
+    panic: Option<Box<dyn std::any::Any + Send>>,
 }
 
 impl<const N: usize> WakeBatch<N> {
@@ -403,6 +430,7 @@ impl<const N: usize> WakeBatch<N> {
         WakeBatch {
             wakers: std::array::from_fn(|_| None),
             len: 0,
+            panic: None,
         }
     }
 
@@ -419,15 +447,46 @@ impl<const N: usize> WakeBatch<N> {
         }
     }
 
-    /// Wakes and empties the batch.
+    /// Wakes and empties the batch. A panicking waker is caught (the first panic is kept for
+    /// [`WakeBatch::finish`]) and the rest are still woken.
     pub(crate) fn wake_all(&mut self) {
         for slot in &mut self.wakers[..self.len] {
             if let Some(waker) = slot.take() {
-                waker.wake();
+                // `catch_unwind` costs nothing unless a waker does panic.
+                let woken = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| waker.wake()));
+                if let Err(panic) = woken {
+                    self.panic.get_or_insert(panic);
+                }
             }
         }
         self.len = 0;
     }
+
+    /// Wakes what is left, then deals with the first panic a waker raised, if any, as
+    /// `on_panic` says (it is always dropped if this thread is already unwinding: a second
+    /// panic would abort).
+    pub(crate) fn finish(mut self, on_panic: WakerPanic) {
+        self.wake_all();
+        if let Some(panic) = self.panic.take() {
+            if on_panic == WakerPanic::Resume && !std::thread::panicking() {
+                std::panic::resume_unwind(panic);
+            }
+        }
+    }
+}
+
+/// What a finished [`WakeBatch`] does with a panic one of its wakers raised (after every
+/// other waker was woken and the state is consistent).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum WakerPanic {
+    /// Pass it on to the caller, whose call has had its whole effect and returns nothing the
+    /// panic could lose: `set`, `notify`, `add_permits`, a guard's release, `shutdown`,
+    /// `abort`, `reset`.
+    Resume,
+    /// Keep it from the caller (the panic hook has reported it already): the caller is a wait
+    /// future being polled or dropped, or a call that hands over an item or permits, and the
+    /// panic would lose what it was handed (or unwind out of a `drop`).
+    Contain,
 }
 
 /// What waiting on one primitive means: implemented by each primitive, once per kind of wait
@@ -618,7 +677,7 @@ mod tests {
         batch.push(Some(waker));
         assert!(batch.is_full());
         batch.wake_all();
-        batch.wake_all();
+        batch.finish(WakerPanic::Resume);
         assert_eq!(counter.0.load(Ordering::SeqCst), 2);
     }
 
@@ -723,6 +782,74 @@ mod tests {
         assert!(poll(y.as_mut()).is_pending());
         barrier.abort();
         assert!(matches!(poll(y.as_mut()), Poll::Ready(Err(_))));
+    }
+
+    #[test]
+    fn for_each_mut_visits_front_to_back() {
+        let (_, waker) = counting_waker();
+        let mut list = WaitList::new();
+        let mut a = pin!(Waiter::new(1));
+        let mut b = pin!(Waiter::new(2));
+        let mut c = pin!(Waiter::new(3));
+        list.push_back(a.as_mut(), &waker);
+        list.push_back(b.as_mut(), &waker);
+        list.push_back(c.as_mut(), &waker);
+        list.remove(b.as_ref());
+        let mut seen = Vec::new();
+        list.for_each_mut(|n| {
+            seen.push(*n);
+            *n *= 10;
+        });
+        assert_eq!(seen, [1, 3]);
+        assert_eq!(list.front_mut().copied(), Some(10));
+        list.pop_front();
+        list.pop_front();
+        assert!(list.is_empty());
+    }
+
+    #[test]
+    fn barrier_marks_a_round_wakes_it_and_lets_rewaiters_retry() {
+        let barrier = crate::Barrier::new(2);
+        let mut a = Box::pin(barrier.wait());
+        assert!(poll(a.as_mut()).is_pending());
+        let mut b = Box::pin(barrier.wait());
+        assert!(matches!(poll(b.as_mut()), Poll::Ready(Ok(_)))); // releases a
+        drop(b);
+        let mut held = Box::pin(barrier.wait());
+        assert!(poll(held.as_mut()).is_pending()); // held while a drains
+        assert!(matches!(poll(a.as_mut()), Poll::Ready(Ok(_)))); // drain ends: held retries
+        drop(a);
+        assert!(poll(held.as_mut()).is_pending()); // re-queued as a member
+        let mut c = Box::pin(barrier.wait());
+        assert!(matches!(poll(c.as_mut()), Poll::Ready(Ok(_))));
+        drop(c); // held is released, not resumed
+        barrier.reset(); // ... so the reset breaks it
+        assert!(matches!(poll(held.as_mut()), Poll::Ready(Err(_))));
+    }
+
+    #[test]
+    fn semaphore_grants_and_queue_slots_through_cancellation() {
+        let sem = crate::Semaphore::new(0);
+        let mut first = Box::pin(sem.acquire());
+        assert!(poll(first.as_mut()).is_pending());
+        sem.add_permits(2); // granted to `first`, one left behind it
+        let mut second = Box::pin(sem.acquire());
+        assert!(poll(second.as_mut()).is_pending());
+        drop(first); // never resumed: hands both on
+        assert!(poll(second.as_mut()).is_ready());
+        drop(second);
+        assert_eq!(sem.available_permits(), 2);
+
+        let queue = crate::Queue::new(1);
+        queue.try_put(String::from("a")).unwrap();
+        let mut p1 = Box::pin(queue.put(String::from("b")));
+        let mut p2 = Box::pin(queue.put(String::from("c")));
+        assert!(poll(p1.as_mut()).is_pending());
+        assert!(poll(p2.as_mut()).is_pending());
+        assert_eq!(queue.try_get().unwrap(), "a"); // slot granted to p1
+        drop(p1); // ... passed on to p2
+        assert!(poll(p2.as_mut()).is_ready());
+        assert_eq!(queue.try_get().unwrap(), "c");
     }
 
     #[test]

@@ -62,3 +62,20 @@ fn a_released_permit_wakes_a_waiter() {
         assert_eq!(sem.initial_permits(), 1);
     });
 }
+
+#[test]
+fn acquire_many_above_the_bound_panics_at_once_naming_the_bound() {
+    let sem = BoundedSemaphore::new(3);
+    let panic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _never = sem.acquire_many(4);
+    }))
+    .unwrap_err();
+    let message = panic.downcast_ref::<String>().unwrap();
+    assert!(message.contains("acquire_many(4)"), "{message}");
+    assert!(message.contains("bound is 3"), "{message}");
+    // At the bound is fine.
+    assert_eq!(
+        futures::executor::block_on(sem.acquire_many(3)).num_permits(),
+        3
+    );
+}

@@ -140,10 +140,116 @@ fn cancelling_a_waiting_put_never_duplicates_or_loses_an_item() {
         assert!(poll_once(&mut p1).await.is_pending());
         assert!(poll_once(&mut p2).await.is_pending());
         drop(p1); // cancelled while queued: 1 is never put
-        assert_eq!(q.get().await, Ok(0));
-        drop(p2); // already moved into the queue before it was cancelled: 2 is put once
-        assert_eq!(q.try_get(), Ok(2));
+        assert_eq!(q.get().await, Ok(0)); // the freed slot is granted to p2
+        drop(p2); // ... which is cancelled before it ran: 2 is never put either
         assert_eq!(q.try_get(), Err(TryGetError::Empty));
+        q.try_put(3).unwrap(); // the slot is free again
+        assert_eq!(q.try_get(), Ok(3));
+    });
+}
+
+/// CPython's `test_put_cancel_drop`: a put that was granted a slot and then cancelled has
+/// not inserted, so retrying it puts the item exactly once.
+#[test]
+fn a_cancelled_put_never_inserts_so_a_retry_does_not_duplicate() {
+    on_each_executor(|_exec| async move {
+        let q = Queue::new(1);
+        q.try_put(1).unwrap();
+        let mut writer = Box::pin(q.put(2));
+        assert!(poll_once(&mut writer).await.is_pending());
+        assert_eq!(q.try_get(), Ok(1)); // grants the slot to the writer...
+        drop(writer); // ... which is cancelled before it ran
+        assert!(q.is_empty(), "a cancelled put inserted its item");
+        q.put(2).await.unwrap(); // the retry
+        assert_eq!(q.try_get(), Ok(2));
+        assert_eq!(q.len(), 0);
+        assert_eq!(q.try_get(), Err(TryGetError::Empty));
+    });
+}
+
+#[test]
+fn a_granted_then_cancelled_slot_passes_to_the_next_putter() {
+    on_each_executor(|_exec| async move {
+        let q = Queue::new(1);
+        q.try_put(0).unwrap();
+        let mut p1 = Box::pin(q.put(1));
+        let mut p2 = Box::pin(q.put(2));
+        assert!(poll_once(&mut p1).await.is_pending());
+        assert!(poll_once(&mut p2).await.is_pending());
+        assert_eq!(q.try_get(), Ok(0)); // slot granted to p1
+        assert!(
+            matches!(q.try_put(9), Err(TryPutError::Full(9))),
+            "try_put took a slot granted to a putter"
+        );
+        assert!(q.is_empty(), "p1 inserted before it ran");
+        drop(p1);
+        assert_eq!(poll_once(&mut p2).await, Poll::Ready(Ok(())));
+        assert_eq!(q.try_get(), Ok(2));
+    });
+}
+
+#[test]
+fn a_granted_put_that_runs_after_a_shutdown_hands_its_item_back() {
+    on_each_executor(|_exec| async move {
+        let q = Queue::new(1);
+        q.try_put(0).unwrap();
+        let mut p = Box::pin(q.put(1));
+        assert!(poll_once(&mut p).await.is_pending());
+        assert_eq!(q.try_get(), Ok(0)); // slot granted to p
+        q.shutdown(false);
+        assert_eq!(poll_once(&mut p).await, Poll::Ready(Err(PutError(1))));
+        assert_eq!(q.try_get(), Err(TryGetError::ShutDown));
+    });
+}
+
+/// The race: two getters wait, an item is put (reserved for the first),
+/// `shutdown(false)` runs, then the first getter is cancelled: the second still gets the
+/// item, and `join()` finishes once it is marked done.
+#[test]
+fn shutdown_racing_a_cancelled_getter_still_drains_the_item() {
+    on_each_executor(|_exec| async move {
+        let q = Queue::new(0);
+        let mut g1 = Box::pin(q.get());
+        let mut g2 = Box::pin(q.get());
+        assert!(poll_once(&mut g1).await.is_pending());
+        assert!(poll_once(&mut g2).await.is_pending());
+        q.try_put(7).unwrap(); // reserved for g1
+        q.shutdown(false);
+        assert!(
+            poll_once(&mut g2).await.is_pending(),
+            "g2 failed while an item was still queued"
+        );
+        drop(g1);
+        assert_eq!(poll_once(&mut g2).await, Poll::Ready(Ok(7)));
+        let mut join = Box::pin(q.join());
+        assert!(poll_once(&mut join).await.is_pending());
+        q.task_done().unwrap();
+        assert!(poll_once(&mut join).await.is_ready());
+        assert_eq!(q.get().await, Err(QueueShutDown));
+    });
+}
+
+#[test]
+fn shutdown_fails_the_waiting_getters_once_the_reserved_item_is_taken() {
+    on_each_executor(|_exec| async move {
+        let q = Queue::new(0);
+        let mut g1 = Box::pin(q.get());
+        let mut g2 = Box::pin(q.get());
+        let mut g3 = Box::pin(q.get());
+        assert!(poll_once(&mut g1).await.is_pending());
+        assert!(poll_once(&mut g2).await.is_pending());
+        assert!(poll_once(&mut g3).await.is_pending());
+        q.try_put(7).unwrap(); // reserved for g1
+        q.shutdown(false);
+        assert_eq!(
+            q.try_get(),
+            Err(TryGetError::Empty),
+            "an item is left, reserved for g1: not shut-down-and-drained yet"
+        );
+        assert!(poll_once(&mut g3).await.is_pending());
+        assert_eq!(poll_once(&mut g1).await, Poll::Ready(Ok(7)));
+        assert_eq!(poll_once(&mut g2).await, Poll::Ready(Err(QueueShutDown)));
+        assert_eq!(poll_once(&mut g3).await, Poll::Ready(Err(QueueShutDown)));
     });
 }
 

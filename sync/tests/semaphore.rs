@@ -6,6 +6,7 @@ mod common;
 use common::{on_each_executor, poll_once};
 use corio_sync::Semaphore;
 use std::cell::RefCell;
+use std::future::Future;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::task::Poll;
@@ -162,4 +163,170 @@ fn try_acquire_error_names_the_problem() {
 fn overflowing_the_permit_count_panics_with_a_clear_message() {
     let sem = Semaphore::new(Semaphore::MAX_PERMITS);
     sem.add_permits(1);
+}
+
+/// CPython's `test_acquire_fifo_order_2`: a task that releases and re-acquires while an
+/// earlier waiter was handed a permit but has not run yet queues behind that waiter.
+#[test]
+fn a_new_acquire_queues_behind_a_granted_waiter_that_has_not_run() {
+    on_each_executor(|exec| async move {
+        let sem = Rc::new(Semaphore::new(1));
+        let result = Rc::new(RefCell::new(Vec::new()));
+        let c1 = {
+            let (sem, result) = (sem.clone(), result.clone());
+            exec.spawn(async move {
+                sem.acquire().await.forget();
+                result.borrow_mut().push(1);
+            })
+        };
+        let c2 = {
+            let (sem, result) = (sem.clone(), result.clone());
+            exec.spawn(async move {
+                let permit = sem.acquire().await;
+                result.borrow_mut().push(2);
+                drop(permit);
+                sem.acquire().await.forget();
+                result.borrow_mut().push(4);
+            })
+        };
+        let c3 = {
+            let (sem, result) = (sem.clone(), result.clone());
+            exec.spawn(async move {
+                sem.acquire().await.forget();
+                result.borrow_mut().push(3);
+            })
+        };
+        exec.settle().await;
+        sem.add_permits(1);
+        sem.add_permits(1);
+        c1.await;
+        c2.await;
+        c3.await;
+        assert_eq!(*result.borrow(), [1, 2, 3, 4]);
+    });
+}
+
+/// CPython's `test_acquire_fifo_order_4`: permits released while the head waiter was
+/// granted but has not run stay behind it; when it runs, the waiters that queued meanwhile
+/// are served, before a task it spawns then.
+#[test]
+fn permits_freed_behind_a_granted_waiter_go_to_the_waiters_queued_meanwhile() {
+    on_each_executor(|exec| async move {
+        let sem = Rc::new(Semaphore::new(0));
+        let result = Rc::new(RefCell::new(Vec::new()));
+        let c4 = Rc::new(RefCell::new(None));
+        let c1 = {
+            let (sem, result, c4, exec2) = (sem.clone(), result.clone(), c4.clone(), exec.clone());
+            exec.spawn(async move {
+                assert_eq!(sem.available_permits(), 0);
+                sem.acquire().await.forget();
+                assert_eq!(sem.available_permits(), 0, "the queued waiters were served");
+                let result4 = result.clone();
+                *c4.borrow_mut() = Some(exec2.spawn(async move { result4.borrow_mut().push(4) }));
+                result.borrow_mut().push(1);
+            })
+        };
+        let c2 = {
+            let (sem, result) = (sem.clone(), result.clone());
+            exec.spawn(async move {
+                sem.add_permits(1);
+                sem.add_permits(1);
+                sem.add_permits(1);
+                assert_eq!(sem.available_permits(), 2);
+                assert!(sem.locked(), "c1 was handed a permit but has not run yet");
+                sem.acquire().await.forget();
+                result.borrow_mut().push(2);
+            })
+        };
+        let c3 = {
+            let (sem, result) = (sem.clone(), result.clone());
+            exec.spawn(async move {
+                sem.acquire().await.forget();
+                assert!(sem.locked());
+                result.borrow_mut().push(3);
+            })
+        };
+        c1.await;
+        c2.await;
+        c3.await;
+        let c4 = c4.borrow_mut().take().expect("c1 spawned c4");
+        c4.await;
+        assert_eq!(*result.borrow(), [1, 2, 3, 4]);
+    });
+}
+
+#[test]
+fn a_granted_waiter_dropped_before_it_ran_hands_the_held_back_permits_on() {
+    on_each_executor(|_exec| async move {
+        let sem = Semaphore::new(0);
+        let mut first = Box::pin(sem.acquire());
+        assert!(poll_once(&mut first).await.is_pending());
+        sem.add_permits(2); // one to `first`, one left free behind it
+        assert!(sem.locked());
+        let mut second = Box::pin(sem.acquire());
+        assert!(
+            poll_once(&mut second).await.is_pending(),
+            "barged past a granted waiter"
+        );
+        drop(first); // never ran: its permit and the held-back one go on
+        let Poll::Ready(permit) = poll_once(&mut second).await else {
+            panic!("the held-back permit was stranded")
+        };
+        drop(permit);
+        assert_eq!(sem.available_permits(), 2);
+        assert!(!sem.locked());
+    });
+}
+
+#[test]
+#[should_panic(expected = "more permits than any semaphore can hold")]
+fn acquire_many_beyond_max_permits_panics_at_once() {
+    let sem = Semaphore::new(1);
+    let _never = sem.acquire_many(Semaphore::MAX_PERMITS + 1);
+}
+
+#[test]
+#[should_panic(expected = "more permits than any semaphore can hold")]
+fn acquire_many_owned_beyond_max_permits_panics_at_once() {
+    let sem = Arc::new(Semaphore::new(1));
+    let _never = sem.acquire_many_owned(usize::MAX);
+}
+
+#[test]
+fn a_request_above_the_current_total_can_still_be_met_by_add_permits() {
+    on_each_executor(|_exec| async move {
+        let sem = Semaphore::new(1);
+        let mut big = Box::pin(sem.acquire_many(3));
+        assert!(poll_once(&mut big).await.is_pending());
+        sem.add_permits(2);
+        assert!(poll_once(&mut big).await.is_ready());
+    });
+}
+
+/// More waiters granted at once than the semaphore counts grants for (65 535 on 64-bit
+/// targets): the rest stay queued with their permits free behind them, and each grant that
+/// returns hands them on, so every waiter is served and no permit is lost.
+#[test]
+fn more_simultaneous_grants_than_the_grant_count_holds() {
+    let waiters = if usize::BITS >= 64 { 70_000 } else { 300 };
+    let sem = Semaphore::new(0);
+    let waker = futures::task::noop_waker();
+    let mut cx = std::task::Context::from_waker(&waker);
+    let mut acquires: Vec<_> = (0..waiters).map(|_| Box::pin(sem.acquire())).collect();
+    for a in &mut acquires {
+        assert!(a.as_mut().poll(&mut cx).is_pending());
+    }
+    sem.add_permits(waiters);
+    let mut permits = Vec::with_capacity(waiters);
+    for (i, a) in acquires.iter_mut().enumerate() {
+        let Poll::Ready(permit) = a.as_mut().poll(&mut cx) else {
+            panic!("waiter {i} was not served")
+        };
+        permits.push(permit);
+    }
+    assert_eq!(sem.available_permits(), 0);
+    drop(permits);
+    drop(acquires);
+    assert_eq!(sem.available_permits(), waiters);
+    assert!(!sem.locked());
 }
