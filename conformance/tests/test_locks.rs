@@ -978,7 +978,6 @@ fn semaphore_test_acquire_fifo_order() {
 }
 
 #[test]
-#[ignore = "divergence: a release hands the permit to the woken waiter, so a task that releases and re-acquires at once goes behind it instead of ahead; fixed on branch fix-sync"]
 fn semaphore_test_acquire_fifo_order_2() {
     run_paused(|| async {
         let sem = leak(Semaphore::new(1));
@@ -1062,7 +1061,6 @@ fn semaphore_test_acquire_fifo_order_3() {
 }
 
 #[test]
-#[ignore = "divergence: Semaphore.locked() is false while permits handed to woken waiters are not yet taken (asyncio counts a waiter that has not run yet), and the wake order past a woken waiter differs; fixed on branch fix-sync"]
 fn semaphore_test_acquire_fifo_order_4() {
     run_paused(|| async {
         let sem = leak(Semaphore::new(0));
@@ -1411,7 +1409,6 @@ fn barrier_test_reset_barrier_while_tasks_waiting() {
 }
 
 #[test]
-#[ignore = "divergence: Barrier has no draining phase (a released round does not hold back new waits until all its tasks have left), so the reset made while half the round is still leaving does not break the waits asyncio breaks (results1 differs); fixed on branch fix-sync"]
 fn barrier_test_reset_barrier_when_tasks_half_draining() {
     run_paused(|| async {
         let barrier = leak(Barrier::new(N));
@@ -1446,7 +1443,6 @@ fn barrier_test_reset_barrier_when_tasks_half_draining() {
 }
 
 #[test]
-#[ignore = "divergence: Barrier has no draining phase, so tasks that wait again while the round is still leaving join the next round at once and the reset breaks a wait asyncio lets through (BrokenBarrierError where asyncio succeeds); fixed on branch fix-sync"]
 fn barrier_test_reset_barrier_when_tasks_half_draining_half_blocking() {
     run_paused(|| async {
         let barrier = leak(Barrier::new(N));
@@ -1528,7 +1524,6 @@ fn barrier_test_reset_barrier_while_tasks_waiting_and_waiting_again() {
 }
 
 #[test]
-#[ignore = "divergence: Barrier has no draining phase, so the reset made by the last task out lands on waits that already started the next round; the test hangs (the watchdog fails it); fixed on branch fix-sync"]
 fn barrier_test_reset_barrier_while_tasks_draining() {
     run_paused(|| async {
         let barrier = leak(Barrier::new(N));
@@ -1585,7 +1580,6 @@ fn barrier_test_abort_barrier() {
 }
 
 #[test]
-#[ignore = "divergence: Barrier has no draining phase, so an abort made while half the round is still leaving breaks a different set of waits than asyncio's (results differ); fixed on branch fix-sync"]
 fn barrier_test_abort_barrier_when_tasks_half_draining_half_blocking() {
     run_paused(|| async {
         let barrier = leak(Barrier::new(N));
