@@ -19,7 +19,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, PoisonError};
 use std::task::{Context, Poll, Waker};
 
-use crate::core::{Finish, GroupCore, WakeChild, NO_KEY};
+use crate::core::{Finish, GroupCore, Panic, WakeChild, NO_KEY};
 use crate::error::ChildError;
 use crate::shared_cell::SharedCell;
 use crate::sync::{AtomicBool, AtomicUsize, Mutex, MutexGuard};
@@ -382,6 +382,27 @@ where
     }
 }
 
+/// Drops the inner future in place (if it is still there), catching a panic from its
+/// destructors: a child that panics while it is dropped has panicked, and the panic must
+/// reach its group, not unwind into the executor.
+fn drop_future<F>(stage: &mut Stage<F>) -> Result<(), Panic> {
+    if !matches!(stage, Stage::Running(_)) {
+        return Ok(());
+    }
+    // An assignment whose drop unwinds still stores the new value, so `Ended` is in place
+    // either way.
+    catch_unwind(AssertUnwindSafe(|| *stage = Stage::Ended))
+}
+
+/// The end of a cancelled child: its future dropped (a panic from its destructors is the
+/// child's panic), and what `report` needs to record it.
+fn end_by_cancel<F, E, T>(stage: &mut Stage<F>) -> (Option<Finish<E>>, Result<T, Outcome<()>>) {
+    match drop_future(stage) {
+        Ok(()) => (None, Err(Outcome::Cancelled)),
+        Err(payload) => (Some(Finish::Panicked(payload)), Err(Outcome::Panicked)),
+    }
+}
+
 impl<F, K, E> Future for ChildTask<F, K, E>
 where
     F: Future,
@@ -402,8 +423,7 @@ where
         let (failure, end) = 'ended: {
             if Self::cancelled(core, &this.sink) {
                 // Dropped in place: its destructors run now.
-                this.stage = Stage::Ended;
-                break 'ended (None, Err(Outcome::Cancelled));
+                break 'ended end_by_cancel(&mut this.stage);
             }
             let Stage::Running(future) = &mut this.stage else {
                 // Executors never poll a completed task; its outcome was handed over already.
@@ -413,7 +433,11 @@ where
             let future = unsafe { Pin::new_unchecked(future) };
             match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
                 Ok(Poll::Ready(output)) => {
-                    this.stage = Stage::Ended;
+                    if let Err(payload) = drop_future(&mut this.stage) {
+                        // The finished future's own destructor panicked: the child panicked.
+                        drop(output);
+                        break 'ended (Some(Finish::Panicked(payload)), Err(Outcome::Panicked));
+                    }
                     match this.sink.deliver(output) {
                         Ok(ended) => (None, Ok(ended)),
                         Err(error) => (Some(Finish::Failed(error)), Err(Outcome::Failed)),
@@ -427,11 +451,12 @@ where
                     if !Self::cancelled(core, &this.sink) {
                         return Poll::Pending;
                     }
-                    this.stage = Stage::Ended;
-                    (None, Err(Outcome::Cancelled))
+                    end_by_cancel(&mut this.stage)
                 }
                 Err(payload) => {
-                    this.stage = Stage::Ended;
+                    // A second panic from the destructors of the future that just panicked
+                    // adds nothing: the first one is the child's.
+                    let _ = drop_future(&mut this.stage);
                     (Some(Finish::Panicked(payload)), Err(Outcome::Panicked))
                 }
             }
@@ -452,8 +477,17 @@ impl<F, K: CellControl, E> Drop for ChildTask<F, K, E> {
         // spawn, or corio cancelled it through its handle): count it as cancelled so the group
         // does not wait for it forever.
         if !matches!(self.stage, Stage::Reported) {
+            // A destructor that panics while the executor drops the child is the child's
+            // panic, reported to its group like any other: never unwound into the executor.
+            let outcome = match drop_future(&mut self.stage) {
+                Ok(()) => Outcome::Cancelled,
+                Err(payload) => {
+                    self.sink.group().record_panic(payload);
+                    Outcome::Panicked
+                }
+            };
             self.stage = Stage::Reported;
-            self.sink.cell_settle_without_output(Outcome::Cancelled);
+            self.sink.cell_settle_without_output(outcome);
             let keepalive = self
                 .sink
                 .group()

@@ -407,6 +407,9 @@ pub(crate) trait WakeChild: Send + Sync {
         ordinal: usize,
     ) -> Option<Arc<dyn Any + Send + Sync>>;
     fn as_any(&self) -> &dyn Any;
+    /// Records a child's panic (a child dropped unfinished whose destructors panicked,
+    /// where its `E` is not at hand).
+    fn record_panic(&self, payload: Panic);
 }
 
 impl<E: Send + 'static> WakeChild for GroupCore<E> {
@@ -422,6 +425,9 @@ impl<E: Send + 'static> WakeChild for GroupCore<E> {
     }
     fn as_any(&self) -> &dyn Any {
         self
+    }
+    fn record_panic(&self, payload: Panic) {
+        self.record_failure(Finish::Panicked(payload));
     }
 }
 

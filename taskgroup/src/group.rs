@@ -569,7 +569,12 @@ where
         let Some(body) = &mut self.body else { return };
         let core = self.group.core();
         if core.is_cancelling() {
-            self.body = None;
+            // A body that panics while it is cancelled has panicked: the group resumes that
+            // panic once every child finished, as for a child's.
+            let body = &mut self.body;
+            if let Err(panic) = catch_unwind(AssertUnwindSafe(|| *body = None)) {
+                core.fail(Finish::Panicked(panic));
+            }
             return;
         }
         match catch_unwind(AssertUnwindSafe(|| body.as_mut().poll(cx))) {
