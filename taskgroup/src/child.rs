@@ -10,8 +10,9 @@
 //! so that cancelling wakes it. A cancelled wrapper drops the inner future in place (its
 //! destructors run), then reports to the group and completes.
 
+use std::cell::UnsafeCell;
 use std::future::Future;
-use std::marker::PhantomData;
+use std::marker::{PhantomData, PhantomPinned};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::ptr::NonNull;
@@ -22,7 +23,7 @@ use std::task::{Context, Poll, Waker};
 use crate::core::{Finish, GroupCore, Panic, WakeChild, NO_KEY};
 use crate::error::ChildError;
 use crate::shared_cell::SharedCell;
-use crate::sync::{AtomicBool, AtomicUsize, Mutex, MutexGuard};
+use crate::sync::{spin_wait, AtomicBool, AtomicU8, AtomicUsize, Mutex, MutexGuard};
 
 /// Where a finished child stands, as its result cell records it.
 pub(crate) enum Outcome<T> {
@@ -323,11 +324,41 @@ impl<T, E: Send + 'static> Sink<Result<T, E>, E> for NativeSink<E> {
 /// The future actually handed to the executor for each child.
 ///
 /// It reaches its group through its sink (`K`), whose core must be a `GroupCore<E>`.
+///
+/// Its future may be dropped by two parties: the wrapper itself (when it ends, is cancelled
+/// or is dropped by its executor) and, once the child has pended, a group whose owner drops
+/// it ([`GroupCore::drop_children`]), through the [`AbortRef`] the child registered. The
+/// `gate` says which one holds the future at any moment (see [`POLLING`]).
 pub(crate) struct ChildTask<F, K: CellControl, E> {
-    stage: Stage<F>,
+    /// Shared with a dropping group through a raw pointer, hence the `UnsafeCell`; the gate
+    /// says who may touch it.
+    stage: UnsafeCell<Stage<F>>,
+    gate: AtomicU8,
+    /// A `!Send` child: a group may drop its future only on the thread it runs on.
+    local: bool,
     sink: K,
     _error: PhantomData<fn(E)>,
+    /// The group keeps a pointer into the pinned wrapper: `&mut ChildTask` must not claim
+    /// to be the only way to it.
+    _pinned: PhantomPinned,
 }
+
+/// The child's gate: who holds its future. A child is offered to a dropping group (it has
+/// an [`AbortRef`] in the group's slab) from its first pending poll until it finishes.
+///
+/// - `POLLING`: the wrapper is polling it (also the state before the first poll ends, when
+///   no group can reach the child yet).
+/// - `IDLE`: between polls; a dropping group may claim it (`IDLE -> ABORTING`, under the
+///   group's lock).
+/// - `ABORTING`: a group claimed it and is dropping the future on its own thread; the
+///   wrapper's poll and drop wait until it is done.
+/// - `ABORTED`: the group dropped the future (its stage is `Ended`); the wrapper reports the
+///   child cancelled at its next poll or drop. Also set by the wrapper's own drop, so that no
+///   group claims a future the wrapper is dropping.
+const POLLING: u8 = 0;
+const IDLE: u8 = 1;
+const ABORTING: u8 = 2;
+const ABORTED: u8 = 3;
 
 /// Where a wrapper stands. One enum rather than an `Option<F>` and a flag: the wrapper is
 /// part of every child's task allocation, so its size counts.
@@ -340,17 +371,109 @@ enum Stage<F> {
     Reported,
 }
 
+/// How a dropping group reaches one idle child: a type-erased pointer to the pinned
+/// wrapper, with the two functions that know its type.
+pub(crate) struct AbortRef {
+    task: NonNull<()>,
+    claim: unsafe fn(NonNull<()>) -> bool,
+    drop_future: unsafe fn(NonNull<()>) -> Result<(), Panic>,
+    /// A `!Send` child's thread: its future may be dropped there only.
+    home: Option<std::thread::ThreadId>,
+}
+
+// SAFETY: the pointer is used only while the child is alive (see `try_claim`), only through
+// the gate's atomic protocol, and a `!Send` child's future is dropped only on its own thread
+// (`home`); the rest of the wrapper is never touched through it.
+unsafe impl Send for AbortRef {}
+
+impl AbortRef {
+    /// Claims the child for dropping its future here, if it is idle and may be dropped on
+    /// this thread.
+    ///
+    /// # Safety
+    /// The child must be alive: registered in its group's slab, with the group's lock held
+    /// (a child unregisters under that lock before its memory can go).
+    pub(crate) unsafe fn try_claim(&self) -> bool {
+        if self
+            .home
+            .is_some_and(|home| home != std::thread::current().id())
+        {
+            return false;
+        }
+        // SAFETY: the caller guarantees the child is alive.
+        unsafe { (self.claim)(self.task) }
+    }
+
+    /// Drops the claimed child's future, then releases the child. Returns the panic its
+    /// destructors raised, if any.
+    ///
+    /// # Safety
+    /// `try_claim` returned true for this child.
+    pub(crate) unsafe fn drop_claimed(self) -> Result<(), Panic> {
+        // SAFETY: a claimed child stays alive until released, which this call does last.
+        unsafe { (self.drop_future)(self.task) }
+    }
+}
+
+/// The `claim` of a `ChildTask<F, K, E>`'s [`AbortRef`].
+///
+/// # Safety
+/// `task` points to a live `ChildTask<F, K, E>`.
+unsafe fn claim_task<F, K: CellControl, E>(task: NonNull<()>) -> bool {
+    let task = task.cast::<ChildTask<F, K, E>>().as_ptr();
+    // SAFETY: the task is alive (caller); only its atomic gate is borrowed.
+    let gate = unsafe { &*std::ptr::addr_of!((*task).gate) };
+    // Acquire: the wrapper's last use of the future (its poll) happens before our drop.
+    gate.compare_exchange(IDLE, ABORTING, Ordering::Acquire, Ordering::Relaxed)
+        .is_ok()
+}
+
+/// The `drop_future` of a `ChildTask<F, K, E>`'s [`AbortRef`].
+///
+/// # Safety
+/// `task` points to a `ChildTask<F, K, E>` this thread claimed (`ABORTING`).
+unsafe fn drop_claimed_task<F, K: CellControl, E>(task: NonNull<()>) -> Result<(), Panic> {
+    let task = task.cast::<ChildTask<F, K, E>>().as_ptr();
+    // Claimed, so alive, and its stage is ours until the gate says `ABORTED`: the wrapper
+    // waits for that before it touches the stage again. Only the stage's cell and the gate
+    // are reached through the pointer.
+    // SAFETY: as above.
+    let (stage, gate) = unsafe {
+        (
+            &mut *UnsafeCell::raw_get(std::ptr::addr_of!((*task).stage)),
+            &*std::ptr::addr_of!((*task).gate),
+        )
+    };
+    let dropped = drop_future(stage);
+    // Release: our drop of the future happens before the wrapper goes on.
+    gate.store(ABORTED, Ordering::Release);
+    dropped
+}
+
 impl<F, K, E> ChildTask<F, K, E>
 where
     F: Future,
     K: Sink<F::Output, E>,
     E: 'static,
 {
+    /// The wrapper of a `Send` child.
     pub(crate) fn new(future: F, sink: K) -> Self {
+        Self::with_home(future, sink, false)
+    }
+
+    /// The wrapper of a `!Send` child (spawned with `LocalSpawn`).
+    pub(crate) fn new_local(future: F, sink: K) -> Self {
+        Self::with_home(future, sink, true)
+    }
+
+    fn with_home(future: F, sink: K, local: bool) -> Self {
         Self {
-            stage: Stage::Running(future),
+            stage: UnsafeCell::new(Stage::Running(future)),
+            gate: AtomicU8::new(POLLING),
+            local,
             sink,
             _error: PhantomData,
+            _pinned: PhantomPinned,
         }
     }
 
@@ -379,6 +502,34 @@ where
         let ended = end.unwrap_or_else(|outcome| sink.settle(outcome));
         let keepalive = core.finish(sink.waker_key(), sink.ordinal());
         (ended, keepalive)
+    }
+}
+
+impl<F, K: CellControl, E> ChildTask<F, K, E> {
+    /// Takes the gate for the wrapper (to poll, or to drop), from a child that has been
+    /// offered to its group. Returns false if the group dropped the future already.
+    fn take_gate(gate: &AtomicU8, to: u8) -> bool {
+        loop {
+            // Acquire: a group's drop of the future happens before we go on.
+            match gate.compare_exchange(IDLE, to, Ordering::Acquire, Ordering::Acquire) {
+                Ok(_) => return true,
+                // The group is dropping the future on another thread: a short wait.
+                Err(ABORTING) => spin_wait(),
+                Err(ABORTED) => return false,
+                // A poll that unwound left the gate taken: it is still the wrapper's.
+                Err(_) => return true,
+            }
+        }
+    }
+
+    /// The [`AbortRef`] of this wrapper, for its first registration.
+    fn abort_ref(task: NonNull<Self>, local: bool) -> AbortRef {
+        AbortRef {
+            task: task.cast(),
+            claim: claim_task::<F, K, E>,
+            drop_future: drop_claimed_task::<F, K, E>,
+            home: local.then(|| std::thread::current().id()),
+        }
     }
 }
 
@@ -414,18 +565,32 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<K::Ended> {
         // The future in `Stage::Running` is structurally pinned: never moved out of `self`,
         // only polled through the pin below and dropped in place (by assigning another stage,
-        // here or in `Drop`). Other fields are plain data, never pinned; `ChildTask` is
-        // `Unpin` only when `F` is. SAFETY: by the above, nothing pinned moves through `this`.
+        // here, in `Drop`, or by a dropping group through the registered pointer). Other
+        // fields are plain data, never pinned. SAFETY: by the above, nothing pinned moves
+        // through `this`.
         let this = unsafe { self.get_unchecked_mut() };
+        // Made before any borrow of the stage: the pointer a dropping group will use.
+        let me = NonNull::from(&mut *this);
         let core = this.sink.core();
         // From here on the child reports exactly once, or stays pending. `end` is the value
         // the sink took (`Ok`), or the end without a value it must still record (`Err`).
         let (failure, end) = 'ended: {
+            // Offered to the group since its first pending poll: take the gate first.
+            if this.sink.waker_key().load(Ordering::Relaxed) != NO_KEY
+                && !Self::take_gate(&this.gate, POLLING)
+            {
+                // A dropping group dropped the future (and kept any panic of its own).
+                break 'ended (None, Err(Outcome::Cancelled));
+            }
+            // The gate is ours (`POLLING`): no group touches the stage until we open it
+            // again, and nothing else holds a reference into it.
+            // SAFETY: as above.
+            let stage = unsafe { &mut *this.stage.get() };
             if Self::cancelled(core, &this.sink) {
                 // Dropped in place: its destructors run now.
-                break 'ended end_by_cancel(&mut this.stage);
+                break 'ended end_by_cancel(stage);
             }
-            let Stage::Running(future) = &mut this.stage else {
+            let Stage::Running(future) = stage else {
                 // Executors never poll a completed task; its outcome was handed over already.
                 panic!("a child task was polled after it completed");
             };
@@ -433,7 +598,7 @@ where
             let future = unsafe { Pin::new_unchecked(future) };
             match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
                 Ok(Poll::Ready(output)) => {
-                    if let Err(payload) = drop_future(&mut this.stage) {
+                    if let Err(payload) = drop_future(stage) {
                         // The finished future's own destructor panicked: the child panicked.
                         drop(output);
                         break 'ended (Some(Finish::Panicked(payload)), Err(Outcome::Panicked));
@@ -444,25 +609,33 @@ where
                     }
                 }
                 Ok(Poll::Pending) => {
-                    core.register_child_waker(this.sink.waker_key(), cx.waker());
+                    let local = this.local;
+                    core.register_child_waker(this.sink.waker_key(), cx.waker(), || {
+                        Some(Self::abort_ref(me, local))
+                    });
                     // A cancel that raced with the poll set its flag before looking for our
                     // waker; check again now that the waker is registered, so no wake-up is
                     // lost.
                     if !Self::cancelled(core, &this.sink) {
+                        // Release: our use of the future happens before a group's drop of it.
+                        this.gate.store(IDLE, Ordering::Release);
                         return Poll::Pending;
                     }
-                    end_by_cancel(&mut this.stage)
+                    end_by_cancel(stage)
                 }
                 Err(payload) => {
                     // A second panic from the destructors of the future that just panicked
                     // adds nothing: the first one is the child's.
-                    let _ = drop_future(&mut this.stage);
+                    let _ = drop_future(stage);
                     (Some(Finish::Panicked(payload)), Err(Outcome::Panicked))
                 }
             }
         };
         // Marked first: if a destructor run by `report` unwinds, `Drop` must not report again.
-        this.stage = Stage::Reported;
+        // The gate is still ours (or the group is done with the stage), and `report`
+        // unregisters the child under the group's lock, so no group claims it again.
+        // SAFETY: as above: the stage is ours.
+        unsafe { *this.stage.get() = Stage::Reported };
         let (ended, keepalive) = Self::report(core, &this.sink, failure, end);
         // The last use of the core is behind us: its own reference may go now.
         drop(keepalive);
@@ -476,17 +649,26 @@ impl<F, K: CellControl, E> Drop for ChildTask<F, K, E> {
         // `E`. The executor dropped the task before it finished (it shut down, refused the
         // spawn, or corio cancelled it through its handle): count it as cancelled so the group
         // does not wait for it forever.
-        if !matches!(self.stage, Stage::Reported) {
+        //
+        // A child offered to its group closes its gate first (if a group is dropping its
+        // future right now, that ends first). Until it unregisters below, a group finds the
+        // gate closed and leaves the child alone.
+        if self.sink.waker_key().load(Ordering::Relaxed) != NO_KEY {
+            Self::take_gate(&self.gate, ABORTED);
+        }
+        // SAFETY: the gate is closed: nobody else touches the stage any more.
+        let stage = unsafe { &mut *self.stage.get() };
+        if !matches!(stage, Stage::Reported) {
             // A destructor that panics while the executor drops the child is the child's
             // panic, reported to its group like any other: never unwound into the executor.
-            let outcome = match drop_future(&mut self.stage) {
+            let outcome = match drop_future(stage) {
                 Ok(()) => Outcome::Cancelled,
                 Err(payload) => {
                     self.sink.group().record_panic(payload);
                     Outcome::Panicked
                 }
             };
-            self.stage = Stage::Reported;
+            *stage = Stage::Reported;
             self.sink.cell_settle_without_output(outcome);
             let keepalive = self
                 .sink
@@ -803,6 +985,83 @@ mod tests {
             NativeSink::new(&core),
         ));
         assert!(task.as_mut().poll(&mut cx).is_pending());
+        drop(task);
+        assert!(core.poll_finished(&mut cx, false).is_ready());
+    }
+
+    /// A self-referential future that sets `dropped` when it is dropped.
+    async fn pending_with_probe(dropped: Arc<std::sync::atomic::AtomicBool>) -> Result<(), ()> {
+        struct Probe(Arc<std::sync::atomic::AtomicBool>);
+        impl Drop for Probe {
+            fn drop(&mut self) {
+                self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+        let probe = Probe(dropped);
+        let borrowed = &probe;
+        std::future::pending::<()>().await;
+        assert!(!borrowed.0.load(std::sync::atomic::Ordering::SeqCst));
+        Ok(())
+    }
+
+    #[test]
+    fn a_dropped_group_drops_an_idle_childs_future_in_place() {
+        let dropped = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let core = Arc::new(GroupCore::<()>::new(GROUP));
+        core.admit().unwrap();
+        let (child_side, cell) = OutputCell::<()>::pair(Arc::clone(&core) as _);
+        let mut task = Box::pin(ChildTask::new(
+            pending_with_probe(Arc::clone(&dropped)),
+            GroupSink(child_side),
+        ));
+        let waker = noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        assert!(task.as_mut().poll(&mut cx).is_pending());
+        assert!(core.drop_children().is_none());
+        assert!(dropped.load(std::sync::atomic::Ordering::SeqCst));
+        // The wrapper reports the child cancelled at its next poll.
+        assert!(task.as_mut().poll(&mut cx).is_ready());
+        assert!(matches!(cell.take(), Outcome::Cancelled));
+        assert!(core.poll_finished(&mut cx, false).is_ready());
+    }
+
+    #[cfg(feature = "corio")]
+    #[test]
+    fn a_dropped_group_drops_an_idle_native_child_which_its_executor_drops_later() {
+        let dropped = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let core = Arc::new(GroupCore::<()>::new(GROUP));
+        core.admit().unwrap();
+        let mut task = Box::pin(ChildTask::new(
+            pending_with_probe(Arc::clone(&dropped)),
+            NativeSink::new(&core),
+        ));
+        let waker = noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        assert!(task.as_mut().poll(&mut cx).is_pending());
+        assert!(core.drop_children().is_none());
+        assert!(dropped.load(std::sync::atomic::Ordering::SeqCst));
+        drop(task);
+        assert!(core.poll_finished(&mut cx, false).is_ready());
+    }
+
+    #[test]
+    fn a_dropped_group_returns_the_panic_of_a_childs_destructor() {
+        struct Bomb;
+        impl Drop for Bomb {
+            fn drop(&mut self) {
+                panic!("bomb");
+            }
+        }
+        let core = Arc::new(GroupCore::<()>::new(GROUP));
+        let (mut task, _cell) = spawn_local_child(&core, async {
+            let _bomb = Bomb;
+            std::future::pending::<Result<String, ()>>().await
+        });
+        let waker = noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        assert!(task.as_mut().poll(&mut cx).is_pending());
+        let panic = core.drop_children().expect("the destructor's panic");
+        assert_eq!(panic.downcast_ref::<&str>(), Some(&"bomb"));
         drop(task);
         assert!(core.poll_finished(&mut cx, false).is_ready());
     }

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::sync::PoisonError;
 use std::task::{Context, Poll, Waker};
 
+use crate::child::AbortRef;
 use crate::error::SpawnError;
 use crate::registry::WakerSlab;
 use crate::sync::{AtomicBool, AtomicUsize, Mutex, MutexGuard};
@@ -172,11 +173,19 @@ impl<E> GroupCore<E> {
     ///
     /// `key_slot` is read and written only under the lock, which orders it with
     /// [`wake_child`](Self::wake_child).
-    pub(crate) fn register_child_waker(&self, key_slot: &AtomicUsize, waker: &Waker) {
+    ///
+    /// The first registration also records how a dropped group can drop the child's future
+    /// itself (`abort`; see [`drop_idle_children`](Self::drop_idle_children)).
+    pub(crate) fn register_child_waker(
+        &self,
+        key_slot: &AtomicUsize,
+        waker: &Waker,
+        abort: impl FnOnce() -> Option<AbortRef>,
+    ) {
         let mut state = self.lock();
         match key_slot.load(Ordering::Relaxed) {
             NO_KEY => {
-                let key = state.wakers.insert();
+                let key = state.wakers.insert(abort());
                 state.wakers.set(key, waker);
                 key_slot.store(key, Ordering::Relaxed);
             }
@@ -307,15 +316,43 @@ impl<E> GroupCore<E> {
     }
 
     /// Cancels every child (the group was dropped, or a race was won). Not an error.
-    pub(crate) fn cancel_all(&self) {
+    /// Returns false if the group had finished already (there was nothing to cancel).
+    pub(crate) fn cancel_all(&self) -> bool {
         let word = self.counts.load(Ordering::Acquire);
         if phase(word) == FINISHED && live(word) == 0 {
-            return;
+            return false;
         }
         let mut state = self.lock();
         let wakers = self.start_cancelling(&mut state);
         drop(state);
         wakers.into_iter().for_each(Waker::wake);
+        true
+    }
+
+    /// The group's owner dropped it: cancels every child, then drops here, on this thread,
+    /// the future of every child that is idle (has pended and is not being polled), so that
+    /// they are gone when the owner's drop returns. Returns the first panic their
+    /// destructors raised.
+    ///
+    /// A child being polled on another thread right now drops its own future at the end of
+    /// that poll (it finds the group cancelling); a child never polled yet is dropped
+    /// unpolled by its executor; a `!Send` child is dropped here only on its own thread.
+    /// The drop never waits for another thread's poll: that could deadlock.
+    pub(crate) fn drop_children(&self) -> Option<Panic> {
+        if !self.cancel_all() {
+            return None;
+        }
+        let claimed = self.lock().wakers.claim_idle();
+        let mut first_panic = None;
+        for child in claimed {
+            // SAFETY: claimed under the lock while registered (so alive); a claimed child's
+            // poll and drop wait until we release it (`drop_claimed`), so it stays alive and
+            // nobody else touches its future meanwhile.
+            if let Err(panic) = unsafe { child.drop_claimed() } {
+                first_panic.get_or_insert(panic);
+            }
+        }
+        first_panic
     }
 
     /// Moves to `ShuttingDown` and collects the wakers to wake once the lock is released:
@@ -515,7 +552,7 @@ mod tests {
         core.admit().unwrap();
         let key = slot();
         let wakes = Arc::new(CountWakes(AtomicUsize::new(0)));
-        core.register_child_waker(&key, &futures_task::waker(wakes.clone()));
+        core.register_child_waker(&key, &futures_task::waker(wakes.clone()), || None);
         // The child's handle cancels it (a wake)...
         core.wake_child(&key);
         // ...and the group's cancellation must still reach it.

@@ -140,7 +140,9 @@ impl<E: Send + 'static, S> GroupHandle<E, S> {
         if let Some(native) = &self.native {
             return self.spawn_native(native, future);
         }
-        self.spawn_with(future, |task| spawner::spawn_send(&self.spawner, task))
+        self.spawn_with(future, false, |task| {
+            spawner::spawn_send(&self.spawner, task)
+        })
     }
 
     /// [`spawn`](Self::spawn) for groups made by `TaskGroup::new`/`scope`: the child's
@@ -186,12 +188,16 @@ impl<E: Send + 'static, S> GroupHandle<E, S> {
         F: Future<Output = Result<T, E>> + 'static,
         T: 'static,
     {
-        self.spawn_with(future, |task| spawner::spawn_local(&self.spawner, task))
+        self.spawn_with(future, true, |task| {
+            spawner::spawn_local(&self.spawner, task)
+        })
     }
 
+    /// Spawns through `submit`; `local` for a `!Send` child.
     fn spawn_with<F, T, Submit>(
         &self,
         future: F,
+        local: bool,
         submit: Submit,
     ) -> Result<ChildHandle<T>, SpawnError>
     where
@@ -201,7 +207,12 @@ impl<E: Send + 'static, S> GroupHandle<E, S> {
         // On refusal `future` is dropped here, never polled.
         self.core.admit()?;
         let (child_side, cell) = OutputCell::pair(Arc::clone(&self.core) as _);
-        let task = ChildTask::new(future, GroupSink(child_side));
+        let sink = GroupSink(child_side);
+        let task = if local {
+            ChildTask::new_local(future, sink)
+        } else {
+            ChildTask::new(future, sink)
+        };
         // If the executor refuses, it drops the task, whose `Drop` reports it cancelled.
         submit(task)?;
         Ok(ChildHandle::new(cell))
@@ -474,9 +485,17 @@ impl<E: Send + 'static, S> TaskGroup<E, S> {
 }
 
 impl<E, S> Drop for TaskGroup<E, S> {
+    /// A group dropped before it finished (its owner was cancelled, or a timeout gave up on
+    /// it) cancels its children and drops, before it returns, the future of every child
+    /// that is not being polled right now (see the crate docs, "Dropping a group"). A panic
+    /// from their destructors is resumed here, once all of them were dropped, unless this
+    /// thread is already unwinding.
     fn drop(&mut self) {
-        // A group dropped before it finished (its owner was cancelled) cancels its children.
-        self.handle.core.cancel_all();
+        if let Some(panic) = self.handle.core.drop_children() {
+            if !std::thread::panicking() {
+                resume_unwind(panic);
+            }
+        }
     }
 }
 

@@ -37,6 +37,27 @@
 //!   errors; `race` and `as_completed` cancel the rest. `race` returns only after the losers
 //!   have been dropped, so it too leaves nothing running.
 //!
+//! ## Dropping a group
+//! - A group that returns (with its value, its error or a timeout) has dropped everything
+//!   below it: every child finished and its future was dropped first, and with it any group
+//!   nested in that future (or in the scope's body), whose own children went the same way.
+//! - A group dropped before it finished (its owner was cancelled, or
+//!   `corio_executor::time::timeout` gave up on it) cancels its children and, before the drop
+//!   returns, drops on the dropping thread the future of every child that is idle (started,
+//!   and waiting to be woken); nested groups in those futures do the same, transitively.
+//!   A panic from their destructors is resumed by the drop once all were dropped (unless the
+//!   thread is already unwinding).
+//! - What the drop cannot reach, it leaves to the child: a child being polled on another
+//!   thread at that moment (a multi-threaded `Spawn` executor) drops its future at the end
+//!   of that poll, a moment after the drop returned (the drop never waits for another
+//!   thread's poll: that poll could be waiting for the dropping thread); a `!Send` child
+//!   (`spawn_local`) is dropped by the drop only on its own thread; and a child its
+//!   executor has not polled yet is dropped, never run, when the executor reaches it. On a
+//!   single-threaded executor, with the group dropped on the loop's thread (corio's usual
+//!   case), only that last one applies.
+//! - A child whose destructors panic while it is cancelled or dropped has panicked: its
+//!   group resumes that panic like any child's, and it never unwinds into the executor.
+//!
 //! ## Invariants
 //! - Cancellation does not depend on the executor: every child runs inside a wrapper that
 //!   checks a cancel flag before each poll and is woken when cancelled; a cancelled child's
