@@ -11,6 +11,8 @@
 //! - [`race`] gives the first output and cancels the rest; [`as_completed`] gives outputs in
 //!   completion order. A group-wide deadline ([`TaskGroup::with_timeout`],
 //!   [`TaskGroup::with_deadline`]) cancels the group with a timeout error.
+//! - [`shield`] runs a future as its own task that the cancellation of its awaiter (a
+//!   timeout, a dropped group) does not cancel.
 //!
 //! Children are spawned through [`futures_task::Spawn`] / [`futures_task::LocalSpawn`], so the
 //! same group works on corio (the default, with the `corio` feature) and on any other
@@ -94,6 +96,7 @@ mod mixed;
 mod race;
 mod registry;
 mod shared_cell;
+mod shield;
 mod spawner;
 mod sync;
 
@@ -109,6 +112,9 @@ pub use crate::group::{GroupHandle, GroupWait, Scope, TaskGroup};
 #[cfg(feature = "corio")]
 pub use crate::race::race;
 pub use crate::race::{race_on, Race};
+#[cfg(feature = "corio")]
+pub use crate::shield::shield;
+pub use crate::shield::{shield_on, Shield};
 pub use crate::spawner::DefaultSpawner;
 
 /// Items the [`gather!`] macro expands to. Not public API.
