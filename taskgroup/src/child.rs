@@ -700,6 +700,10 @@ impl<F, K: CellControl, E> Drop for ChildTask<F, K, E> {
 /// ```
 pub struct ChildHandle<T> {
     source: Source<T>,
+    /// The name the child was spawned with ([`GroupHandle::spawn_named`]).
+    ///
+    /// [`GroupHandle::spawn_named`]: crate::GroupHandle::spawn_named
+    name: Option<Box<str>>,
 }
 
 /// Where a handle finds its child's outcome.
@@ -716,6 +720,7 @@ impl<T> ChildHandle<T> {
     pub(crate) fn new(cell: CellRef<T>) -> Self {
         Self {
             source: Source::Cell(cell),
+            name: None,
         }
     }
 
@@ -725,7 +730,30 @@ impl<T> ChildHandle<T> {
     pub(crate) fn native(task: corio_executor::JoinHandle<Outcome<T>>) -> Self {
         Self {
             source: Source::Task(Some(task)),
+            name: None,
         }
+    }
+
+    /// The same handle, carrying the child's name.
+    pub(crate) fn named(mut self, name: Option<Box<str>>) -> Self {
+        self.name = name;
+        self
+    }
+
+    /// The name the child was spawned with, if any (asyncio's `Task.get_name`).
+    ///
+    /// ```
+    /// use corio_taskgroup::TaskGroup;
+    /// let mut pool = futures::executor::LocalPool::new();
+    /// let tg = TaskGroup::<(), _>::with_spawner(pool.spawner());
+    /// let fetch = tg.spawn_named("fetch", async { Ok(1) }).unwrap();
+    /// let other = tg.spawn(async { Ok(2) }).unwrap();
+    /// assert_eq!(fetch.name(), Some("fetch"));
+    /// assert_eq!(other.name(), None);
+    /// pool.run_until(tg.wait()).unwrap();
+    /// ```
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
     }
 
     /// Cancels this child only: its future is dropped at its next poll. This is not an error:
@@ -848,7 +876,9 @@ impl<T> Future for ChildHandle<T> {
 
 impl<T> std::fmt::Debug for ChildHandle<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ChildHandle").finish_non_exhaustive()
+        f.debug_struct("ChildHandle")
+            .field("name", &self.name())
+            .finish_non_exhaustive()
     }
 }
 

@@ -136,13 +136,56 @@ impl<E: Send + 'static, S> GroupHandle<E, S> {
         F: Future<Output = Result<T, E>> + Send + 'static,
         T: Send + 'static,
     {
+        self.spawn_maybe_named(None, future)
+    }
+
+    /// [`spawn`](Self::spawn) with a name (asyncio's `create_task(coro, name=...)`), which
+    /// the child's handle keeps ([`ChildHandle::name`]). On corio's native path
+    /// (`TaskGroup::new`/`scope`) the child's corio task carries the name too, as
+    /// `corio_executor::task::Builder::name` gives it (panic reports, `Runtime::live_tasks`),
+    /// when spawned on the loop's thread.
+    ///
+    /// ```
+    /// use corio_taskgroup::TaskGroup;
+    /// corio_executor::run(async {
+    ///     let tg = TaskGroup::<()>::new();
+    ///     let child = tg.handle().spawn_named("fetch", async { Ok(7) }).unwrap();
+    ///     assert_eq!(child.name(), Some("fetch"));
+    ///     tg.wait().await.unwrap();
+    ///     assert_eq!(child.result(), Ok(7));
+    /// });
+    /// ```
+    pub fn spawn_named<F, T>(
+        &self,
+        name: impl Into<String>,
+        future: F,
+    ) -> Result<ChildHandle<T>, SpawnError>
+    where
+        S: Spawn,
+        F: Future<Output = Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.spawn_maybe_named(Some(name.into().into_boxed_str()), future)
+    }
+
+    fn spawn_maybe_named<F, T>(
+        &self,
+        name: Option<Box<str>>,
+        future: F,
+    ) -> Result<ChildHandle<T>, SpawnError>
+    where
+        S: Spawn,
+        F: Future<Output = Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+    {
         #[cfg(feature = "corio")]
         if let Some(native) = &self.native {
-            return self.spawn_native(native, future);
+            return self.spawn_native(native, name, future);
         }
-        self.spawn_with(future, false, |task| {
+        let handle = self.spawn_with(future, false, |task| {
             spawner::spawn_send(&self.spawner, task)
-        })
+        })?;
+        Ok(handle.named(name))
     }
 
     /// [`spawn`](Self::spawn) for groups made by `TaskGroup::new`/`scope`: the child's
@@ -152,6 +195,7 @@ impl<E: Send + 'static, S> GroupHandle<E, S> {
     fn spawn_native<F, T>(
         &self,
         runtime: &corio_executor::Handle,
+        name: Option<Box<str>>,
         future: F,
     ) -> Result<ChildHandle<T>, SpawnError>
     where
@@ -162,8 +206,8 @@ impl<E: Send + 'static, S> GroupHandle<E, S> {
         self.core.admit()?;
         let task = ChildTask::new(future, NativeSink::new(&self.core));
         // If the runtime refuses, it drops the task, whose `Drop` reports it cancelled.
-        let task = spawner::spawn_native(runtime, task)?;
-        Ok(ChildHandle::native(task))
+        let task = spawner::spawn_native(runtime, name.as_deref(), task)?;
+        Ok(ChildHandle::native(task).named(name))
     }
 
     /// Spawns a child that need not be `Send` (it stays on the executor's thread), through
@@ -191,6 +235,31 @@ impl<E: Send + 'static, S> GroupHandle<E, S> {
         self.spawn_with(future, true, |task| {
             spawner::spawn_local(&self.spawner, task)
         })
+    }
+
+    /// [`spawn_local`](Self::spawn_local) with a name, which the child's handle keeps
+    /// ([`ChildHandle::name`]).
+    ///
+    /// ```
+    /// use corio_taskgroup::TaskGroup;
+    /// let mut pool = futures::executor::LocalPool::new();
+    /// let tg = TaskGroup::<(), _>::with_spawner(pool.spawner());
+    /// let child = tg.handle().spawn_local_named("local", async { Ok(std::rc::Rc::new(1)) }).unwrap();
+    /// assert_eq!(child.name(), Some("local"));
+    /// pool.run_until(tg.wait()).unwrap();
+    /// ```
+    pub fn spawn_local_named<F, T>(
+        &self,
+        name: impl Into<String>,
+        future: F,
+    ) -> Result<ChildHandle<T>, SpawnError>
+    where
+        S: LocalSpawn,
+        F: Future<Output = Result<T, E>> + 'static,
+        T: 'static,
+    {
+        let handle = self.spawn_local(future)?;
+        Ok(handle.named(Some(name.into().into_boxed_str())))
     }
 
     /// Spawns through `submit`; `local` for a `!Send` child.
@@ -356,6 +425,52 @@ impl<E: Send + 'static, S> TaskGroup<E, S> {
         T: Send + 'static,
     {
         self.handle.spawn(future)
+    }
+
+    /// Spawns a named `Send` child; see [`GroupHandle::spawn_named`].
+    ///
+    /// ```
+    /// use corio_taskgroup::TaskGroup;
+    /// let mut pool = futures::executor::LocalPool::new();
+    /// let tg = TaskGroup::<(), _>::with_spawner(pool.spawner());
+    /// let child = tg.spawn_named("worker-1", async { Ok(1) }).unwrap();
+    /// assert_eq!(child.name(), Some("worker-1"));
+    /// pool.run_until(tg.wait()).unwrap();
+    /// ```
+    pub fn spawn_named<F, T>(
+        &self,
+        name: impl Into<String>,
+        future: F,
+    ) -> Result<ChildHandle<T>, SpawnError>
+    where
+        S: Spawn,
+        F: Future<Output = Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.handle.spawn_named(name, future)
+    }
+
+    /// Spawns a named `!Send` child; see [`GroupHandle::spawn_local_named`].
+    ///
+    /// ```
+    /// use corio_taskgroup::TaskGroup;
+    /// let mut pool = futures::executor::LocalPool::new();
+    /// let tg = TaskGroup::<(), _>::with_spawner(pool.spawner());
+    /// let child = tg.spawn_local_named("local", async { Ok(std::rc::Rc::new(1)) }).unwrap();
+    /// assert_eq!(child.name(), Some("local"));
+    /// pool.run_until(tg.wait()).unwrap();
+    /// ```
+    pub fn spawn_local_named<F, T>(
+        &self,
+        name: impl Into<String>,
+        future: F,
+    ) -> Result<ChildHandle<T>, SpawnError>
+    where
+        S: LocalSpawn,
+        F: Future<Output = Result<T, E>> + 'static,
+        T: 'static,
+    {
+        self.handle.spawn_local_named(name, future)
     }
 
     /// Spawns a `!Send` child; see [`GroupHandle::spawn_local`].
