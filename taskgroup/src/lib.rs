@@ -102,9 +102,9 @@ mod sync;
 
 #[cfg(feature = "corio")]
 pub use crate::as_completed::as_completed;
-pub use crate::as_completed::{as_completed_on, AsCompleted};
+pub use crate::as_completed::{as_completed_on, AsCompleted, AsCompletedWithin};
 pub use crate::child::ChildHandle;
-pub use crate::error::{ChildError, GroupError, SpawnError};
+pub use crate::error::{ChildError, GroupError, SpawnError, TimedOut};
 #[cfg(feature = "corio")]
 pub use crate::gather::{gather, gather_settled};
 pub use crate::gather::{gather_on, gather_settled_on, Gather, GatherSettled};
