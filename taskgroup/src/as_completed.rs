@@ -176,7 +176,7 @@ impl<O> AsCompleted<O> {
     /// let mut pool = futures::executor::LocalPool::new();
     /// let (fire, fired) = futures::channel::oneshot::channel::<()>();
     /// let mut done = as_completed_on(&pool.spawner(), [
-    ///     Box::pin(async { 1 }) as std::pin::Pin<Box<dyn std::future::Future<Output = u8> + Send>>,
+    ///     Box::pin(async { 1u8 }) as std::pin::Pin<Box<dyn std::future::Future<Output = u8> + Send>>,
     ///     Box::pin(std::future::pending()),
     /// ])
     /// .with_deadline(async move { let _ = fired.await; });
