@@ -109,6 +109,23 @@ impl<T> OutputCell<T> {
         }
     }
 
+    /// Waits until the child has finished, leaving its outcome in place: `true` if it
+    /// failed or panicked.
+    fn poll_ended(&self, cx: &mut Context<'_>) -> Poll<bool> {
+        let mut state = self.lock();
+        match state.outcome {
+            Outcome::Running => {
+                match &state.joiner {
+                    Some(old) if old.will_wake(cx.waker()) => {}
+                    _ => state.joiner = Some(cx.waker().clone()),
+                }
+                Poll::Pending
+            }
+            Outcome::Failed | Outcome::Panicked => Poll::Ready(true),
+            Outcome::Done(_) | Outcome::Cancelled | Outcome::Taken => Poll::Ready(false),
+        }
+    }
+
     fn poll_take(&self, cx: &mut Context<'_>) -> Poll<Outcome<T>> {
         let mut state = self.lock();
         if let Outcome::Running = state.outcome {
@@ -714,6 +731,19 @@ enum Source<T> {
     /// has handed that outcome out.
     #[cfg(feature = "corio")]
     Task(Option<corio_executor::JoinHandle<Outcome<T>>>),
+    /// The native task's result, read from its `JoinHandle` by [`ChildHandle::poll_finished`]
+    /// and kept until the handle hands it out (`AlreadyTaken` after that).
+    #[cfg(feature = "corio")]
+    Joined(Result<T, ChildError>),
+}
+
+/// How a child ended, for [`wait`](crate::wait)'s `FirstException`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ended {
+    /// Returned a value, was cancelled, or its value was taken already.
+    Normally,
+    /// Failed (its error went to the group) or panicked.
+    Exceptionally,
 }
 
 impl<T> ChildHandle<T> {
@@ -785,7 +815,7 @@ impl<T> ChildHandle<T> {
             #[cfg(feature = "corio")]
             Source::Task(Some(task)) => task.cancel(),
             #[cfg(feature = "corio")]
-            Source::Task(None) => {}
+            Source::Task(None) | Source::Joined(_) => {}
         }
     }
 
@@ -825,6 +855,39 @@ impl<T> ChildHandle<T> {
             }
             #[cfg(feature = "corio")]
             Source::Task(None) => Err(ChildError::AlreadyTaken),
+            #[cfg(feature = "corio")]
+            Source::Joined(result) => result,
+        }
+    }
+
+    /// Waits until the child has finished, without taking its value: whether it ended
+    /// normally or with an error or panic. For [`wait`](crate::wait).
+    pub(crate) fn poll_finished(&mut self, cx: &mut Context<'_>) -> Poll<Ended> {
+        let ended = |failed: bool| {
+            if failed {
+                Ended::Exceptionally
+            } else {
+                Ended::Normally
+            }
+        };
+        match &mut self.source {
+            Source::Cell(cell) => cell.poll_ended(cx).map(ended),
+            #[cfg(feature = "corio")]
+            Source::Task(slot) => {
+                let Some(task) = slot else {
+                    return Poll::Ready(Ended::Normally);
+                };
+                let joined = std::task::ready!(Pin::new(task).poll(cx));
+                let result = joined_to_result(joined);
+                let failed = matches!(result, Err(ChildError::Failed | ChildError::Panicked));
+                self.source = Source::Joined(result);
+                Poll::Ready(ended(failed))
+            }
+            #[cfg(feature = "corio")]
+            Source::Joined(result) => Poll::Ready(ended(matches!(
+                result,
+                Err(ChildError::Failed | ChildError::Panicked)
+            ))),
         }
     }
 }
@@ -854,6 +917,9 @@ fn outcome_to_result<T>(outcome: Outcome<T>) -> Result<T, ChildError> {
     }
 }
 
+// Nothing in a handle is pinned structurally: a value it keeps is only ever moved out.
+impl<T> Unpin for ChildHandle<T> {}
+
 impl<T> Future for ChildHandle<T> {
     type Output = Result<T, ChildError>;
 
@@ -869,6 +935,10 @@ impl<T> Future for ChildHandle<T> {
                 let joined = std::task::ready!(Pin::new(task).poll(cx));
                 *slot = None;
                 Poll::Ready(joined_to_result(joined))
+            }
+            #[cfg(feature = "corio")]
+            Source::Joined(result) => {
+                Poll::Ready(std::mem::replace(result, Err(ChildError::AlreadyTaken)))
             }
         }
     }

@@ -11,6 +11,8 @@
 //! - [`race`] gives the first output and cancels the rest; [`as_completed`] gives outputs in
 //!   completion order. A group-wide deadline ([`TaskGroup::with_timeout`],
 //!   [`TaskGroup::with_deadline`]) cancels the group with a timeout error.
+//! - [`wait`] waits on running children until the first finishes, the first fails, or all
+//!   finish (or a deadline), and splits their handles into done and pending.
 //! - [`shield`] runs a future as its own task that the cancellation of its awaiter (a
 //!   timeout, a dropped group) does not cancel.
 //!
@@ -99,6 +101,7 @@ mod shared_cell;
 mod shield;
 mod spawner;
 mod sync;
+mod wait;
 
 #[cfg(feature = "corio")]
 pub use crate::as_completed::as_completed;
@@ -116,6 +119,7 @@ pub use crate::race::{race_on, Race};
 pub use crate::shield::shield;
 pub use crate::shield::{shield_on, Shield};
 pub use crate::spawner::DefaultSpawner;
+pub use crate::wait::{wait, ReturnWhen, Wait};
 
 /// Items the [`gather!`] macro expands to. Not public API.
 #[doc(hidden)]
