@@ -147,8 +147,10 @@ impl<E: Send + 'static, S> GroupHandle<E, S> {
     ///
     /// ```
     /// use corio_taskgroup::TaskGroup;
-    /// corio_executor::run(async {
-    ///     let tg = TaskGroup::<()>::new();
+    /// # let mut pool = futures::executor::LocalPool::new();
+    /// # let spawner = pool.spawner();
+    /// pool.run_until(async move {
+    ///     let tg = TaskGroup::<(), _>::with_spawner(spawner);
     ///     let child = tg.handle().spawn_named("fetch", async { Ok(7) }).unwrap();
     ///     assert_eq!(child.name(), Some("fetch"));
     ///     tg.wait().await.unwrap();

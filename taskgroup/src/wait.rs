@@ -31,8 +31,10 @@ pub enum ReturnWhen {
 ///
 /// ```
 /// use corio_taskgroup::{wait, ReturnWhen, TaskGroup};
-/// corio_executor::run(async {
-///     let tg = TaskGroup::<()>::new();
+/// # let mut pool = futures::executor::LocalPool::new();
+/// # let spawner = pool.spawner();
+/// pool.run_until(async move {
+///     let tg = TaskGroup::<(), _>::with_spawner(spawner);
 ///     let (release, released) = futures::channel::oneshot::channel::<()>();
 ///     let fast = tg.spawn(async { Ok("fast") }).unwrap();
 ///     let slow = tg

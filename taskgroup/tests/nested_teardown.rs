@@ -6,7 +6,6 @@ mod common;
 
 use std::future::pending;
 use std::sync::Arc;
-use std::time::Duration;
 
 use common::DropFlag;
 use corio_sync::Lock;
@@ -213,6 +212,7 @@ fn a_timeout_around_a_group_returns_after_its_children_are_dropped() {
         let child = DropFlag::new();
         let grandchild = DropFlag::new();
         let (child_guard, grandchild_guard) = (child.guard(), grandchild.guard());
+        use std::time::Duration;
         let timed = corio_executor::time::timeout(
             Duration::from_millis(10),
             TaskGroup::<()>::scope(|tg| async move {

@@ -7,7 +7,7 @@ mod common;
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::task::{Context, Poll};
 use std::thread;
@@ -91,6 +91,7 @@ fn a_group_dropped_while_a_thread_pool_polls_its_children() {
 #[cfg(feature = "corio")]
 #[test]
 fn a_native_group_dropped_on_another_thread_while_its_loop_polls_the_children() {
+    use std::sync::atomic::AtomicBool;
     with_watchdog(|| {
         for _ in 0..ROUNDS {
             let drops = Arc::new(AtomicUsize::new(0));
