@@ -270,3 +270,33 @@ fn cancelling_the_owner_drops_the_groups_children_with_it() {
         assert!(child.is_set(), "the child outlived its cancelled owner");
     });
 }
+
+/// The same for the batch forms: a timeout around `gather` or `race` returns after their
+/// unfinished futures are dropped (paused clock).
+#[cfg(feature = "corio")]
+#[test]
+fn a_timeout_around_gather_or_race_returns_after_their_futures_are_dropped() {
+    use corio_executor::time::{sleep, timeout};
+    use std::time::Duration;
+    let runtime = corio_executor::Runtime::builder()
+        .start_paused(true)
+        .build();
+    runtime.block_on(async {
+        let gathered = DropFlag::new();
+        let raced = DropFlag::new();
+        let slow = |flag: &DropFlag| {
+            let guard = flag.guard();
+            async move {
+                let _guard = guard;
+                sleep(Duration::from_secs(3600)).await;
+                Ok::<_, ()>(())
+            }
+        };
+        let gather = corio_taskgroup::gather([slow(&gathered)]);
+        assert!(timeout(Duration::from_secs(1), gather).await.is_err());
+        assert!(gathered.is_set(), "gather's future outlived the timeout");
+        let race = corio_taskgroup::race([slow(&raced)]);
+        assert!(timeout(Duration::from_secs(1), race).await.is_err());
+        assert!(raced.is_set(), "race's future outlived the timeout");
+    });
+}
