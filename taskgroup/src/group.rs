@@ -31,7 +31,9 @@ type Deadline = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 /// - When a child returns `Err` or panics, every other child (and the [`scope`](Self::scope)
 ///   body) is cancelled: its future is dropped at its next poll. The group then waits for all
 ///   of them and fails with a [`GroupError`] holding every error, or resumes the panic.
-/// - Dropping the group before it finished cancels all its children.
+/// - Dropping the group before it finished cancels all its children, and drops the ones
+///   that are idle (started, waiting to be woken) before the drop returns; see the crate
+///   docs, "Dropping a group", for the children it cannot reach.
 ///
 /// ```
 /// use corio_taskgroup::TaskGroup;
@@ -514,7 +516,8 @@ impl<E: Send + 'static, S> TaskGroup<E, S> {
 
     /// Waits until every child (including children added while waiting) has finished.
     /// `Ok(())` if none failed; the [`GroupError`] otherwise. A child's panic is resumed here,
-    /// after all children finished. Dropping this future cancels the children.
+    /// after all children finished. Dropping this future cancels the children (and drops
+    /// the idle ones before it returns).
     ///
     /// ```
     /// use corio_taskgroup::TaskGroup;
