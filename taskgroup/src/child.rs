@@ -1166,6 +1166,44 @@ mod tests {
         assert!(core.poll_finished(&mut cx, false).is_ready());
     }
 
+    /// A child's future owns a sibling's task (as a future owning the executor of its
+    /// siblings would): the group drops them one at a time, so the sibling's drop, run by
+    /// the first one's destructor, does not wait for a claim that only this thread could
+    /// release.
+    #[test]
+    fn a_dropped_group_drops_children_one_at_a_time() {
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let core = Arc::new(GroupCore::<()>::new(GROUP));
+            let (mut sibling, _sibling_cell) =
+                spawn_local_child(&core, std::future::pending::<Result<String, ()>>());
+            let (mut owner, _owner_cell) = spawn_local_child(&core, async move {
+                // First poll: pend, so the owner registers before its sibling.
+                self_referential(1).await?;
+                // Second poll: the sibling's first poll registers it.
+                std::future::poll_fn(|cx| {
+                    let _ = sibling.as_mut().poll(cx);
+                    Poll::Ready(())
+                })
+                .await;
+                std::future::pending::<()>().await;
+                drop(sibling);
+                Ok(String::new())
+            });
+            let waker = noop_waker();
+            let mut cx = Context::from_waker(&waker);
+            assert!(owner.as_mut().poll(&mut cx).is_pending());
+            assert!(owner.as_mut().poll(&mut cx).is_pending());
+            assert!(core.drop_children().is_none());
+            drop(owner);
+            assert!(core.poll_finished(&mut cx, false).is_ready());
+            done.send(()).unwrap();
+        });
+        finished
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("dropping the group hung");
+    }
+
     #[test]
     fn a_panicking_child_is_caught_and_reported() {
         let core = Arc::new(GroupCore::<()>::new(GROUP));

@@ -342,12 +342,18 @@ impl<E> GroupCore<E> {
         if !self.cancel_all() {
             return None;
         }
-        let claimed = self.lock().wakers.claim_idle();
         let mut first_panic = None;
-        for child in claimed {
-            // SAFETY: claimed under the lock while registered (so alive); a claimed child's
-            // poll and drop wait until we release it (`drop_claimed`), so it stays alive and
+        let mut cursor = 0;
+        // A child that registers behind the cursor meanwhile started its poll after the
+        // cancellation: it drops its own future at the end of that poll.
+        loop {
+            // Its own statement: the lock is released before the child's future is dropped.
+            let next = self.lock().wakers.claim_next_idle(&mut cursor);
+            let Some(child) = next else { break };
+            // Claimed under the lock while registered (so alive); a claimed child's poll
+            // and drop wait until we release it (`drop_claimed`), so it stays alive and
             // nobody else touches its future meanwhile.
+            // SAFETY: as above.
             if let Err(panic) = unsafe { child.drop_claimed() } {
                 first_panic.get_or_insert(panic);
             }

@@ -54,14 +54,15 @@ impl WakerSlab {
         key
     }
 
-    /// Claims every child whose future may be dropped here and now (see
-    /// [`AbortRef::try_claim`]) and returns them; a claimed child is never offered again.
-    pub(crate) fn claim_idle(&mut self) -> Vec<AbortRef> {
-        if self.occupied == 0 {
-            return Vec::new();
-        }
-        let mut claimed = Vec::new();
-        for slot in &mut self.slots {
+    /// Claims the next child, from slot `cursor` on, whose future may be dropped here and
+    /// now (see [`AbortRef::try_claim`]), and moves `cursor` past it. A claimed child is
+    /// never offered again. One at a time, so that while one child's future is dropped no
+    /// other child waits for the dropping thread (its destructors may drop another child's
+    /// task, whose own drop would wait for a claimed child).
+    pub(crate) fn claim_next_idle(&mut self, cursor: &mut usize) -> Option<AbortRef> {
+        while *cursor < self.slots.len() {
+            let slot = &mut self.slots[*cursor];
+            *cursor += 1;
             let Slot::Occupied {
                 abort: abort @ Some(_),
                 ..
@@ -74,10 +75,10 @@ impl WakerSlab {
             // group's lock (which our `&mut self` stands for) before its memory can go.
             // SAFETY: so the child is alive.
             if unsafe { child.try_claim() } {
-                claimed.extend(abort.take());
+                return abort.take();
             }
         }
-        claimed
+        None
     }
 
     /// Stores `waker` in the slot, unless it already holds one that wakes the same task.
