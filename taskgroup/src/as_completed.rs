@@ -1,12 +1,14 @@
 //! [`as_completed`]: run futures concurrently as tasks and take their outputs in the order
-//! they finish.
+//! they finish; with a deadline ([`AsCompleted::with_timeout`]), until it passes.
 
 use std::future::Future;
+use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use futures_task::Spawn;
 
 use crate::batch::Batch;
+use crate::error::TimedOut;
 
 /// asyncio's `as_completed` on the current corio runtime: spawns every future now; each
 /// [`next`](AsCompleted::next) gives the output of the next one to finish. Dropping the
@@ -134,5 +136,128 @@ impl<O> AsCompleted<O> {
     /// ```
     pub fn remaining(&self) -> usize {
         self.batch.tracker.remaining()
+    }
+}
+
+impl<O> AsCompleted<O> {
+    /// asyncio's `as_completed(aws, timeout=...)` on corio's timer: outputs in completion
+    /// order until `duration` has passed (the clock starts now). Then the futures still
+    /// running are cancelled and dropped; outputs already in are still given, then one
+    /// `Err(TimedOut)`, then `None`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use corio_executor::time::sleep;
+    /// use corio_taskgroup::{as_completed, TimedOut};
+    /// let rt = corio_executor::Runtime::builder().start_paused(true).build();
+    /// rt.block_on(async {
+    ///     let mut done = as_completed([1u64, 3600, 2].map(|secs| async move {
+    ///         sleep(Duration::from_secs(secs)).await;
+    ///         secs
+    ///     }))
+    ///     .with_timeout(Duration::from_secs(10));
+    ///     assert_eq!(done.next().await, Some(Ok(1)));
+    ///     assert_eq!(done.next().await, Some(Ok(2)));
+    ///     assert_eq!(done.next().await, Some(Err(TimedOut)));
+    ///     assert_eq!(done.next().await, None);
+    /// });
+    /// ```
+    #[cfg(feature = "corio")]
+    pub fn with_timeout(self, duration: std::time::Duration) -> AsCompletedWithin<O> {
+        self.with_deadline(corio_executor::time::sleep(duration))
+    }
+
+    /// [`with_timeout`](Self::with_timeout) for any executor: the deadline passes when
+    /// `deadline` completes (a timer of that executor). It is polled by whoever calls
+    /// `next`.
+    ///
+    /// ```
+    /// use corio_taskgroup::{as_completed_on, TimedOut};
+    /// let mut pool = futures::executor::LocalPool::new();
+    /// let (fire, fired) = futures::channel::oneshot::channel::<()>();
+    /// let mut done = as_completed_on(&pool.spawner(), [
+    ///     Box::pin(async { 1u8 }) as std::pin::Pin<Box<dyn std::future::Future<Output = u8> + Send>>,
+    ///     Box::pin(std::future::pending()),
+    /// ])
+    /// .with_deadline(async move { let _ = fired.await; });
+    /// assert_eq!(pool.run_until(done.next()), Some(Ok(1)));
+    /// fire.send(()).unwrap();
+    /// assert_eq!(pool.run_until(done.next()), Some(Err(TimedOut)));
+    /// assert_eq!(pool.run_until(done.next()), None);
+    /// ```
+    pub fn with_deadline<D>(self, deadline: D) -> AsCompletedWithin<O>
+    where
+        D: Future<Output = ()> + Send + 'static,
+    {
+        AsCompletedWithin {
+            outputs: self,
+            deadline: Some(Box::pin(deadline)),
+            timed_out: TimeoutState::Running,
+        }
+    }
+}
+
+/// Outputs in completion order until a deadline; see [`AsCompleted::with_timeout`].
+#[must_use = "dropping this cancels the tasks still running"]
+pub struct AsCompletedWithin<O> {
+    outputs: AsCompleted<O>,
+    deadline: Option<Pin<Box<dyn Future<Output = ()> + Send + 'static>>>,
+    timed_out: TimeoutState,
+}
+
+/// Where an [`AsCompletedWithin`] stands with its deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TimeoutState {
+    /// Not passed (or every output was taken before it did).
+    Running,
+    /// Passed with futures still running: they were cancelled; `TimedOut` is still to give.
+    Passed,
+    /// `TimedOut` was given.
+    Reported,
+}
+
+impl<O> std::fmt::Debug for AsCompletedWithin<O> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AsCompletedWithin")
+            .field("remaining", &self.outputs.remaining())
+            .field("timed_out", &(self.timed_out != TimeoutState::Running))
+            .finish()
+    }
+}
+
+impl<O> AsCompletedWithin<O> {
+    /// The output of the next future to finish, `Err(TimedOut)` once after the deadline
+    /// passed with futures still running, then `None`.
+    pub async fn next(&mut self) -> Option<Result<O, TimedOut>> {
+        std::future::poll_fn(|cx| self.poll_next(cx)).await
+    }
+
+    /// The poll form of [`next`](Self::next).
+    pub fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<O, TimedOut>>> {
+        if let Some(deadline) = &mut self.deadline {
+            if deadline.as_mut().poll(cx).is_ready() {
+                self.deadline = None;
+                if self.outputs.remaining() > 0 {
+                    self.timed_out = TimeoutState::Passed;
+                    self.outputs.batch.tracker.cancel_rest();
+                }
+            }
+        }
+        match self.outputs.poll_next(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Some(output)) => Poll::Ready(Some(Ok(output))),
+            // Every cancelled future has been dropped by now.
+            Poll::Ready(None) if self.timed_out == TimeoutState::Passed => {
+                self.timed_out = TimeoutState::Reported;
+                Poll::Ready(Some(Err(TimedOut)))
+            }
+            Poll::Ready(None) => Poll::Ready(None),
+        }
+    }
+
+    /// How many outputs may still come (futures cancelled at the deadline included until
+    /// they are dropped).
+    pub fn remaining(&self) -> usize {
+        self.outputs.remaining()
     }
 }

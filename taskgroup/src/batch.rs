@@ -152,8 +152,13 @@ impl Tracker {
 impl Drop for Tracker {
     fn drop(&mut self) {
         // Dropped before every child was handed out (the owner was cancelled): cancel them.
+        // As a dropped group does, the idle ones are dropped before this returns.
         if !self.detached && self.handed_out < self.spawned {
-            self.core.cancel_all();
+            if let Some(panic) = self.core.drop_children() {
+                if !std::thread::panicking() {
+                    resume_unwind(panic);
+                }
+            }
         }
     }
 }

@@ -10,8 +10,9 @@
 //! so that cancelling wakes it. A cancelled wrapper drops the inner future in place (its
 //! destructors run), then reports to the group and completes.
 
+use std::cell::UnsafeCell;
 use std::future::Future;
-use std::marker::PhantomData;
+use std::marker::{PhantomData, PhantomPinned};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::ptr::NonNull;
@@ -19,10 +20,10 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, PoisonError};
 use std::task::{Context, Poll, Waker};
 
-use crate::core::{Finish, GroupCore, WakeChild, NO_KEY};
+use crate::core::{Finish, GroupCore, Panic, WakeChild, NO_KEY};
 use crate::error::ChildError;
 use crate::shared_cell::SharedCell;
-use crate::sync::{AtomicBool, AtomicUsize, Mutex, MutexGuard};
+use crate::sync::{spin_wait, AtomicBool, AtomicU8, AtomicUsize, Mutex, MutexGuard};
 
 /// Where a finished child stands, as its result cell records it.
 pub(crate) enum Outcome<T> {
@@ -105,6 +106,23 @@ impl<T> OutputCell<T> {
         match state.outcome {
             Outcome::Running => Outcome::Running,
             _ => std::mem::replace(&mut state.outcome, Outcome::Taken),
+        }
+    }
+
+    /// Waits until the child has finished, leaving its outcome in place: `true` if it
+    /// failed or panicked.
+    fn poll_ended(&self, cx: &mut Context<'_>) -> Poll<bool> {
+        let mut state = self.lock();
+        match state.outcome {
+            Outcome::Running => {
+                match &state.joiner {
+                    Some(old) if old.will_wake(cx.waker()) => {}
+                    _ => state.joiner = Some(cx.waker().clone()),
+                }
+                Poll::Pending
+            }
+            Outcome::Failed | Outcome::Panicked => Poll::Ready(true),
+            Outcome::Done(_) | Outcome::Cancelled | Outcome::Taken => Poll::Ready(false),
         }
     }
 
@@ -323,11 +341,41 @@ impl<T, E: Send + 'static> Sink<Result<T, E>, E> for NativeSink<E> {
 /// The future actually handed to the executor for each child.
 ///
 /// It reaches its group through its sink (`K`), whose core must be a `GroupCore<E>`.
+///
+/// Its future may be dropped by two parties: the wrapper itself (when it ends, is cancelled
+/// or is dropped by its executor) and, once the child has pended, a group whose owner drops
+/// it ([`GroupCore::drop_children`]), through the [`AbortRef`] the child registered. The
+/// `gate` says which one holds the future at any moment (see [`POLLING`]).
 pub(crate) struct ChildTask<F, K: CellControl, E> {
-    stage: Stage<F>,
+    /// Shared with a dropping group through a raw pointer, hence the `UnsafeCell`; the gate
+    /// says who may touch it.
+    stage: UnsafeCell<Stage<F>>,
+    gate: AtomicU8,
+    /// A `!Send` child: a group may drop its future only on the thread it runs on.
+    local: bool,
     sink: K,
     _error: PhantomData<fn(E)>,
+    /// The group keeps a pointer into the pinned wrapper: `&mut ChildTask` must not claim
+    /// to be the only way to it.
+    _pinned: PhantomPinned,
 }
+
+/// The child's gate: who holds its future. A child is offered to a dropping group (it has
+/// an [`AbortRef`] in the group's slab) from its first pending poll until it finishes.
+///
+/// - `POLLING`: the wrapper is polling it (also the state before the first poll ends, when
+///   no group can reach the child yet).
+/// - `IDLE`: between polls; a dropping group may claim it (`IDLE -> ABORTING`, under the
+///   group's lock).
+/// - `ABORTING`: a group claimed it and is dropping the future on its own thread; the
+///   wrapper's poll and drop wait until it is done.
+/// - `ABORTED`: the group dropped the future (its stage is `Ended`); the wrapper reports the
+///   child cancelled at its next poll or drop. Also set by the wrapper's own drop, so that no
+///   group claims a future the wrapper is dropping.
+const POLLING: u8 = 0;
+const IDLE: u8 = 1;
+const ABORTING: u8 = 2;
+const ABORTED: u8 = 3;
 
 /// Where a wrapper stands. One enum rather than an `Option<F>` and a flag: the wrapper is
 /// part of every child's task allocation, so its size counts.
@@ -340,17 +388,109 @@ enum Stage<F> {
     Reported,
 }
 
+/// How a dropping group reaches one idle child: a type-erased pointer to the pinned
+/// wrapper, with the two functions that know its type.
+pub(crate) struct AbortRef {
+    task: NonNull<()>,
+    claim: unsafe fn(NonNull<()>) -> bool,
+    drop_future: unsafe fn(NonNull<()>) -> Result<(), Panic>,
+    /// A `!Send` child's thread: its future may be dropped there only.
+    home: Option<std::thread::ThreadId>,
+}
+
+// SAFETY: the pointer is used only while the child is alive (see `try_claim`), only through
+// the gate's atomic protocol, and a `!Send` child's future is dropped only on its own thread
+// (`home`); the rest of the wrapper is never touched through it.
+unsafe impl Send for AbortRef {}
+
+impl AbortRef {
+    /// Claims the child for dropping its future here, if it is idle and may be dropped on
+    /// this thread.
+    ///
+    /// # Safety
+    /// The child must be alive: registered in its group's slab, with the group's lock held
+    /// (a child unregisters under that lock before its memory can go).
+    pub(crate) unsafe fn try_claim(&self) -> bool {
+        if self
+            .home
+            .is_some_and(|home| home != std::thread::current().id())
+        {
+            return false;
+        }
+        // SAFETY: the caller guarantees the child is alive.
+        unsafe { (self.claim)(self.task) }
+    }
+
+    /// Drops the claimed child's future, then releases the child. Returns the panic its
+    /// destructors raised, if any.
+    ///
+    /// # Safety
+    /// `try_claim` returned true for this child.
+    pub(crate) unsafe fn drop_claimed(self) -> Result<(), Panic> {
+        // SAFETY: a claimed child stays alive until released, which this call does last.
+        unsafe { (self.drop_future)(self.task) }
+    }
+}
+
+/// The `claim` of a `ChildTask<F, K, E>`'s [`AbortRef`].
+///
+/// # Safety
+/// `task` points to a live `ChildTask<F, K, E>`.
+unsafe fn claim_task<F, K: CellControl, E>(task: NonNull<()>) -> bool {
+    let task = task.cast::<ChildTask<F, K, E>>().as_ptr();
+    // SAFETY: the task is alive (caller); only its atomic gate is borrowed.
+    let gate = unsafe { &*std::ptr::addr_of!((*task).gate) };
+    // Acquire: the wrapper's last use of the future (its poll) happens before our drop.
+    gate.compare_exchange(IDLE, ABORTING, Ordering::Acquire, Ordering::Relaxed)
+        .is_ok()
+}
+
+/// The `drop_future` of a `ChildTask<F, K, E>`'s [`AbortRef`].
+///
+/// # Safety
+/// `task` points to a `ChildTask<F, K, E>` this thread claimed (`ABORTING`).
+unsafe fn drop_claimed_task<F, K: CellControl, E>(task: NonNull<()>) -> Result<(), Panic> {
+    let task = task.cast::<ChildTask<F, K, E>>().as_ptr();
+    // Claimed, so alive, and its stage is ours until the gate says `ABORTED`: the wrapper
+    // waits for that before it touches the stage again. Only the stage's cell and the gate
+    // are reached through the pointer.
+    // SAFETY: as above.
+    let (stage, gate) = unsafe {
+        (
+            &mut *UnsafeCell::raw_get(std::ptr::addr_of!((*task).stage)),
+            &*std::ptr::addr_of!((*task).gate),
+        )
+    };
+    let dropped = drop_future(stage);
+    // Release: our drop of the future happens before the wrapper goes on.
+    gate.store(ABORTED, Ordering::Release);
+    dropped
+}
+
 impl<F, K, E> ChildTask<F, K, E>
 where
     F: Future,
     K: Sink<F::Output, E>,
     E: 'static,
 {
+    /// The wrapper of a `Send` child.
     pub(crate) fn new(future: F, sink: K) -> Self {
+        Self::with_home(future, sink, false)
+    }
+
+    /// The wrapper of a `!Send` child (spawned with `LocalSpawn`).
+    pub(crate) fn new_local(future: F, sink: K) -> Self {
+        Self::with_home(future, sink, true)
+    }
+
+    fn with_home(future: F, sink: K, local: bool) -> Self {
         Self {
-            stage: Stage::Running(future),
+            stage: UnsafeCell::new(Stage::Running(future)),
+            gate: AtomicU8::new(POLLING),
+            local,
             sink,
             _error: PhantomData,
+            _pinned: PhantomPinned,
         }
     }
 
@@ -382,6 +522,55 @@ where
     }
 }
 
+impl<F, K: CellControl, E> ChildTask<F, K, E> {
+    /// Takes the gate for the wrapper (to poll, or to drop), from a child that has been
+    /// offered to its group. Returns false if the group dropped the future already.
+    fn take_gate(gate: &AtomicU8, to: u8) -> bool {
+        loop {
+            // Acquire: a group's drop of the future happens before we go on.
+            match gate.compare_exchange(IDLE, to, Ordering::Acquire, Ordering::Acquire) {
+                Ok(_) => return true,
+                // The group is dropping the future on another thread: a short wait.
+                Err(ABORTING) => spin_wait(),
+                Err(ABORTED) => return false,
+                // A poll that unwound left the gate taken: it is still the wrapper's.
+                Err(_) => return true,
+            }
+        }
+    }
+
+    /// The [`AbortRef`] of this wrapper, for its first registration.
+    fn abort_ref(task: NonNull<Self>, local: bool) -> AbortRef {
+        AbortRef {
+            task: task.cast(),
+            claim: claim_task::<F, K, E>,
+            drop_future: drop_claimed_task::<F, K, E>,
+            home: local.then(|| std::thread::current().id()),
+        }
+    }
+}
+
+/// Drops the inner future in place (if it is still there), catching a panic from its
+/// destructors: a child that panics while it is dropped has panicked, and the panic must
+/// reach its group, not unwind into the executor.
+fn drop_future<F>(stage: &mut Stage<F>) -> Result<(), Panic> {
+    if !matches!(stage, Stage::Running(_)) {
+        return Ok(());
+    }
+    // An assignment whose drop unwinds still stores the new value, so `Ended` is in place
+    // either way.
+    catch_unwind(AssertUnwindSafe(|| *stage = Stage::Ended))
+}
+
+/// The end of a cancelled child: its future dropped (a panic from its destructors is the
+/// child's panic), and what `report` needs to record it.
+fn end_by_cancel<F, E, T>(stage: &mut Stage<F>) -> (Option<Finish<E>>, Result<T, Outcome<()>>) {
+    match drop_future(stage) {
+        Ok(()) => (None, Err(Outcome::Cancelled)),
+        Err(payload) => (Some(Finish::Panicked(payload)), Err(Outcome::Panicked)),
+    }
+}
+
 impl<F, K, E> Future for ChildTask<F, K, E>
 where
     F: Future,
@@ -393,19 +582,32 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<K::Ended> {
         // The future in `Stage::Running` is structurally pinned: never moved out of `self`,
         // only polled through the pin below and dropped in place (by assigning another stage,
-        // here or in `Drop`). Other fields are plain data, never pinned; `ChildTask` is
-        // `Unpin` only when `F` is. SAFETY: by the above, nothing pinned moves through `this`.
+        // here, in `Drop`, or by a dropping group through the registered pointer). Other
+        // fields are plain data, never pinned. SAFETY: by the above, nothing pinned moves
+        // through `this`.
         let this = unsafe { self.get_unchecked_mut() };
+        // Made before any borrow of the stage: the pointer a dropping group will use.
+        let me = NonNull::from(&mut *this);
         let core = this.sink.core();
         // From here on the child reports exactly once, or stays pending. `end` is the value
         // the sink took (`Ok`), or the end without a value it must still record (`Err`).
         let (failure, end) = 'ended: {
-            if Self::cancelled(core, &this.sink) {
-                // Dropped in place: its destructors run now.
-                this.stage = Stage::Ended;
+            // Offered to the group since its first pending poll: take the gate first.
+            if this.sink.waker_key().load(Ordering::Relaxed) != NO_KEY
+                && !Self::take_gate(&this.gate, POLLING)
+            {
+                // A dropping group dropped the future (and kept any panic of its own).
                 break 'ended (None, Err(Outcome::Cancelled));
             }
-            let Stage::Running(future) = &mut this.stage else {
+            // The gate is ours (`POLLING`): no group touches the stage until we open it
+            // again, and nothing else holds a reference into it.
+            // SAFETY: as above.
+            let stage = unsafe { &mut *this.stage.get() };
+            if Self::cancelled(core, &this.sink) {
+                // Dropped in place: its destructors run now.
+                break 'ended end_by_cancel(stage);
+            }
+            let Stage::Running(future) = stage else {
                 // Executors never poll a completed task; its outcome was handed over already.
                 panic!("a child task was polled after it completed");
             };
@@ -413,31 +615,44 @@ where
             let future = unsafe { Pin::new_unchecked(future) };
             match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
                 Ok(Poll::Ready(output)) => {
-                    this.stage = Stage::Ended;
+                    if let Err(payload) = drop_future(stage) {
+                        // The finished future's own destructor panicked: the child panicked.
+                        drop(output);
+                        break 'ended (Some(Finish::Panicked(payload)), Err(Outcome::Panicked));
+                    }
                     match this.sink.deliver(output) {
                         Ok(ended) => (None, Ok(ended)),
                         Err(error) => (Some(Finish::Failed(error)), Err(Outcome::Failed)),
                     }
                 }
                 Ok(Poll::Pending) => {
-                    core.register_child_waker(this.sink.waker_key(), cx.waker());
+                    let local = this.local;
+                    core.register_child_waker(this.sink.waker_key(), cx.waker(), || {
+                        Some(Self::abort_ref(me, local))
+                    });
                     // A cancel that raced with the poll set its flag before looking for our
                     // waker; check again now that the waker is registered, so no wake-up is
                     // lost.
                     if !Self::cancelled(core, &this.sink) {
+                        // Release: our use of the future happens before a group's drop of it.
+                        this.gate.store(IDLE, Ordering::Release);
                         return Poll::Pending;
                     }
-                    this.stage = Stage::Ended;
-                    (None, Err(Outcome::Cancelled))
+                    end_by_cancel(stage)
                 }
                 Err(payload) => {
-                    this.stage = Stage::Ended;
+                    // A second panic from the destructors of the future that just panicked
+                    // adds nothing: the first one is the child's.
+                    let _ = drop_future(stage);
                     (Some(Finish::Panicked(payload)), Err(Outcome::Panicked))
                 }
             }
         };
         // Marked first: if a destructor run by `report` unwinds, `Drop` must not report again.
-        this.stage = Stage::Reported;
+        // The gate is still ours (or the group is done with the stage), and `report`
+        // unregisters the child under the group's lock, so no group claims it again.
+        // SAFETY: as above: the stage is ours.
+        unsafe { *this.stage.get() = Stage::Reported };
         let (ended, keepalive) = Self::report(core, &this.sink, failure, end);
         // The last use of the core is behind us: its own reference may go now.
         drop(keepalive);
@@ -451,9 +666,27 @@ impl<F, K: CellControl, E> Drop for ChildTask<F, K, E> {
         // `E`. The executor dropped the task before it finished (it shut down, refused the
         // spawn, or corio cancelled it through its handle): count it as cancelled so the group
         // does not wait for it forever.
-        if !matches!(self.stage, Stage::Reported) {
-            self.stage = Stage::Reported;
-            self.sink.cell_settle_without_output(Outcome::Cancelled);
+        //
+        // A child offered to its group closes its gate first (if a group is dropping its
+        // future right now, that ends first). Until it unregisters below, a group finds the
+        // gate closed and leaves the child alone.
+        if self.sink.waker_key().load(Ordering::Relaxed) != NO_KEY {
+            Self::take_gate(&self.gate, ABORTED);
+        }
+        // SAFETY: the gate is closed: nobody else touches the stage any more.
+        let stage = unsafe { &mut *self.stage.get() };
+        if !matches!(stage, Stage::Reported) {
+            // A destructor that panics while the executor drops the child is the child's
+            // panic, reported to its group like any other: never unwound into the executor.
+            let outcome = match drop_future(stage) {
+                Ok(()) => Outcome::Cancelled,
+                Err(payload) => {
+                    self.sink.group().record_panic(payload);
+                    Outcome::Panicked
+                }
+            };
+            *stage = Stage::Reported;
+            self.sink.cell_settle_without_output(outcome);
             let keepalive = self
                 .sink
                 .group()
@@ -484,6 +717,10 @@ impl<F, K: CellControl, E> Drop for ChildTask<F, K, E> {
 /// ```
 pub struct ChildHandle<T> {
     source: Source<T>,
+    /// The name the child was spawned with ([`GroupHandle::spawn_named`]).
+    ///
+    /// [`GroupHandle::spawn_named`]: crate::GroupHandle::spawn_named
+    name: Option<Box<str>>,
 }
 
 /// Where a handle finds its child's outcome.
@@ -494,12 +731,26 @@ enum Source<T> {
     /// has handed that outcome out.
     #[cfg(feature = "corio")]
     Task(Option<corio_executor::JoinHandle<Outcome<T>>>),
+    /// The native task's result, read from its `JoinHandle` by [`ChildHandle::poll_finished`]
+    /// and kept until the handle hands it out (`AlreadyTaken` after that).
+    #[cfg(feature = "corio")]
+    Joined(Result<T, ChildError>),
+}
+
+/// How a child ended, for [`wait`](crate::wait)'s `FirstException`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ended {
+    /// Returned a value, was cancelled, or its value was taken already.
+    Normally,
+    /// Failed (its error went to the group) or panicked.
+    Exceptionally,
 }
 
 impl<T> ChildHandle<T> {
     pub(crate) fn new(cell: CellRef<T>) -> Self {
         Self {
             source: Source::Cell(cell),
+            name: None,
         }
     }
 
@@ -509,7 +760,30 @@ impl<T> ChildHandle<T> {
     pub(crate) fn native(task: corio_executor::JoinHandle<Outcome<T>>) -> Self {
         Self {
             source: Source::Task(Some(task)),
+            name: None,
         }
+    }
+
+    /// The same handle, carrying the child's name.
+    pub(crate) fn named(mut self, name: Option<Box<str>>) -> Self {
+        self.name = name;
+        self
+    }
+
+    /// The name the child was spawned with, if any (asyncio's `Task.get_name`).
+    ///
+    /// ```
+    /// use corio_taskgroup::TaskGroup;
+    /// let mut pool = futures::executor::LocalPool::new();
+    /// let tg = TaskGroup::<(), _>::with_spawner(pool.spawner());
+    /// let fetch = tg.spawn_named("fetch", async { Ok(1) }).unwrap();
+    /// let other = tg.spawn(async { Ok(2) }).unwrap();
+    /// assert_eq!(fetch.name(), Some("fetch"));
+    /// assert_eq!(other.name(), None);
+    /// pool.run_until(tg.wait()).unwrap();
+    /// ```
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
     }
 
     /// Cancels this child only: its future is dropped at its next poll. This is not an error:
@@ -543,7 +817,7 @@ impl<T> ChildHandle<T> {
                 task.cancel();
             }
             #[cfg(feature = "corio")]
-            Source::Task(None) => {}
+            Source::Task(None) | Source::Joined(_) => {}
         }
     }
 
@@ -583,6 +857,39 @@ impl<T> ChildHandle<T> {
             }
             #[cfg(feature = "corio")]
             Source::Task(None) => Err(ChildError::AlreadyTaken),
+            #[cfg(feature = "corio")]
+            Source::Joined(result) => result,
+        }
+    }
+
+    /// Waits until the child has finished, without taking its value: whether it ended
+    /// normally or with an error or panic. For [`wait`](crate::wait).
+    pub(crate) fn poll_finished(&mut self, cx: &mut Context<'_>) -> Poll<Ended> {
+        let ended = |failed: bool| {
+            if failed {
+                Ended::Exceptionally
+            } else {
+                Ended::Normally
+            }
+        };
+        match &mut self.source {
+            Source::Cell(cell) => cell.poll_ended(cx).map(ended),
+            #[cfg(feature = "corio")]
+            Source::Task(slot) => {
+                let Some(task) = slot else {
+                    return Poll::Ready(Ended::Normally);
+                };
+                let joined = std::task::ready!(Pin::new(task).poll(cx));
+                let result = joined_to_result(joined);
+                let failed = matches!(result, Err(ChildError::Failed | ChildError::Panicked));
+                self.source = Source::Joined(result);
+                Poll::Ready(ended(failed))
+            }
+            #[cfg(feature = "corio")]
+            Source::Joined(result) => Poll::Ready(ended(matches!(
+                result,
+                Err(ChildError::Failed | ChildError::Panicked)
+            ))),
         }
     }
 }
@@ -612,6 +919,9 @@ fn outcome_to_result<T>(outcome: Outcome<T>) -> Result<T, ChildError> {
     }
 }
 
+// Nothing in a handle is pinned structurally: a value it keeps is only ever moved out.
+impl<T> Unpin for ChildHandle<T> {}
+
 impl<T> Future for ChildHandle<T> {
     type Output = Result<T, ChildError>;
 
@@ -628,13 +938,19 @@ impl<T> Future for ChildHandle<T> {
                 *slot = None;
                 Poll::Ready(joined_to_result(joined))
             }
+            #[cfg(feature = "corio")]
+            Source::Joined(result) => {
+                Poll::Ready(std::mem::replace(result, Err(ChildError::AlreadyTaken)))
+            }
         }
     }
 }
 
 impl<T> std::fmt::Debug for ChildHandle<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ChildHandle").finish_non_exhaustive()
+        f.debug_struct("ChildHandle")
+            .field("name", &self.name())
+            .finish_non_exhaustive()
     }
 }
 
@@ -773,6 +1089,121 @@ mod tests {
         assert!(task.as_mut().poll(&mut cx).is_pending());
         drop(task);
         assert!(core.poll_finished(&mut cx, false).is_ready());
+    }
+
+    /// A self-referential future that sets `dropped` when it is dropped.
+    async fn pending_with_probe(dropped: Arc<std::sync::atomic::AtomicBool>) -> Result<(), ()> {
+        struct Probe(Arc<std::sync::atomic::AtomicBool>);
+        impl Drop for Probe {
+            fn drop(&mut self) {
+                self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+        let probe = Probe(dropped);
+        let borrowed = &probe;
+        std::future::pending::<()>().await;
+        assert!(!borrowed.0.load(std::sync::atomic::Ordering::SeqCst));
+        Ok(())
+    }
+
+    #[test]
+    fn a_dropped_group_drops_an_idle_childs_future_in_place() {
+        let dropped = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let core = Arc::new(GroupCore::<()>::new(GROUP));
+        core.admit().unwrap();
+        let (child_side, cell) = OutputCell::<()>::pair(Arc::clone(&core) as _);
+        let mut task = Box::pin(ChildTask::new(
+            pending_with_probe(Arc::clone(&dropped)),
+            GroupSink(child_side),
+        ));
+        let waker = noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        assert!(task.as_mut().poll(&mut cx).is_pending());
+        assert!(core.drop_children().is_none());
+        assert!(dropped.load(std::sync::atomic::Ordering::SeqCst));
+        // The wrapper reports the child cancelled at its next poll.
+        assert!(task.as_mut().poll(&mut cx).is_ready());
+        assert!(matches!(cell.take(), Outcome::Cancelled));
+        assert!(core.poll_finished(&mut cx, false).is_ready());
+    }
+
+    #[cfg(feature = "corio")]
+    #[test]
+    fn a_dropped_group_drops_an_idle_native_child_which_its_executor_drops_later() {
+        let dropped = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let core = Arc::new(GroupCore::<()>::new(GROUP));
+        core.admit().unwrap();
+        let mut task = Box::pin(ChildTask::new(
+            pending_with_probe(Arc::clone(&dropped)),
+            NativeSink::new(&core),
+        ));
+        let waker = noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        assert!(task.as_mut().poll(&mut cx).is_pending());
+        assert!(core.drop_children().is_none());
+        assert!(dropped.load(std::sync::atomic::Ordering::SeqCst));
+        drop(task);
+        assert!(core.poll_finished(&mut cx, false).is_ready());
+    }
+
+    #[test]
+    fn a_dropped_group_returns_the_panic_of_a_childs_destructor() {
+        struct Bomb;
+        impl Drop for Bomb {
+            fn drop(&mut self) {
+                panic!("bomb");
+            }
+        }
+        let core = Arc::new(GroupCore::<()>::new(GROUP));
+        let (mut task, _cell) = spawn_local_child(&core, async {
+            let _bomb = Bomb;
+            std::future::pending::<Result<String, ()>>().await
+        });
+        let waker = noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        assert!(task.as_mut().poll(&mut cx).is_pending());
+        let panic = core.drop_children().expect("the destructor's panic");
+        assert_eq!(panic.downcast_ref::<&str>(), Some(&"bomb"));
+        drop(task);
+        assert!(core.poll_finished(&mut cx, false).is_ready());
+    }
+
+    /// A child's future owns a sibling's task (as a future owning the executor of its
+    /// siblings would): the group drops them one at a time, so the sibling's drop, run by
+    /// the first one's destructor, does not wait for a claim that only this thread could
+    /// release.
+    #[test]
+    fn a_dropped_group_drops_children_one_at_a_time() {
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let core = Arc::new(GroupCore::<()>::new(GROUP));
+            let (mut sibling, _sibling_cell) =
+                spawn_local_child(&core, std::future::pending::<Result<String, ()>>());
+            let (mut owner, _owner_cell) = spawn_local_child(&core, async move {
+                // First poll: pend, so the owner registers before its sibling.
+                self_referential(1).await?;
+                // Second poll: the sibling's first poll registers it.
+                std::future::poll_fn(|cx| {
+                    let _ = sibling.as_mut().poll(cx);
+                    Poll::Ready(())
+                })
+                .await;
+                std::future::pending::<()>().await;
+                drop(sibling);
+                Ok(String::new())
+            });
+            let waker = noop_waker();
+            let mut cx = Context::from_waker(&waker);
+            assert!(owner.as_mut().poll(&mut cx).is_pending());
+            assert!(owner.as_mut().poll(&mut cx).is_pending());
+            assert!(core.drop_children().is_none());
+            drop(owner);
+            assert!(core.poll_finished(&mut cx, false).is_ready());
+            done.send(()).unwrap();
+        });
+        finished
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("dropping the group hung");
     }
 
     #[test]

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::sync::PoisonError;
 use std::task::{Context, Poll, Waker};
 
+use crate::child::AbortRef;
 use crate::error::SpawnError;
 use crate::registry::WakerSlab;
 use crate::sync::{AtomicBool, AtomicUsize, Mutex, MutexGuard};
@@ -82,6 +83,10 @@ pub(crate) struct GroupCore<E> {
     counts: AtomicUsize,
     policy: Policy,
     state: Mutex<CoreState<E>>,
+    /// Loom models set this where the core would be freed, and every use of the lock checks
+    /// it: a use after that point is a use after free in a real run.
+    #[cfg(loom)]
+    pub(crate) freed: AtomicBool,
 }
 
 impl<E> GroupCore<E> {
@@ -99,10 +104,17 @@ impl<E> GroupCore<E> {
                 waiter: None,
                 keepalive: None,
             }),
+            #[cfg(loom)]
+            freed: AtomicBool::new(false),
         }
     }
 
     fn lock(&self) -> MutexGuard<'_, CoreState<E>> {
+        #[cfg(loom)]
+        assert!(
+            !self.freed.load(Ordering::SeqCst),
+            "the group's core was used after its last reference went"
+        );
         // No user code runs under the lock, so a poisoned lock still holds consistent state.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -161,11 +173,19 @@ impl<E> GroupCore<E> {
     ///
     /// `key_slot` is read and written only under the lock, which orders it with
     /// [`wake_child`](Self::wake_child).
-    pub(crate) fn register_child_waker(&self, key_slot: &AtomicUsize, waker: &Waker) {
+    ///
+    /// The first registration also records how a dropped group can drop the child's future
+    /// itself (`abort`; see [`drop_idle_children`](Self::drop_idle_children)).
+    pub(crate) fn register_child_waker(
+        &self,
+        key_slot: &AtomicUsize,
+        waker: &Waker,
+        abort: impl FnOnce() -> Option<AbortRef>,
+    ) {
         let mut state = self.lock();
         match key_slot.load(Ordering::Relaxed) {
             NO_KEY => {
-                let key = state.wakers.insert();
+                let key = state.wakers.insert(abort());
                 state.wakers.set(key, waker);
                 key_slot.store(key, Ordering::Relaxed);
             }
@@ -203,36 +223,61 @@ impl<E> GroupCore<E> {
     /// A child has finished (and settled its result cell): it is no longer live.
     ///
     /// The lock is taken only if needed: to free the child's waker slot, to record the
-    /// completion order, or to wake the waiter after the last child. The count drops after
-    /// the slot is freed and before the waiter is looked for, so a waiter that registered
-    /// after the drop saw it, and one that registered before is found.
+    /// completion order, or when this may be the last live child. The waker slot is freed
+    /// before the count drops, so a group that sees no live child finds no slot either.
+    ///
+    /// Native children reach the core through a plain pointer, kept valid by the core's own
+    /// reference (`CoreState::keepalive`), which the finish that leaves no child live takes.
+    /// So once this child's decrement is done, another child's finish on another thread may
+    /// take that reference and free the core: nothing here touches the core after a
+    /// decrement that does not leave it at zero. A decrement that may reach zero happens
+    /// under the lock, in the same critical section that takes the reference and the waiter
+    /// (an admit that finds no live child takes the lock too, to give the core its reference
+    /// again), so the core stays alive until the caller drops what this returns.
     ///
     /// Returns the core's own reference if this was the last live child: the caller drops
     /// it once it no longer uses the core (it may be the last reference; dropping it inside
     /// a method of the core would free the core under that method's `&self`).
     #[must_use = "the core's own reference must be dropped after the last use of the core"]
     pub(crate) fn finish(&self, key_slot: &AtomicUsize, ordinal: usize) -> Option<Arc<Self>> {
+        // Read before the decrement: afterwards the core may be gone (see above).
+        let track_completion = self.policy.track_completion;
         // Only this child writes its own slot (under the lock); reading it here is ordered.
         if key_slot.load(Ordering::Relaxed) != NO_KEY {
             let mut state = self.lock();
             let key = key_slot.swap(NO_KEY, Ordering::Relaxed);
             state.wakers.remove(key);
         }
-        if self.policy.track_completion {
-            self.lock().completed.push_back(ordinal);
+        if !track_completion {
+            // Not the last live child: count it out without the lock, and touch nothing after.
+            let mut word = self.counts.load(Ordering::Acquire);
+            while live(word) > 1 {
+                match self.counts.compare_exchange_weak(
+                    word,
+                    word - ONE_CHILD,
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                ) {
+                    Ok(_) => return None,
+                    Err(actual) => word = actual,
+                }
+            }
         }
-        let was = self.counts.fetch_sub(ONE_CHILD, Ordering::AcqRel);
-        let last = live(was) == 1;
-        if !last && !self.policy.track_completion {
-            return None;
-        }
+        // Maybe the last live child (or a batch, whose waiter hears of every finish): count
+        // it out under the lock, with the core's own reference and the waiter taken at once.
         let (waiter, keepalive) = {
             let mut state = self.lock();
-            // Checked under the lock, which an admit that finds no live child also takes: a
-            // child admitted meanwhile keeps the reference.
-            let idle = last && live(self.counts.load(Ordering::Acquire)) == 0;
-            let keepalive = if idle { state.keepalive.take() } else { None };
-            (state.waiter.take(), keepalive)
+            if track_completion {
+                state.completed.push_back(ordinal);
+            }
+            let last = live(self.counts.fetch_sub(ONE_CHILD, Ordering::AcqRel)) == 1;
+            let keepalive = if last { state.keepalive.take() } else { None };
+            let waiter = if last || track_completion {
+                state.waiter.take()
+            } else {
+                None
+            };
+            (waiter, keepalive)
         };
         if let Some(waiter) = waiter {
             waiter.wake();
@@ -271,15 +316,49 @@ impl<E> GroupCore<E> {
     }
 
     /// Cancels every child (the group was dropped, or a race was won). Not an error.
-    pub(crate) fn cancel_all(&self) {
+    /// Returns false if the group had finished already (there was nothing to cancel).
+    pub(crate) fn cancel_all(&self) -> bool {
         let word = self.counts.load(Ordering::Acquire);
         if phase(word) == FINISHED && live(word) == 0 {
-            return;
+            return false;
         }
         let mut state = self.lock();
         let wakers = self.start_cancelling(&mut state);
         drop(state);
         wakers.into_iter().for_each(Waker::wake);
+        true
+    }
+
+    /// The group's owner dropped it: cancels every child, then drops here, on this thread,
+    /// the future of every child that is idle (has pended and is not being polled), so that
+    /// they are gone when the owner's drop returns. Returns the first panic their
+    /// destructors raised.
+    ///
+    /// A child being polled on another thread right now drops its own future at the end of
+    /// that poll (it finds the group cancelling); a child never polled yet is dropped
+    /// unpolled by its executor; a `!Send` child is dropped here only on its own thread.
+    /// The drop never waits for another thread's poll: that could deadlock.
+    pub(crate) fn drop_children(&self) -> Option<Panic> {
+        if !self.cancel_all() {
+            return None;
+        }
+        let mut first_panic = None;
+        let mut cursor = 0;
+        // A child that registers behind the cursor meanwhile started its poll after the
+        // cancellation: it drops its own future at the end of that poll.
+        loop {
+            // Its own statement: the lock is released before the child's future is dropped.
+            let next = self.lock().wakers.claim_next_idle(&mut cursor);
+            let Some(child) = next else { break };
+            // Claimed under the lock while registered (so alive); a claimed child's poll
+            // and drop wait until we release it (`drop_claimed`), so it stays alive and
+            // nobody else touches its future meanwhile.
+            // SAFETY: as above.
+            if let Err(panic) = unsafe { child.drop_claimed() } {
+                first_panic.get_or_insert(panic);
+            }
+        }
+        first_panic
     }
 
     /// Moves to `ShuttingDown` and collects the wakers to wake once the lock is released:
@@ -371,6 +450,9 @@ pub(crate) trait WakeChild: Send + Sync {
         ordinal: usize,
     ) -> Option<Arc<dyn Any + Send + Sync>>;
     fn as_any(&self) -> &dyn Any;
+    /// Records a child's panic (a child dropped unfinished whose destructors panicked,
+    /// where its `E` is not at hand).
+    fn record_panic(&self, payload: Panic);
 }
 
 impl<E: Send + 'static> WakeChild for GroupCore<E> {
@@ -386,6 +468,9 @@ impl<E: Send + 'static> WakeChild for GroupCore<E> {
     }
     fn as_any(&self) -> &dyn Any {
         self
+    }
+    fn record_panic(&self, payload: Panic) {
+        self.record_failure(Finish::Panicked(payload));
     }
 }
 
@@ -473,7 +558,7 @@ mod tests {
         core.admit().unwrap();
         let key = slot();
         let wakes = Arc::new(CountWakes(AtomicUsize::new(0)));
-        core.register_child_waker(&key, &futures_task::waker(wakes.clone()));
+        core.register_child_waker(&key, &futures_task::waker(wakes.clone()), || None);
         // The child's handle cancels it (a wake)...
         core.wake_child(&key);
         // ...and the group's cancellation must still reach it.

@@ -208,3 +208,26 @@ impl fmt::Display for ChildError {
 }
 
 impl Error for ChildError {}
+
+/// The deadline of an [`as_completed`](crate::as_completed) (set with
+/// [`AsCompleted::with_timeout`](crate::AsCompleted::with_timeout) or
+/// [`with_deadline`](crate::AsCompleted::with_deadline)) passed before every future had
+/// finished: asyncio's `TimeoutError`.
+///
+/// ```
+/// use corio_taskgroup::TimedOut;
+/// assert_eq!(
+///     TimedOut.to_string(),
+///     "the deadline passed before every future finished"
+/// );
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TimedOut;
+
+impl fmt::Display for TimedOut {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the deadline passed before every future finished")
+    }
+}
+
+impl Error for TimedOut {}

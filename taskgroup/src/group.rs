@@ -31,7 +31,9 @@ type Deadline = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 /// - When a child returns `Err` or panics, every other child (and the [`scope`](Self::scope)
 ///   body) is cancelled: its future is dropped at its next poll. The group then waits for all
 ///   of them and fails with a [`GroupError`] holding every error, or resumes the panic.
-/// - Dropping the group before it finished cancels all its children.
+/// - Dropping the group before it finished cancels all its children, and drops the ones
+///   that are idle (started, waiting to be woken) before the drop returns; see the crate
+///   docs, "Dropping a group", for the children it cannot reach.
 ///
 /// ```
 /// use corio_taskgroup::TaskGroup;
@@ -136,11 +138,58 @@ impl<E: Send + 'static, S> GroupHandle<E, S> {
         F: Future<Output = Result<T, E>> + Send + 'static,
         T: Send + 'static,
     {
+        self.spawn_maybe_named(None, future)
+    }
+
+    /// [`spawn`](Self::spawn) with a name (asyncio's `create_task(coro, name=...)`), which
+    /// the child's handle keeps ([`ChildHandle::name`]). On corio's native path
+    /// (`TaskGroup::new`/`scope`) the child's corio task carries the name too, as
+    /// `corio_executor::task::Builder::name` gives it (panic reports, `Runtime::live_tasks`),
+    /// when spawned on the loop's thread.
+    ///
+    /// ```
+    /// use corio_taskgroup::TaskGroup;
+    /// # let mut pool = futures::executor::LocalPool::new();
+    /// # let spawner = pool.spawner();
+    /// pool.run_until(async move {
+    ///     let tg = TaskGroup::<(), _>::with_spawner(spawner);
+    ///     let child = tg.handle().spawn_named("fetch", async { Ok(7) }).unwrap();
+    ///     assert_eq!(child.name(), Some("fetch"));
+    ///     tg.wait().await.unwrap();
+    ///     assert_eq!(child.result(), Ok(7));
+    /// });
+    /// ```
+    pub fn spawn_named<F, T>(
+        &self,
+        name: impl Into<String>,
+        future: F,
+    ) -> Result<ChildHandle<T>, SpawnError>
+    where
+        S: Spawn,
+        F: Future<Output = Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.spawn_maybe_named(Some(name.into().into_boxed_str()), future)
+    }
+
+    fn spawn_maybe_named<F, T>(
+        &self,
+        name: Option<Box<str>>,
+        future: F,
+    ) -> Result<ChildHandle<T>, SpawnError>
+    where
+        S: Spawn,
+        F: Future<Output = Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+    {
         #[cfg(feature = "corio")]
         if let Some(native) = &self.native {
-            return self.spawn_native(native, future);
+            return self.spawn_native(native, name, future);
         }
-        self.spawn_with(future, |task| spawner::spawn_send(&self.spawner, task))
+        let handle = self.spawn_with(future, false, |task| {
+            spawner::spawn_send(&self.spawner, task)
+        })?;
+        Ok(handle.named(name))
     }
 
     /// [`spawn`](Self::spawn) for groups made by `TaskGroup::new`/`scope`: the child's
@@ -150,6 +199,7 @@ impl<E: Send + 'static, S> GroupHandle<E, S> {
     fn spawn_native<F, T>(
         &self,
         runtime: &corio_executor::Handle,
+        name: Option<Box<str>>,
         future: F,
     ) -> Result<ChildHandle<T>, SpawnError>
     where
@@ -160,8 +210,8 @@ impl<E: Send + 'static, S> GroupHandle<E, S> {
         self.core.admit()?;
         let task = ChildTask::new(future, NativeSink::new(&self.core));
         // If the runtime refuses, it drops the task, whose `Drop` reports it cancelled.
-        let task = spawner::spawn_native(runtime, task)?;
-        Ok(ChildHandle::native(task))
+        let task = spawner::spawn_native(runtime, name.as_deref(), task)?;
+        Ok(ChildHandle::native(task).named(name))
     }
 
     /// Spawns a child that need not be `Send` (it stays on the executor's thread), through
@@ -186,12 +236,41 @@ impl<E: Send + 'static, S> GroupHandle<E, S> {
         F: Future<Output = Result<T, E>> + 'static,
         T: 'static,
     {
-        self.spawn_with(future, |task| spawner::spawn_local(&self.spawner, task))
+        self.spawn_with(future, true, |task| {
+            spawner::spawn_local(&self.spawner, task)
+        })
     }
 
+    /// [`spawn_local`](Self::spawn_local) with a name, which the child's handle keeps
+    /// ([`ChildHandle::name`]).
+    ///
+    /// ```
+    /// use corio_taskgroup::TaskGroup;
+    /// let mut pool = futures::executor::LocalPool::new();
+    /// let tg = TaskGroup::<(), _>::with_spawner(pool.spawner());
+    /// let child = tg.handle().spawn_local_named("local", async { Ok(std::rc::Rc::new(1)) }).unwrap();
+    /// assert_eq!(child.name(), Some("local"));
+    /// pool.run_until(tg.wait()).unwrap();
+    /// ```
+    pub fn spawn_local_named<F, T>(
+        &self,
+        name: impl Into<String>,
+        future: F,
+    ) -> Result<ChildHandle<T>, SpawnError>
+    where
+        S: LocalSpawn,
+        F: Future<Output = Result<T, E>> + 'static,
+        T: 'static,
+    {
+        let handle = self.spawn_local(future)?;
+        Ok(handle.named(Some(name.into().into_boxed_str())))
+    }
+
+    /// Spawns through `submit`; `local` for a `!Send` child.
     fn spawn_with<F, T, Submit>(
         &self,
         future: F,
+        local: bool,
         submit: Submit,
     ) -> Result<ChildHandle<T>, SpawnError>
     where
@@ -201,7 +280,12 @@ impl<E: Send + 'static, S> GroupHandle<E, S> {
         // On refusal `future` is dropped here, never polled.
         self.core.admit()?;
         let (child_side, cell) = OutputCell::pair(Arc::clone(&self.core) as _);
-        let task = ChildTask::new(future, GroupSink(child_side));
+        let sink = GroupSink(child_side);
+        let task = if local {
+            ChildTask::new_local(future, sink)
+        } else {
+            ChildTask::new(future, sink)
+        };
         // If the executor refuses, it drops the task, whose `Drop` reports it cancelled.
         submit(task)?;
         Ok(ChildHandle::new(cell))
@@ -347,6 +431,52 @@ impl<E: Send + 'static, S> TaskGroup<E, S> {
         self.handle.spawn(future)
     }
 
+    /// Spawns a named `Send` child; see [`GroupHandle::spawn_named`].
+    ///
+    /// ```
+    /// use corio_taskgroup::TaskGroup;
+    /// let mut pool = futures::executor::LocalPool::new();
+    /// let tg = TaskGroup::<(), _>::with_spawner(pool.spawner());
+    /// let child = tg.spawn_named("worker-1", async { Ok(1) }).unwrap();
+    /// assert_eq!(child.name(), Some("worker-1"));
+    /// pool.run_until(tg.wait()).unwrap();
+    /// ```
+    pub fn spawn_named<F, T>(
+        &self,
+        name: impl Into<String>,
+        future: F,
+    ) -> Result<ChildHandle<T>, SpawnError>
+    where
+        S: Spawn,
+        F: Future<Output = Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.handle.spawn_named(name, future)
+    }
+
+    /// Spawns a named `!Send` child; see [`GroupHandle::spawn_local_named`].
+    ///
+    /// ```
+    /// use corio_taskgroup::TaskGroup;
+    /// let mut pool = futures::executor::LocalPool::new();
+    /// let tg = TaskGroup::<(), _>::with_spawner(pool.spawner());
+    /// let child = tg.spawn_local_named("local", async { Ok(std::rc::Rc::new(1)) }).unwrap();
+    /// assert_eq!(child.name(), Some("local"));
+    /// pool.run_until(tg.wait()).unwrap();
+    /// ```
+    pub fn spawn_local_named<F, T>(
+        &self,
+        name: impl Into<String>,
+        future: F,
+    ) -> Result<ChildHandle<T>, SpawnError>
+    where
+        S: LocalSpawn,
+        F: Future<Output = Result<T, E>> + 'static,
+        T: 'static,
+    {
+        self.handle.spawn_local_named(name, future)
+    }
+
     /// Spawns a `!Send` child; see [`GroupHandle::spawn_local`].
     ///
     /// ```
@@ -386,7 +516,8 @@ impl<E: Send + 'static, S> TaskGroup<E, S> {
 
     /// Waits until every child (including children added while waiting) has finished.
     /// `Ok(())` if none failed; the [`GroupError`] otherwise. A child's panic is resumed here,
-    /// after all children finished. Dropping this future cancels the children.
+    /// after all children finished. Dropping this future cancels the children (and drops
+    /// the idle ones before it returns).
     ///
     /// ```
     /// use corio_taskgroup::TaskGroup;
@@ -474,9 +605,17 @@ impl<E: Send + 'static, S> TaskGroup<E, S> {
 }
 
 impl<E, S> Drop for TaskGroup<E, S> {
+    /// A group dropped before it finished (its owner was cancelled, or a timeout gave up on
+    /// it) cancels its children and drops, before it returns, the future of every child
+    /// that is not being polled right now (see the crate docs, "Dropping a group"). A panic
+    /// from their destructors is resumed here, once all of them were dropped, unless this
+    /// thread is already unwinding.
     fn drop(&mut self) {
-        // A group dropped before it finished (its owner was cancelled) cancels its children.
-        self.handle.core.cancel_all();
+        if let Some(panic) = self.handle.core.drop_children() {
+            if !std::thread::panicking() {
+                resume_unwind(panic);
+            }
+        }
     }
 }
 
@@ -569,7 +708,12 @@ where
         let Some(body) = &mut self.body else { return };
         let core = self.group.core();
         if core.is_cancelling() {
-            self.body = None;
+            // A body that panics while it is cancelled has panicked: the group resumes that
+            // panic once every child finished, as for a child's.
+            let body = &mut self.body;
+            if let Err(panic) = catch_unwind(AssertUnwindSafe(|| *body = None)) {
+                core.fail(Finish::Panicked(panic));
+            }
             return;
         }
         match catch_unwind(AssertUnwindSafe(|| body.as_mut().poll(cx))) {

@@ -11,6 +11,10 @@
 //! - [`race`] gives the first output and cancels the rest; [`as_completed`] gives outputs in
 //!   completion order. A group-wide deadline ([`TaskGroup::with_timeout`],
 //!   [`TaskGroup::with_deadline`]) cancels the group with a timeout error.
+//! - [`wait`] waits on running children until the first finishes, the first fails, or all
+//!   finish (or a deadline), and splits their handles into done and pending.
+//! - [`shield`] runs a future as its own task that the cancellation of its awaiter (a
+//!   timeout, a dropped group) does not cancel.
 //!
 //! Children are spawned through [`futures_task::Spawn`] / [`futures_task::LocalSpawn`], so the
 //! same group works on corio (the default, with the `corio` feature) and on any other
@@ -36,6 +40,27 @@
 //! - `gather` resumes a child's panic at once and leaves the others running, as it does with
 //!   errors; `race` and `as_completed` cancel the rest. `race` returns only after the losers
 //!   have been dropped, so it too leaves nothing running.
+//!
+//! ## Dropping a group
+//! - A group that returns (with its value, its error or a timeout) has dropped everything
+//!   below it: every child finished and its future was dropped first, and with it any group
+//!   nested in that future (or in the scope's body), whose own children went the same way.
+//! - A group dropped before it finished (its owner was cancelled, or
+//!   `corio_executor::time::timeout` gave up on it) cancels its children and, before the drop
+//!   returns, drops on the dropping thread the future of every child that is idle (started,
+//!   and waiting to be woken); nested groups in those futures do the same, transitively.
+//!   A panic from their destructors is resumed by the drop once all were dropped (unless the
+//!   thread is already unwinding).
+//! - What the drop cannot reach, it leaves to the child: a child being polled on another
+//!   thread at that moment (a multi-threaded `Spawn` executor) drops its future at the end
+//!   of that poll, a moment after the drop returned (the drop never waits for another
+//!   thread's poll: that poll could be waiting for the dropping thread); a `!Send` child
+//!   (`spawn_local`) is dropped by the drop only on its own thread; and a child its
+//!   executor has not polled yet is dropped, never run, when the executor reaches it. On a
+//!   single-threaded executor, with the group dropped on the loop's thread (corio's usual
+//!   case), only that last one applies.
+//! - A child whose destructors panic while it is cancelled or dropped has panicked: its
+//!   group resumes that panic like any child's, and it never unwinds into the executor.
 //!
 //! ## Invariants
 //! - Cancellation does not depend on the executor: every child runs inside a wrapper that
@@ -73,14 +98,16 @@ mod mixed;
 mod race;
 mod registry;
 mod shared_cell;
+mod shield;
 mod spawner;
 mod sync;
+mod wait;
 
 #[cfg(feature = "corio")]
 pub use crate::as_completed::as_completed;
-pub use crate::as_completed::{as_completed_on, AsCompleted};
+pub use crate::as_completed::{as_completed_on, AsCompleted, AsCompletedWithin};
 pub use crate::child::ChildHandle;
-pub use crate::error::{ChildError, GroupError, SpawnError};
+pub use crate::error::{ChildError, GroupError, SpawnError, TimedOut};
 #[cfg(feature = "corio")]
 pub use crate::gather::{gather, gather_settled};
 pub use crate::gather::{gather_on, gather_settled_on, Gather, GatherSettled};
@@ -88,7 +115,11 @@ pub use crate::group::{GroupHandle, GroupWait, Scope, TaskGroup};
 #[cfg(feature = "corio")]
 pub use crate::race::race;
 pub use crate::race::{race_on, Race};
+#[cfg(feature = "corio")]
+pub use crate::shield::shield;
+pub use crate::shield::{shield_on, Shield};
 pub use crate::spawner::DefaultSpawner;
+pub use crate::wait::{wait, ReturnWhen, Wait};
 
 /// Items the [`gather!`] macro expands to. Not public API.
 #[doc(hidden)]

@@ -147,3 +147,148 @@ fn loom_handle_cancel_racing_with_first_registration_is_never_lost() {
             .is_ready());
     });
 }
+
+/// Native children reach their group through a plain pointer, kept valid by the core's own
+/// reference while any child is live. Two children finish on two threads while a third is
+/// admitted and finishes on one of them, and the group's owner has let go: no finish uses
+/// the core after the drop of the reference that would free it.
+#[test]
+fn loom_no_finish_touches_the_core_after_the_last_reference_goes() {
+    /// A native child's view of its core (the model's `observer` keeps the memory valid).
+    #[derive(Clone, Copy)]
+    struct Plain(*const GroupCore<()>);
+    // SAFETY: only shared access to a `Sync` core, which the model keeps allocated.
+    unsafe impl Send for Plain {}
+    impl Plain {
+        fn finish(self) {
+            // SAFETY: `observer` keeps the allocation until the model ends; whether the core
+            // is logically alive is what `freed` checks.
+            let core = unsafe { &*self.0 };
+            if let Some(kept) = core.finish(&slot(), 0) {
+                // Only this reference and the model's observer left: dropping it frees.
+                if Arc::strong_count(&kept) == 2 {
+                    kept.freed.store(true, Ordering::SeqCst);
+                }
+                drop(kept);
+            }
+        }
+    }
+
+    loom::model(|| {
+        let owner = Arc::new(GroupCore::<()>::new(GROUP));
+        owner.admit().unwrap();
+        owner.admit().unwrap();
+        let observer = Arc::clone(&owner);
+        let plain = Plain(Arc::as_ptr(&owner));
+        let spawner = Arc::clone(&owner);
+        // The group's owner lets go while both children are live.
+        drop(owner);
+        let first = loom::thread::spawn(move || plain.finish());
+        let late = loom::thread::spawn(move || {
+            // Another thread spawns one more child (holding a handle meanwhile), lets go of
+            // its handle, and the child finishes there too.
+            let admitted = spawner.admit().is_ok();
+            drop(spawner);
+            if admitted {
+                plain.finish();
+            }
+        });
+        plain.finish();
+        first.join().unwrap();
+        late.join().unwrap();
+        assert_eq!(Arc::strong_count(&observer), 1, "the core would be freed");
+        assert!(observer.freed.load(Ordering::SeqCst));
+    });
+}
+
+fn slot() -> crate::sync::AtomicUsize {
+    crate::sync::AtomicUsize::new(crate::core::NO_KEY)
+}
+
+/// A child is polled on one thread while its group's owner drops the group on another: the
+/// future is dropped exactly once (by the group if the child was idle, by the child's own
+/// poll otherwise), and the child still reports to its group exactly once.
+#[test]
+fn loom_a_dropped_group_and_a_polling_child_drop_the_future_once() {
+    loom::model(|| {
+        let drops = Arc::new(loom::sync::atomic::AtomicUsize::new(0));
+        let core = Arc::new(GroupCore::<()>::new(GROUP));
+        let guard = CountDrop(Arc::clone(&drops));
+        let (mut task, _cell) = child(&core, async move {
+            let _guard = guard;
+            pending::<Result<(), ()>>().await
+        });
+        let noop = futures_task::noop_waker();
+        // The first poll registers the child with its group.
+        assert!(task
+            .as_mut()
+            .poll(&mut Context::from_waker(&noop))
+            .is_pending());
+        let poller = loom::thread::spawn(move || {
+            let noop = futures_task::noop_waker();
+            let second = task.as_mut().poll(&mut Context::from_waker(&noop));
+            (task, second)
+        });
+        let panic = core.drop_children();
+        assert!(panic.is_none());
+        let (mut task, second) = poller.join().unwrap();
+        if second.is_pending() {
+            // The poll ran before the cancel: the group dropped the future, or the next poll
+            // drops it.
+            let noop = futures_task::noop_waker();
+            assert!(task
+                .as_mut()
+                .poll(&mut Context::from_waker(&noop))
+                .is_ready());
+        }
+        assert_eq!(drops.load(Ordering::SeqCst), 1, "dropped exactly once");
+        drop(task);
+        assert_eq!(drops.load(Ordering::SeqCst), 1, "dropped exactly once");
+        let noop = futures_task::noop_waker();
+        assert!(core
+            .poll_finished(&mut Context::from_waker(&noop), false)
+            .is_ready());
+    });
+}
+
+/// The executor drops a child on one thread while its group's owner drops the group on
+/// another: the future is dropped exactly once, before either drop returns.
+#[test]
+fn loom_a_dropped_group_and_an_executor_dropping_the_child_drop_the_future_once() {
+    loom::model(|| {
+        let drops = Arc::new(loom::sync::atomic::AtomicUsize::new(0));
+        let core = Arc::new(GroupCore::<()>::new(GROUP));
+        let guard = CountDrop(Arc::clone(&drops));
+        let (mut task, _cell) = child(&core, async move {
+            let _guard = guard;
+            pending::<Result<(), ()>>().await
+        });
+        let noop = futures_task::noop_waker();
+        assert!(task
+            .as_mut()
+            .poll(&mut Context::from_waker(&noop))
+            .is_pending());
+        let executor = {
+            let drops = Arc::clone(&drops);
+            loom::thread::spawn(move || {
+                drop(task);
+                assert_eq!(drops.load(Ordering::SeqCst), 1);
+            })
+        };
+        assert!(core.drop_children().is_none());
+        executor.join().unwrap();
+        assert_eq!(drops.load(Ordering::SeqCst), 1, "dropped exactly once");
+        assert!(core
+            .poll_finished(&mut Context::from_waker(&noop), false)
+            .is_ready());
+    });
+}
+
+/// Counts its drops.
+struct CountDrop(Arc<loom::sync::atomic::AtomicUsize>);
+
+impl Drop for CountDrop {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}

@@ -1,11 +1,21 @@
-//! `WakerSlab`: one waker slot per live child, addressed by a key that stays valid until the
-//! child finishes. Freed keys are reused, so the slab never grows past the peak live count.
+//! `WakerSlab`: one slot per live child that has pended, addressed by a key that stays valid
+//! until the child finishes: the child's latest waker, and the way for a dropped group to
+//! drop the child's future itself ([`AbortRef`]). Freed keys are reused, so the slab never
+//! grows past the peak live count.
 
 use std::task::Waker;
 
+use crate::child::AbortRef;
+
 enum Slot {
-    Occupied(Option<Waker>),
-    Vacant { next_free: usize },
+    Occupied {
+        waker: Option<Waker>,
+        /// `None` once the group has claimed the child (or for a slot made by a test).
+        abort: Option<AbortRef>,
+    },
+    Vacant {
+        next_free: usize,
+    },
 }
 
 /// No free slot: the end of the free list.
@@ -26,25 +36,54 @@ impl WakerSlab {
         }
     }
 
-    /// Takes a free slot (empty) and returns its key.
-    pub(crate) fn insert(&mut self) -> usize {
+    /// Takes a free slot (no waker yet) for a child reachable through `abort`, and returns
+    /// its key.
+    pub(crate) fn insert(&mut self, abort: Option<AbortRef>) -> usize {
         self.occupied += 1;
+        let slot = Slot::Occupied { waker: None, abort };
         if self.free_head == NONE {
-            self.slots.push(Slot::Occupied(None));
+            self.slots.push(slot);
             return self.slots.len() - 1;
         }
         let key = self.free_head;
         match self.slots[key] {
             Slot::Vacant { next_free } => self.free_head = next_free,
-            Slot::Occupied(_) => unreachable!("free list points at an occupied slot"),
+            Slot::Occupied { .. } => unreachable!("free list points at an occupied slot"),
         }
-        self.slots[key] = Slot::Occupied(None);
+        self.slots[key] = slot;
         key
+    }
+
+    /// Claims the next child, from slot `cursor` on, whose future may be dropped here and
+    /// now (see [`AbortRef::try_claim`]), and moves `cursor` past it. A claimed child is
+    /// never offered again. One at a time, so that while one child's future is dropped no
+    /// other child waits for the dropping thread (its destructors may drop another child's
+    /// task, whose own drop would wait for a claimed child).
+    pub(crate) fn claim_next_idle(&mut self, cursor: &mut usize) -> Option<AbortRef> {
+        while *cursor < self.slots.len() {
+            let slot = &mut self.slots[*cursor];
+            *cursor += 1;
+            let Slot::Occupied {
+                abort: abort @ Some(_),
+                ..
+            } = slot
+            else {
+                continue;
+            };
+            let child = abort.as_ref().expect("matched `Some` just above");
+            // An occupied slot's child has not finished, and it frees its slot under the
+            // group's lock (which our `&mut self` stands for) before its memory can go.
+            // SAFETY: so the child is alive.
+            if unsafe { child.try_claim() } {
+                return abort.take();
+            }
+        }
+        None
     }
 
     /// Stores `waker` in the slot, unless it already holds one that wakes the same task.
     pub(crate) fn set(&mut self, key: usize, waker: &Waker) {
-        if let Some(Slot::Occupied(slot)) = self.slots.get_mut(key) {
+        if let Some(Slot::Occupied { waker: slot, .. }) = self.slots.get_mut(key) {
             match slot {
                 Some(old) if old.will_wake(waker) => {}
                 _ => *slot = Some(waker.clone()),
@@ -55,7 +94,7 @@ impl WakerSlab {
     /// A clone of the waker in the slot, if any.
     pub(crate) fn get(&self, key: usize) -> Option<Waker> {
         match self.slots.get(key) {
-            Some(Slot::Occupied(slot)) => slot.clone(),
+            Some(Slot::Occupied { waker, .. }) => waker.clone(),
             _ => None,
         }
     }
@@ -68,7 +107,7 @@ impl WakerSlab {
         self.slots
             .iter_mut()
             .filter_map(|slot| match slot {
-                Slot::Occupied(waker) => waker.take(),
+                Slot::Occupied { waker, .. } => waker.take(),
                 Slot::Vacant { .. } => None,
             })
             .collect()
@@ -76,7 +115,7 @@ impl WakerSlab {
 
     /// Frees the slot (dropping its waker) for reuse.
     pub(crate) fn remove(&mut self, key: usize) {
-        if let Some(slot @ Slot::Occupied(_)) = self.slots.get_mut(key) {
+        if let Some(slot @ Slot::Occupied { .. }) = self.slots.get_mut(key) {
             *slot = Slot::Vacant {
                 next_free: self.free_head,
             };
@@ -94,19 +133,19 @@ mod tests {
     #[test]
     fn keys_are_reused_after_removal() {
         let mut slab = WakerSlab::new();
-        let a = slab.insert();
-        let b = slab.insert();
+        let a = slab.insert(None);
+        let b = slab.insert(None);
         assert_ne!(a, b);
         slab.remove(a);
-        assert_eq!(slab.insert(), a);
+        assert_eq!(slab.insert(None), a);
         assert_eq!(slab.slots.len(), 2);
     }
 
     #[test]
     fn take_all_empties_every_slot_but_keeps_them_occupied() {
         let mut slab = WakerSlab::new();
-        let a = slab.insert();
-        let b = slab.insert();
+        let a = slab.insert(None);
+        let b = slab.insert(None);
         slab.set(a, &noop_waker());
         slab.set(b, &noop_waker());
         assert!(slab.get(a).is_some());
@@ -120,11 +159,11 @@ mod tests {
     #[test]
     fn removing_twice_or_unknown_keys_is_harmless() {
         let mut slab = WakerSlab::new();
-        let a = slab.insert();
+        let a = slab.insert(None);
         slab.remove(a);
         slab.remove(a);
         slab.remove(99);
-        assert_eq!(slab.insert(), a);
-        assert_eq!(slab.insert(), 1);
+        assert_eq!(slab.insert(None), a);
+        assert_eq!(slab.insert(None), 1);
     }
 }
