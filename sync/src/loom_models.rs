@@ -329,3 +329,25 @@ fn loom_barrier_rewait_is_let_in_once_the_round_drains() {
         assert_eq!(barrier.n_waiting(), 0);
     });
 }
+
+/// The last `task_done()` sets `join()`'s event under the queue lock and wakes the joiner
+/// after releasing it, while a put clears the event again: a joiner that queued before the
+/// set is woken whatever the put does, and one that queues after the clear is woken by the
+/// next `task_done()` (a lost wake-up would leave `block_on` blocked: loom reports it).
+#[test]
+fn loom_queue_task_done_wakes_a_joiner_after_unlocking() {
+    loom::model(|| {
+        let queue = Arc::new(Queue::new(0));
+        queue.try_put(1).unwrap();
+        assert_eq!(queue.try_get(), Ok(1));
+        let joiner = {
+            let queue = queue.clone();
+            thread::spawn(move || loom::future::block_on(queue.join()))
+        };
+        queue.task_done().unwrap();
+        queue.try_put(2).unwrap();
+        assert_eq!(queue.try_get(), Ok(2));
+        queue.task_done().unwrap();
+        joiner.join().unwrap();
+    });
+}

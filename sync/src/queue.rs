@@ -16,8 +16,8 @@
 //! After `shutdown(false)` getters keep draining: a waiting getter is failed only once no
 //! item is left at all (items reserved for a getter that may yet be dropped still count).
 //! `join()` waits on an [`Event`] that is set exactly while no put item is unfinished; it is
-//! set and cleared under the queue lock to stay in step (so joiners are woken with the queue
-//! lock held: the one place a waker runs under one of our locks).
+//! set and cleared under the queue lock to stay in step, and its joiners are woken once the
+//! queue lock is released (`Event::set_deferring_wakes`), as every other wake-up is.
 
 use crate::event::Event;
 use crate::state_lock::{lock, StateGuard, StateLock};
@@ -519,10 +519,7 @@ impl<T, O: QueueOrder<T>> BasicQueue<T, O> {
             return Err(TaskDoneError);
         }
         state.unfinished -= 1;
-        if state.unfinished == 0 {
-            // Under the queue lock, so `finished` stays in step with `unfinished`.
-            self.finished.set();
-        }
+        self.unlock_and_wake_joiners(state);
         Ok(())
     }
 
@@ -566,12 +563,25 @@ impl<T, O: QueueOrder<T>> BasicQueue<T, O> {
         // No putter can queue any more: fail them all. Getters wait on while items are left.
         self.fail_waiters(state, WakerPanic::Resume);
         if finished {
-            let state = self.state();
-            if state.unfinished == 0 {
-                self.finished.set();
-            }
+            self.unlock_and_wake_joiners(self.state());
         }
         drop(dropped);
+    }
+
+    /// Sets `finished` if no item is unfinished, then releases the queue lock and wakes the
+    /// joiners. The set happens under the lock, so `finished` stays in step with `unfinished`;
+    /// the wake-ups after it, so no joiner's waker runs under the lock (it may call into the
+    /// queue).
+    fn unlock_and_wake_joiners<'s>(&'s self, state: StateGuard<'s, QueueState<T, O>>) {
+        let set = if state.unfinished == 0 {
+            self.finished.set_deferring_wakes()
+        } else {
+            None
+        };
+        drop(state);
+        if let Some(set) = set {
+            self.finished.wake_deferred(set);
+        }
     }
 
     /// Fails every waiting putter, and every waiting getter once no item is left, a batch at a
