@@ -40,6 +40,8 @@ mod event;
 mod loom;
 #[cfg(all(test, loom))]
 mod loom_models;
+#[cfg(all(test, not(loom)))]
+mod miri_tests;
 mod mutex;
 mod queue;
 mod semaphore;
