@@ -18,7 +18,7 @@ use std::fmt;
 use std::future::{poll_fn, Future};
 use std::pin::{pin, Pin};
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 /// A condition variable: tasks wait, with the lock released, until another task notifies.
 ///
@@ -326,22 +326,17 @@ impl<T> WaitTarget<Notified> for Condition<T> {
     type Data = ();
     type Output = ();
 
-    fn poll_wait(&self, mut waiter: Pin<&mut Waiter<()>>, cx: &mut Context<'_>) -> Poll<()> {
-        match waiter.status() {
-            Status::Woken => Poll::Ready(()),
-            Status::Queued => {
-                lock(&self.waiters).update_waker(waiter.as_mut(), cx.waker());
-                if waiter.status() == Status::Woken {
-                    Poll::Ready(())
-                } else {
-                    Poll::Pending
-                }
-            }
-            Status::Idle => {
-                lock(&self.waiters).push_back(waiter.as_mut(), cx.waker());
-                Poll::Pending
-            }
-        }
+    fn poll_idle(&self, waiter: Pin<&mut Waiter<()>>, cx: &mut Context<'_>) -> Poll<()> {
+        lock(&self.waiters).push_back(waiter, cx.waker());
+        Poll::Pending
+    }
+
+    fn poll_woken(&self, _: Pin<&mut Waiter<()>>, _: &mut Context<'_>) -> Poll<()> {
+        Poll::Ready(())
+    }
+
+    fn update_waker(&self, waiter: Pin<&mut Waiter<()>>, waker: &Waker) {
+        lock(&self.waiters).update_waker(waiter, waker);
     }
 
     fn cancel_wait(&self, waiter: Pin<&mut Waiter<()>>) {

@@ -7,11 +7,11 @@
 
 use crate::loom::{AtomicBool, Ordering};
 use crate::state_lock::{lock, StateGuard, StateLock};
-use crate::waiters::{Status, WaitFuture, WaitList, WaitTarget, Waiter, WakeBatch, WakerPanic};
+use crate::waiters::{WaitFuture, WaitList, WaitTarget, Waiter, WakeBatch, WakerPanic};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 /// An event flag tasks can wait for.
 ///
@@ -173,21 +173,7 @@ impl WaitTarget for Event {
     type Data = u64;
     type Output = ();
 
-    fn poll_wait(&self, mut waiter: Pin<&mut Waiter<u64>>, cx: &mut Context<'_>) -> Poll<()> {
-        match waiter.status() {
-            Status::Woken => return Poll::Ready(()),
-            Status::Queued => {
-                lock(&self.state)
-                    .waiters
-                    .update_waker(waiter.as_mut(), cx.waker());
-                return if waiter.status() == Status::Woken {
-                    Poll::Ready(())
-                } else {
-                    Poll::Pending
-                };
-            }
-            Status::Idle => {}
-        }
+    fn poll_idle(&self, mut waiter: Pin<&mut Waiter<u64>>, cx: &mut Context<'_>) -> Poll<()> {
         if self.is_set() {
             return Poll::Ready(());
         }
@@ -199,6 +185,14 @@ impl WaitTarget for Event {
         *state.waiters.data_mut(waiter.as_ref()) = epoch;
         state.waiters.push_back(waiter.as_mut(), cx.waker());
         Poll::Pending
+    }
+
+    fn poll_woken(&self, _: Pin<&mut Waiter<u64>>, _: &mut Context<'_>) -> Poll<()> {
+        Poll::Ready(())
+    }
+
+    fn update_waker(&self, waiter: Pin<&mut Waiter<u64>>, waker: &Waker) {
+        lock(&self.state).waiters.update_waker(waiter, waker);
     }
 
     fn cancel_wait(&self, waiter: Pin<&mut Waiter<u64>>) {

@@ -27,7 +27,7 @@ use std::collections::{BinaryHeap, VecDeque};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 /// The order in which a queue hands out its items: [`Fifo`], [`Lifo`] or [`Priority`].
 pub trait QueueOrder<T> {
@@ -644,25 +644,11 @@ impl<T, O: QueueOrder<T>> WaitTarget<Put> for BasicQueue<T, O> {
     type Data = PutSlot<T>;
     type Output = Result<(), PutError<T>>;
 
-    fn poll_wait(
+    fn poll_idle(
         &self,
         mut waiter: Pin<&mut Waiter<PutSlot<T>>>,
         cx: &mut Context<'_>,
     ) -> Poll<Self::Output> {
-        match waiter.status() {
-            Status::Woken => return self.put_granted(waiter),
-            Status::Queued => {
-                self.state()
-                    .putters
-                    .update_waker(waiter.as_mut(), cx.waker());
-                return if waiter.status() == Status::Woken {
-                    self.put_granted(waiter)
-                } else {
-                    Poll::Pending
-                };
-            }
-            Status::Idle => {}
-        }
         let mut wakes = Wakes::new();
         let mut state = self.state();
         if state.shut_down {
@@ -680,6 +666,18 @@ impl<T, O: QueueOrder<T>> WaitTarget<Put> for BasicQueue<T, O> {
         drop(state);
         wakes.finish(WakerPanic::Contain);
         Poll::Ready(Ok(()))
+    }
+
+    fn poll_woken(
+        &self,
+        waiter: Pin<&mut Waiter<PutSlot<T>>>,
+        _: &mut Context<'_>,
+    ) -> Poll<Self::Output> {
+        self.put_granted(waiter)
+    }
+
+    fn update_waker(&self, waiter: Pin<&mut Waiter<PutSlot<T>>>, waker: &Waker) {
+        self.state().putters.update_waker(waiter, waker);
     }
 
     fn cancel_wait(&self, waiter: Pin<&mut Waiter<PutSlot<T>>>) {
@@ -731,35 +729,11 @@ impl<T, O: QueueOrder<T>> WaitTarget<Get> for BasicQueue<T, O> {
     type Data = Grant;
     type Output = Result<T, QueueShutDown>;
 
-    fn poll_wait(
+    fn poll_idle(
         &self,
         mut waiter: Pin<&mut Waiter<Grant>>,
         cx: &mut Context<'_>,
     ) -> Poll<Self::Output> {
-        let woken = |waiter: Pin<&mut Waiter<Grant>>| {
-            // Acted on once: a later drop of this future has no reservation to pass on.
-            let grant = waiter
-                .unlinked_data()
-                .map(|g| std::mem::replace(g, Grant::Nothing));
-            match grant {
-                Some(Grant::Item) => Poll::Ready(self.take_reserved()),
-                _ => Poll::Ready(Err(QueueShutDown)),
-            }
-        };
-        match waiter.status() {
-            Status::Woken => return woken(waiter),
-            Status::Queued => {
-                self.state()
-                    .getters
-                    .update_waker(waiter.as_mut(), cx.waker());
-                return if waiter.status() == Status::Woken {
-                    woken(waiter)
-                } else {
-                    Poll::Pending
-                };
-            }
-            Status::Idle => {}
-        }
         let mut wakes = Wakes::new();
         let mut state = self.state();
         if state.len() > state.reserved && state.getters.is_empty() {
@@ -775,6 +749,25 @@ impl<T, O: QueueOrder<T>> WaitTarget<Get> for BasicQueue<T, O> {
         }
         state.getters.push_back(waiter.as_mut(), cx.waker());
         Poll::Pending
+    }
+
+    fn poll_woken(
+        &self,
+        waiter: Pin<&mut Waiter<Grant>>,
+        _: &mut Context<'_>,
+    ) -> Poll<Self::Output> {
+        // Acted on once: a later drop of this future has no reservation to pass on.
+        let grant = waiter
+            .unlinked_data()
+            .map(|g| std::mem::replace(g, Grant::Nothing));
+        match grant {
+            Some(Grant::Item) => Poll::Ready(self.take_reserved()),
+            _ => Poll::Ready(Err(QueueShutDown)),
+        }
+    }
+
+    fn update_waker(&self, waiter: Pin<&mut Waiter<Grant>>, waker: &Waker) {
+        self.state().getters.update_waker(waiter, waker);
     }
 
     fn cancel_wait(&self, waiter: Pin<&mut Waiter<Grant>>) {

@@ -27,7 +27,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 /// Set while the wait list is non-empty.
 const QUEUED: usize = 1;
@@ -485,22 +485,7 @@ impl WaitTarget for Semaphore {
     type Data = Need;
     type Output = ();
 
-    fn poll_wait(&self, mut waiter: Pin<&mut Waiter<Need>>, cx: &mut Context<'_>) -> Poll<()> {
-        match waiter.status() {
-            Status::Woken => return self.granted(waiter),
-            Status::Queued => {
-                let mut waiters = lock(&self.waiters);
-                waiters.update_waker(waiter.as_mut(), cx.waker());
-                drop(waiters);
-                // Granted between our first look and the lock?
-                return if waiter.status() == Status::Woken {
-                    self.granted(waiter)
-                } else {
-                    Poll::Pending
-                };
-            }
-            Status::Idle => {}
-        }
+    fn poll_idle(&self, mut waiter: Pin<&mut Waiter<Need>>, cx: &mut Context<'_>) -> Poll<()> {
         let wanted = waiter
             .as_mut()
             .unlinked_data()
@@ -540,6 +525,14 @@ impl WaitTarget for Semaphore {
                 Err(actual) => state = actual,
             }
         }
+    }
+
+    fn poll_woken(&self, waiter: Pin<&mut Waiter<Need>>, _: &mut Context<'_>) -> Poll<()> {
+        self.granted(waiter)
+    }
+
+    fn update_waker(&self, waiter: Pin<&mut Waiter<Need>>, waker: &Waker) {
+        lock(&self.waiters).update_waker(waiter, waker);
     }
 
     fn cancel_wait(&self, waiter: Pin<&mut Waiter<Need>>) {

@@ -491,18 +491,53 @@ pub(crate) enum WakerPanic {
 
 /// What waiting on one primitive means: implemented by each primitive, once per kind of wait
 /// (`Kind` tells apart, say, a queue's put from its get).
+///
+/// [`WaitFuture::poll`] reads the waiter's status and calls the method for it, so each
+/// primitive writes only what is its own: how to try and queue (`poll_idle`), what a grant
+/// gives (`poll_woken`), and which list to update a waker on (`update_waker`).
 pub(crate) trait WaitTarget<Kind = ()> {
     /// The per-waiter data.
     type Data;
     /// What the wait resolves to.
     type Output;
-    /// Polls the wait: try at once when `Idle`, else queue; `Ready` once granted. Must never
-    /// return `Ready` with the waiter still queued.
-    fn poll_wait(
+
+    /// The waiter is `Idle` (first poll): take what it waits for if it is free now, else
+    /// queue it and return `Pending`. Must never return `Ready` with the waiter queued.
+    fn poll_idle(
         &self,
         waiter: Pin<&mut Waiter<Self::Data>>,
         cx: &mut Context<'_>,
     ) -> Poll<Self::Output>;
+
+    /// The waiter is `Woken`: it was granted (or failed) by whoever unlinked it; act on that.
+    /// Must never return `Ready` with the waiter queued.
+    fn poll_woken(
+        &self,
+        waiter: Pin<&mut Waiter<Self::Data>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Self::Output>;
+
+    /// Replaces the waker of a queued waiter (`WaitList::update_waker`, under the lock of the
+    /// list it is queued on).
+    fn update_waker(&self, waiter: Pin<&mut Waiter<Self::Data>>, waker: &Waker);
+
+    /// The waiter is `Queued` and was re-polled by a task its queued waker may not wake:
+    /// update the waker, then act on a grant that came in meanwhile (between the status check
+    /// and the lock). A primitive whose queued waiters can be granted without being unlinked
+    /// (a barrier's marked round) overrides this.
+    fn poll_queued(
+        &self,
+        mut waiter: Pin<&mut Waiter<Self::Data>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Self::Output> {
+        self.update_waker(waiter.as_mut(), cx.waker());
+        if waiter.status() == Status::Woken {
+            self.poll_woken(waiter, cx)
+        } else {
+            Poll::Pending
+        }
+    }
+
     /// The future was dropped before it returned `Ready` and its waiter is not `Idle`: leave
     /// the queue, and pass on whatever was already granted.
     fn cancel_wait(&self, waiter: Pin<&mut Waiter<Self::Data>>);
@@ -544,7 +579,11 @@ impl<Q: WaitTarget<K> + ?Sized, K> Future for WaitFuture<'_, Q, K> {
         }
         // SAFETY: see above.
         let waiter = unsafe { Pin::new_unchecked(&mut this.waiter) };
-        let result = this.target.poll_wait(waiter, cx);
+        let result = match waiter.status() {
+            Status::Idle => this.target.poll_idle(waiter, cx),
+            Status::Queued => this.target.poll_queued(waiter, cx),
+            Status::Woken => this.target.poll_woken(waiter, cx),
+        };
         if result.is_ready() {
             debug_assert_ne!(this.waiter.status(), Status::Queued);
             this.waiter.returned = true;
