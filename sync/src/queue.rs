@@ -29,29 +29,80 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
-/// The order in which a queue hands out its items: [`Fifo`], [`Lifo`] or [`Priority`].
-pub trait QueueOrder<T> {
-    /// The storage for the items.
-    type Store: Default;
-    /// Adds an item.
-    fn push(store: &mut Self::Store, item: T);
-    /// Removes the next item in this order.
-    fn pop(store: &mut Self::Store) -> Option<T>;
-    /// How many items are stored.
-    fn len(store: &Self::Store) -> usize;
+/// The order in which a queue hands out its items: [`Fifo`], [`Lifo`] or [`Priority`], the
+/// second parameter of [`BasicQueue`].
+///
+/// The trait is sealed: those three are the only orders (a queue's storage is its own
+/// business), so it has nothing to implement or call; it names which orders exist.
+///
+/// ```
+/// use corio_sync::{BasicQueue, Lifo, QueueOrder};
+///
+/// // Code generic over the three queues names the order as a parameter.
+/// fn drain<T, O: QueueOrder<T>>(queue: &BasicQueue<T, O>) -> Vec<T> {
+///     std::iter::from_fn(|| queue.try_get().ok()).collect()
+/// }
+///
+/// let stack: BasicQueue<u8, Lifo> = BasicQueue::new(0);
+/// stack.try_put(1).unwrap();
+/// stack.try_put(2).unwrap();
+/// assert_eq!(drain(&stack), [2, 1]);
+/// ```
+pub trait QueueOrder<T>: sealed::Order<T> {}
+
+/// The storage behind each order, out of the public API.
+mod sealed {
+    pub trait Order<T> {
+        /// The storage for the items.
+        type Store: Default;
+        /// Adds an item.
+        fn push(store: &mut Self::Store, item: T);
+        /// Removes the next item in this order.
+        fn pop(store: &mut Self::Store) -> Option<T>;
+        /// How many items are stored.
+        fn len(store: &Self::Store) -> usize;
+    }
 }
 
-/// First in, first out: [`Queue`].
+/// First in, first out: the order of [`Queue`] (`BasicQueue<T, Fifo>`).
+///
+/// ```
+/// let queue: corio_sync::BasicQueue<_, corio_sync::Fifo> = corio_sync::Queue::new(0);
+/// queue.try_put('a').unwrap();
+/// queue.try_put('b').unwrap();
+/// assert_eq!(queue.try_get(), Ok('a'));
+/// ```
 #[derive(Debug)]
 pub enum Fifo {}
-/// Last in, first out: [`LifoQueue`].
+
+/// Last in, first out: the order of [`LifoQueue`] (`BasicQueue<T, Lifo>`).
+///
+/// ```
+/// let queue: corio_sync::BasicQueue<_, corio_sync::Lifo> = corio_sync::LifoQueue::new(0);
+/// queue.try_put('a').unwrap();
+/// queue.try_put('b').unwrap();
+/// assert_eq!(queue.try_get(), Ok('b'));
+/// ```
 #[derive(Debug)]
 pub enum Lifo {}
-/// Smallest first, as Python's `heapq`: [`PriorityQueue`].
+
+/// Smallest first, as Python's `heapq`: the order of [`PriorityQueue`]
+/// (`BasicQueue<T, Priority>`).
+///
+/// ```
+/// let queue: corio_sync::BasicQueue<_, corio_sync::Priority> = corio_sync::PriorityQueue::new(0);
+/// queue.try_put('b').unwrap();
+/// queue.try_put('a').unwrap();
+/// assert_eq!(queue.try_get(), Ok('a'));
+/// ```
 #[derive(Debug)]
 pub enum Priority {}
 
-impl<T> QueueOrder<T> for Fifo {
+impl<T> QueueOrder<T> for Fifo {}
+impl<T> QueueOrder<T> for Lifo {}
+impl<T: Ord> QueueOrder<T> for Priority {}
+
+impl<T> sealed::Order<T> for Fifo {
     type Store = VecDeque<T>;
     fn push(store: &mut VecDeque<T>, item: T) {
         store.push_back(item);
@@ -64,7 +115,7 @@ impl<T> QueueOrder<T> for Fifo {
     }
 }
 
-impl<T> QueueOrder<T> for Lifo {
+impl<T> sealed::Order<T> for Lifo {
     type Store = Vec<T>;
     fn push(store: &mut Vec<T>, item: T) {
         store.push(item);
@@ -77,7 +128,7 @@ impl<T> QueueOrder<T> for Lifo {
     }
 }
 
-impl<T: Ord> QueueOrder<T> for Priority {
+impl<T: Ord> sealed::Order<T> for Priority {
     type Store = BinaryHeap<Reverse<T>>;
     fn push(store: &mut BinaryHeap<Reverse<T>>, item: T) {
         store.push(Reverse(item));
@@ -125,7 +176,20 @@ pub type LifoQueue<T> = BasicQueue<T, Lifo>;
 /// ```
 pub type PriorityQueue<T> = BasicQueue<T, Priority>;
 
-/// The queue behind [`Queue`], [`LifoQueue`] and [`PriorityQueue`], generic over its order.
+/// The one implementation behind [`Queue`], [`LifoQueue`] and [`PriorityQueue`]: those three
+/// are this type with its order ([`Fifo`], [`Lifo`], [`Priority`]) filled in, so they share
+/// every method below. Name the three in your code; name `BasicQueue<T, O>` only to write
+/// code generic over the order.
+///
+/// ```
+/// use corio_sync::{BasicQueue, Fifo, Queue};
+/// futures::executor::block_on(async {
+///     let queue: Queue<&str> = Queue::new(1);
+///     let same: &BasicQueue<&str, Fifo> = &queue; // the same type
+///     same.put("job").await.unwrap();
+///     assert_eq!(queue.get().await, Ok("job"));
+/// });
+/// ```
 pub struct BasicQueue<T, O: QueueOrder<T>> {
     maxsize: usize,
     state: StateLock<QueueState<T, O>>,
