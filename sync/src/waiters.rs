@@ -18,6 +18,7 @@
 //! This module holds all of the crate's `unsafe` except the `Mutex` data cell and the
 //! `StateLock` cell.
 
+use crate::loom::unmodelled::{AtomicU32 as ListId, AtomicUsize};
 use crate::loom::{AtomicU8, Ordering};
 use std::cell::UnsafeCell;
 use std::future::Future;
@@ -25,7 +26,6 @@ use std::marker::{PhantomData, PhantomPinned};
 use std::mem::ManuallyDrop;
 use std::pin::Pin;
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicU32 as ListId, AtomicUsize};
 use std::task::{Context, Poll, Waker};
 
 const IDLE: u8 = 0;
