@@ -17,6 +17,24 @@
 //!
 //! This module holds all of the crate's `unsafe` except the `Mutex` data cell and the
 //! `StateLock` cell.
+//!
+//! # The invariants every primitive keeps, on this list
+//!
+//! - Waiters are served in FIFO order: a new request never barges past queued waiters, nor
+//!   (as in asyncio) past waiters that were granted but have not resumed yet.
+//! - A wait's effect happens when its future returns `Ready` (a queue's put inserts then, a
+//!   barrier's result is fixed then). Cancelling (dropping) a waiting future never loses a
+//!   wake-up, a permit or an item: a waiter that was already granted what it waited for
+//!   passes the grant on ([`WaitTarget::cancel_wait`]).
+//! - A waker that panics never costs other waiters their wake-ups, nor leaves a lock held or
+//!   a count wrong: every batch is woken in full first ([`WakeBatch`]). Calls whose effect is
+//!   complete (`set`, `notify`, `add_permits`, releases, `shutdown`, `abort`, `reset`) then
+//!   pass the panic on; waits being polled or dropped contain it, so they keep what they were
+//!   handed ([`WakerPanic`]).
+//! - Waiting allocates nothing: a waiter's node lives inside its pinned future.
+//! - Each primitive's state, this list included, sits behind a `StateLock`, a lock that never
+//!   parks: every critical section is a few pointer updates, and no task is woken while it is
+//!   held (see `state_lock`).
 
 use crate::loom::unmodelled::{AtomicU32 as ListId, AtomicUsize};
 use crate::loom::{AtomicU8, Ordering};
