@@ -83,7 +83,19 @@ impl Slot {
 
 type WaitOutput = Result<BarrierWaitResult, BrokenBarrierError>;
 
-/// What [`Barrier::wait`] returns to each task of a round.
+/// What [`Barrier::wait`] returns to each task of a round: its arrival index, and whether
+/// it is the round's one leader.
+///
+/// ```
+/// use corio_sync::Barrier;
+/// futures::executor::block_on(async {
+///     let barrier = Barrier::new(2);
+///     let (a, b) = futures::join!(barrier.wait(), barrier.wait());
+///     let (a, b) = (a.unwrap(), b.unwrap());
+///     assert_ne!(a.index(), b.index()); // 0 and 1, in arrival order
+///     assert!(a.is_leader() != b.is_leader()); // exactly one leader per round
+/// });
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BarrierWaitResult {
     index: usize,
@@ -118,9 +130,23 @@ impl BarrierWaitResult {
 
 /// The barrier was aborted or reset while waiting, or is broken (asyncio's
 /// `BrokenBarrierError`).
+///
+/// ```
+/// use corio_sync::{Barrier, BrokenBarrierError};
+/// futures::executor::block_on(async {
+///     let barrier = Barrier::new(2);
+///     barrier.abort();
+///     let err = barrier.wait().await.unwrap_err();
+///     assert_eq!(err, BrokenBarrierError);
+///     assert!(err.to_string().contains("call reset()"));
+///     barrier.reset(); // usable again
+///     assert!(!barrier.is_broken());
+/// });
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BrokenBarrierError;
 
+/// Says what broke the barrier, and how to use it again.
 impl fmt::Display for BrokenBarrierError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("the barrier is broken: it was aborted or reset (call reset() to use it again)")
@@ -130,9 +156,17 @@ impl fmt::Display for BrokenBarrierError {
 impl std::error::Error for BrokenBarrierError {}
 
 /// The error of [`Barrier::try_new`]: a barrier needs at least one party.
+///
+/// ```
+/// use corio_sync::{Barrier, ZeroPartiesError};
+/// assert_eq!(Barrier::try_new(0).unwrap_err(), ZeroPartiesError);
+/// let err: Box<dyn std::error::Error> = Box::new(ZeroPartiesError);
+/// assert!(err.to_string().contains("at least one party"));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ZeroPartiesError;
 
+/// Says what was refused.
 impl fmt::Display for ZeroPartiesError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a Barrier needs at least one party; Barrier::new(0) is refused")
@@ -500,6 +534,18 @@ impl WaitTarget for Barrier {
     }
 }
 
+/// Shows the phase (`filling`, `draining`, `resetting` or `broken`), the parties and how many
+/// tasks wait in the round being filled.
+///
+/// ```
+/// let barrier = corio_sync::Barrier::new(2);
+/// assert_eq!(
+///     format!("{barrier:?}"),
+///     r#"Barrier { phase: "filling", parties: 2, n_waiting: 0 }"#
+/// );
+/// barrier.abort();
+/// assert!(format!("{barrier:?}").contains(r#"phase: "broken""#));
+/// ```
 impl fmt::Debug for Barrier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = lock(&self.state);

@@ -201,12 +201,25 @@ impl WaitTarget for Event {
     }
 }
 
+/// A new, clear event, as [`Event::new`].
+///
+/// ```
+/// let event = corio_sync::Event::default();
+/// assert!(!event.is_set());
+/// ```
 impl Default for Event {
     fn default() -> Self {
         Event::new()
     }
 }
 
+/// Shows whether the event is set.
+///
+/// ```
+/// let event = corio_sync::Event::new();
+/// event.set();
+/// assert_eq!(format!("{event:?}"), "Event { is_set: true }");
+/// ```
 impl fmt::Debug for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Event")

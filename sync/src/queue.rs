@@ -226,9 +226,23 @@ pub(crate) enum Grant {
 
 /// The error of [`BasicQueue::get`]: the queue is shut down (and, unless it was shut down
 /// immediately, empty).
+///
+/// ```
+/// use corio_sync::{Queue, QueueShutDown};
+/// futures::executor::block_on(async {
+///     let queue = Queue::new(0);
+///     queue.put(1).await.unwrap();
+///     queue.shutdown(false);
+///     assert_eq!(queue.get().await, Ok(1)); // what is left is still drained
+///     let err = queue.get().await.unwrap_err();
+///     assert_eq!(err, QueueShutDown);
+///     assert!(err.to_string().contains("shut down"));
+/// });
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QueueShutDown;
 
+/// Says that the queue is shut down and has nothing left to get.
 impl fmt::Display for QueueShutDown {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("the queue is shut down (and has no items left to get)")
@@ -237,16 +251,36 @@ impl fmt::Display for QueueShutDown {
 
 impl std::error::Error for QueueShutDown {}
 
-/// The error of [`BasicQueue::put`]: the queue is shut down. Holds the item back.
+/// The error of [`BasicQueue::put`]: the queue is shut down. Holds the item back (its `Debug`
+/// form leaves the item out, so `T` need not be `Debug`).
+///
+/// ```
+/// use corio_sync::{PutError, Queue};
+/// futures::executor::block_on(async {
+///     let queue = Queue::new(0);
+///     queue.shutdown(false);
+///     let err = queue.put(String::from("job")).await.unwrap_err();
+///     assert!(err.to_string().contains("shut-down queue"));
+///     let PutError(item) = err;
+///     assert_eq!(item, "job"); // handed back, not lost
+/// });
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct PutError<T>(pub T);
 
+/// Leaves the item out, so that `T` need not be `Debug` for `unwrap()` and `?` to work.
+///
+/// ```
+/// let err = corio_sync::PutError(std::time::Instant::now());
+/// assert_eq!(format!("{err:?}"), "PutError(..)");
+/// ```
 impl<T> fmt::Debug for PutError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("PutError(..)")
     }
 }
 
+/// Says that the queue is shut down and the item was not added.
 impl<T> fmt::Display for PutError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("put on a shut-down queue: the item was not added")
@@ -255,12 +289,40 @@ impl<T> fmt::Display for PutError<T> {
 
 impl<T> std::error::Error for PutError<T> {}
 
-/// The error of [`BasicQueue::try_put`]. Holds the item back.
+/// The error of [`BasicQueue::try_put`]. Holds the item back (its `Debug` form leaves the
+/// item out, so `T` need not be `Debug`).
+///
+/// ```
+/// use corio_sync::{Queue, TryPutError};
+/// let queue = Queue::new(1);
+/// queue.try_put(1).unwrap();
+/// match queue.try_put(2) {
+///     Err(TryPutError::Full(item)) => assert_eq!(item, 2),
+///     other => panic!("expected Full, got {other:?}"),
+/// }
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum TryPutError<T> {
-    /// The queue is full (asyncio's `QueueFull`).
+    /// The queue is full (asyncio's `QueueFull`): no free slot, or earlier putters are
+    /// waiting for one.
+    ///
+    /// ```
+    /// let queue = corio_sync::Queue::new(1);
+    /// queue.try_put('a').unwrap();
+    /// let err = queue.try_put('b').unwrap_err();
+    /// assert_eq!(err, corio_sync::TryPutError::Full('b'));
+    /// assert!(err.to_string().contains("full queue"));
+    /// ```
     Full(T),
     /// The queue is shut down (asyncio's `QueueShutDown`).
+    ///
+    /// ```
+    /// let queue = corio_sync::Queue::new(0);
+    /// queue.shutdown(false);
+    /// let err = queue.try_put('a').unwrap_err();
+    /// assert_eq!(err, corio_sync::TryPutError::ShutDown('a'));
+    /// assert!(err.to_string().contains("shut-down queue"));
+    /// ```
     ShutDown(T),
 }
 
@@ -279,6 +341,13 @@ impl<T> TryPutError<T> {
     }
 }
 
+/// Leaves the item out, so that `T` need not be `Debug` for `unwrap()` and `?` to work.
+///
+/// ```
+/// let queue = corio_sync::Queue::new(1);
+/// queue.try_put(1).unwrap();
+/// assert_eq!(format!("{:?}", queue.try_put(2).unwrap_err()), "Full(..)");
+/// ```
 impl<T> fmt::Debug for TryPutError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -288,6 +357,7 @@ impl<T> fmt::Debug for TryPutError<T> {
     }
 }
 
+/// Says whether the queue was full or shut down.
 impl<T> fmt::Display for TryPutError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -304,14 +374,39 @@ impl<T> fmt::Display for TryPutError<T> {
 impl<T> std::error::Error for TryPutError<T> {}
 
 /// The error of [`BasicQueue::try_get`].
+///
+/// ```
+/// use corio_sync::{Queue, TryGetError};
+/// let queue = Queue::<u8>::new(0);
+/// assert_eq!(queue.try_get(), Err(TryGetError::Empty));
+/// queue.shutdown(false);
+/// assert_eq!(queue.try_get(), Err(TryGetError::ShutDown));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TryGetError {
-    /// No item is available (asyncio's `QueueEmpty`).
+    /// No item is available (asyncio's `QueueEmpty`): the queue is empty, or its items are
+    /// promised to getters that were waiting for them.
+    ///
+    /// ```
+    /// let queue = corio_sync::Queue::<u8>::new(0);
+    /// let err = queue.try_get().unwrap_err();
+    /// assert_eq!(err, corio_sync::TryGetError::Empty);
+    /// assert!(err.to_string().contains("empty queue"));
+    /// ```
     Empty,
     /// The queue is shut down and has no items left.
+    ///
+    /// ```
+    /// let queue = corio_sync::Queue::<u8>::new(0);
+    /// queue.shutdown(false);
+    /// let err = queue.try_get().unwrap_err();
+    /// assert_eq!(err, corio_sync::TryGetError::ShutDown);
+    /// assert!(err.to_string().contains("no items left"));
+    /// ```
     ShutDown,
 }
 
+/// Says whether the queue was empty or shut down.
 impl fmt::Display for TryGetError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -325,10 +420,23 @@ impl fmt::Display for TryGetError {
 
 impl std::error::Error for TryGetError {}
 
-/// The error of [`BasicQueue::task_done`]: called more times than items were put.
+/// The error of [`BasicQueue::task_done`]: called more times than items were put (asyncio
+/// raises `ValueError`).
+///
+/// ```
+/// use corio_sync::{Queue, TaskDoneError};
+/// let queue = Queue::new(0);
+/// queue.try_put(1).unwrap();
+/// queue.try_get().unwrap();
+/// queue.task_done().unwrap();
+/// let err = queue.task_done().unwrap_err();
+/// assert_eq!(err, TaskDoneError);
+/// assert!(err.to_string().contains("more times"));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TaskDoneError;
 
+/// Says that `task_done()` was called once too often.
 impl fmt::Display for TaskDoneError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("task_done() called more times than there were items put")
@@ -855,6 +963,13 @@ impl<T, O: QueueOrder<T>> WaitTarget<Get> for BasicQueue<T, O> {
     }
 }
 
+/// Shows how many items the queue holds and its bound (not the items).
+///
+/// ```
+/// let queue = corio_sync::Queue::new(4);
+/// queue.try_put("a").unwrap();
+/// assert_eq!(format!("{queue:?}"), "Queue { len: 1, maxsize: 4, .. }");
+/// ```
 impl<T, O: QueueOrder<T>> fmt::Debug for BasicQueue<T, O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Queue")
