@@ -733,11 +733,13 @@ impl<T, O: QueueOrder<T>> BasicQueue<T, O> {
         };
         let finished = state.unfinished == 0;
         // No putter can queue any more: fail them all. Getters wait on while items are left.
-        self.fail_waiters(state, WakerPanic::Resume);
+        let failed = self.fail_waiters(state);
         if finished {
             self.unlock_and_wake_joiners(self.state());
         }
         drop(dropped);
+        // Only now, the shutdown done (joiners included), may a waker's panic be passed on.
+        failed.finish(WakerPanic::Resume);
     }
 
     /// Sets `finished` if no item is unfinished, then releases the queue lock and wakes the
@@ -758,11 +760,9 @@ impl<T, O: QueueOrder<T>> BasicQueue<T, O> {
 
     /// Fails every waiting putter, and every waiting getter once no item is left, a batch at a
     /// time (no new waiter can queue on a shut-down queue that has nothing left for it).
-    fn fail_waiters<'s>(
-        &'s self,
-        mut state: StateGuard<'s, QueueState<T, O>>,
-        on_panic: WakerPanic,
-    ) {
+    /// Returns the batch, every waker woken, for the caller to `finish` once its whole
+    /// operation is done: a waker's panic is kept in it until then.
+    fn fail_waiters<'s>(&'s self, mut state: StateGuard<'s, QueueState<T, O>>) -> WakeBatch<32> {
         let mut batch = WakeBatch::<32>::new();
         loop {
             while !batch.is_full() && !state.putters.is_empty() {
@@ -782,7 +782,7 @@ impl<T, O: QueueOrder<T>> BasicQueue<T, O> {
             }
             state = self.state();
         }
-        batch.finish(on_panic);
+        batch
     }
 
     /// Takes an item for a getter granted a reservation.
@@ -804,7 +804,7 @@ impl<T, O: QueueOrder<T>> BasicQueue<T, O> {
     /// waiting are failed.
     fn after_get<'s>(&'s self, state: StateGuard<'s, QueueState<T, O>>, wakes: Wakes) {
         if state.getters_are_done() {
-            self.fail_waiters(state, WakerPanic::Contain);
+            self.fail_waiters(state).finish(WakerPanic::Contain);
         } else {
             drop(state);
         }
