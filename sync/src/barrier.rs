@@ -22,7 +22,7 @@ use crate::waiters::{Status, WaitFuture, WaitList, WaitTarget, Waiter, WakeBatch
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 /// A reusable meeting point for a fixed number of tasks.
 ///
@@ -83,7 +83,19 @@ impl Slot {
 
 type WaitOutput = Result<BarrierWaitResult, BrokenBarrierError>;
 
-/// What [`Barrier::wait`] returns to each task of a round.
+/// What [`Barrier::wait`] returns to each task of a round: its arrival index, and whether
+/// it is the round's one leader.
+///
+/// ```
+/// use corio_sync::Barrier;
+/// futures::executor::block_on(async {
+///     let barrier = Barrier::new(2);
+///     let (a, b) = futures::join!(barrier.wait(), barrier.wait());
+///     let (a, b) = (a.unwrap(), b.unwrap());
+///     assert_ne!(a.index(), b.index()); // 0 and 1, in arrival order
+///     assert!(a.is_leader() != b.is_leader()); // exactly one leader per round
+/// });
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BarrierWaitResult {
     index: usize,
@@ -118,9 +130,23 @@ impl BarrierWaitResult {
 
 /// The barrier was aborted or reset while waiting, or is broken (asyncio's
 /// `BrokenBarrierError`).
+///
+/// ```
+/// use corio_sync::{Barrier, BrokenBarrierError};
+/// futures::executor::block_on(async {
+///     let barrier = Barrier::new(2);
+///     barrier.abort();
+///     let err = barrier.wait().await.unwrap_err();
+///     assert_eq!(err, BrokenBarrierError);
+///     assert!(err.to_string().contains("call reset()"));
+///     barrier.reset(); // usable again
+///     assert!(!barrier.is_broken());
+/// });
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BrokenBarrierError;
 
+/// Says what broke the barrier, and how to use it again.
 impl fmt::Display for BrokenBarrierError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("the barrier is broken: it was aborted or reset (call reset() to use it again)")
@@ -130,9 +156,17 @@ impl fmt::Display for BrokenBarrierError {
 impl std::error::Error for BrokenBarrierError {}
 
 /// The error of [`Barrier::try_new`]: a barrier needs at least one party.
+///
+/// ```
+/// use corio_sync::{Barrier, ZeroPartiesError};
+/// assert_eq!(Barrier::try_new(0).unwrap_err(), ZeroPartiesError);
+/// let err: Box<dyn std::error::Error> = Box::new(ZeroPartiesError);
+/// assert!(err.to_string().contains("at least one party"));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ZeroPartiesError;
 
+/// Says what was refused.
 impl fmt::Display for ZeroPartiesError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a Barrier needs at least one party; Barrier::new(0) is refused")
@@ -336,6 +370,34 @@ impl Barrier {
         }
     }
 
+    /// Acts on the slot a woken or marked waiter was left (it is no longer linked): resumes
+    /// with the round's result, or arrives again if it was told to retry.
+    fn act_on_slot<'s>(
+        &'s self,
+        mut state: StateGuard<'s, BarrierState>,
+        mut waiter: Pin<&mut Waiter<Slot>>,
+        slot: Option<Slot>,
+        cx: &mut Context<'_>,
+    ) -> Poll<WaitOutput> {
+        let slot = slot.expect("corio-sync bug: a woken barrier waiter has no slot");
+        if let Some(data) = waiter.as_mut().unlinked_data() {
+            // Acted on once: a later drop of this future has nothing left to undo.
+            *data = Slot::Refused;
+        }
+        match Self::resolve(&mut state, slot) {
+            Some(result) => {
+                self.wake_marked(state, WakerPanic::Contain);
+                Poll::Ready(result)
+            }
+            None => {
+                if waiter.status() == Status::Woken {
+                    waiter.as_mut().rearm();
+                }
+                self.arrive(state, waiter, cx)
+            }
+        }
+    }
+
     /// Arrives at the barrier (the waiter is idle).
     fn arrive<'s>(
         &'s self,
@@ -416,43 +478,44 @@ impl WaitTarget for Barrier {
     type Data = Slot;
     type Output = WaitOutput;
 
-    fn poll_wait(
+    fn poll_idle(&self, waiter: Pin<&mut Waiter<Slot>>, cx: &mut Context<'_>) -> Poll<WaitOutput> {
+        self.arrive(lock(&self.state), waiter, cx)
+    }
+
+    fn poll_woken(
         &self,
         mut waiter: Pin<&mut Waiter<Slot>>,
         cx: &mut Context<'_>,
-    ) -> Poll<Self::Output> {
+    ) -> Poll<WaitOutput> {
+        let state = lock(&self.state);
+        let slot = waiter.as_mut().unlinked_data().copied();
+        self.act_on_slot(state, waiter, slot, cx)
+    }
+
+    fn update_waker(&self, waiter: Pin<&mut Waiter<Slot>>, waker: &Waker) {
+        lock(&self.state).waiters.update_waker(waiter, waker);
+    }
+
+    /// A queued waiter may have been marked (its round released or broken, or told to retry)
+    /// while still linked, its wake-up on its way: it acts on the mark now.
+    fn poll_queued(
+        &self,
+        mut waiter: Pin<&mut Waiter<Slot>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<WaitOutput> {
         let mut state = lock(&self.state);
-        let slot = match waiter.status() {
-            Status::Idle => return self.arrive(state, waiter, cx),
-            Status::Woken => waiter.as_mut().unlinked_data().copied(),
-            Status::Queued => {
-                let slot = *state.waiters.data_mut(waiter.as_ref());
-                if !slot.is_marked() {
-                    state.waiters.update_waker(waiter.as_mut(), cx.waker());
-                    return Poll::Pending;
-                }
-                // Marked, its wake-up still on its way: act on the mark now.
-                state.waiters.remove(waiter.as_ref());
-                Some(slot)
-            }
-        };
-        let slot = slot.expect("corio-sync bug: a woken barrier waiter has no slot");
-        if let Some(data) = waiter.as_mut().unlinked_data() {
-            // Acted on once: a later drop of this future has nothing left to undo.
-            *data = Slot::Refused;
+        if waiter.status() == Status::Woken {
+            // Unlinked between the future's first look and our lock.
+            let slot = waiter.as_mut().unlinked_data().copied();
+            return self.act_on_slot(state, waiter, slot, cx);
         }
-        match Self::resolve(&mut state, slot) {
-            Some(result) => {
-                self.wake_marked(state, WakerPanic::Contain);
-                Poll::Ready(result)
-            }
-            None => {
-                if waiter.status() == Status::Woken {
-                    waiter.as_mut().rearm();
-                }
-                self.arrive(state, waiter, cx)
-            }
+        let slot = *state.waiters.data_mut(waiter.as_ref());
+        if !slot.is_marked() {
+            state.waiters.update_waker(waiter.as_mut(), cx.waker());
+            return Poll::Pending;
         }
+        state.waiters.remove(waiter.as_ref());
+        self.act_on_slot(state, waiter, Some(slot), cx)
     }
 
     fn cancel_wait(&self, waiter: Pin<&mut Waiter<Slot>>) {
@@ -471,6 +534,18 @@ impl WaitTarget for Barrier {
     }
 }
 
+/// Shows the phase (`filling`, `draining`, `resetting` or `broken`), the parties and how many
+/// tasks wait in the round being filled.
+///
+/// ```
+/// let barrier = corio_sync::Barrier::new(2);
+/// assert_eq!(
+///     format!("{barrier:?}"),
+///     r#"Barrier { phase: "filling", parties: 2, n_waiting: 0 }"#
+/// );
+/// barrier.abort();
+/// assert!(format!("{barrier:?}").contains(r#"phase: "broken""#));
+/// ```
 impl fmt::Debug for Barrier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = lock(&self.state);

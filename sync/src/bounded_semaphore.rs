@@ -30,7 +30,21 @@ pub struct BoundedSemaphore {
     forgotten: AtomicUsize,
 }
 
-/// The error of [`BoundedSemaphore::release`]: it would go above the initial value.
+/// The error of [`BoundedSemaphore::release`]: it would go above the initial value. Its fields
+/// say by how much.
+///
+/// ```
+/// use corio_sync::{BoundedSemaphore, ReleaseError};
+/// let sem = BoundedSemaphore::new(2);
+/// sem.try_acquire().unwrap().forget(); // one permit out, for `release` to give back
+/// let err = sem.release(2).unwrap_err();
+/// assert_eq!(
+///     err,
+///     ReleaseError { requested: 2, releasable: 1, initial: 2 }
+/// );
+/// assert!(err.to_string().contains("above its initial value 2"));
+/// assert_eq!(sem.available_permits(), 1, "a refused release changes nothing");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReleaseError {
     /// How many permits the caller tried to release.
@@ -41,6 +55,7 @@ pub struct ReleaseError {
     pub initial: usize,
 }
 
+/// Says how many permits were to be released, how many could be, and the bound.
 impl fmt::Display for ReleaseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -196,6 +211,16 @@ impl BoundedSemaphore {
     }
 }
 
+/// Shows the free permits and the initial value (the bound).
+///
+/// ```
+/// let sem = corio_sync::BoundedSemaphore::new(2);
+/// let _permit = sem.try_acquire().unwrap();
+/// assert_eq!(
+///     format!("{sem:?}"),
+///     "BoundedSemaphore { available_permits: 1, initial: 2 }"
+/// );
+/// ```
 impl fmt::Debug for BoundedSemaphore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BoundedSemaphore")

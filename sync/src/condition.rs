@@ -18,7 +18,7 @@ use std::fmt;
 use std::future::{poll_fn, Future};
 use std::pin::{pin, Pin};
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 /// A condition variable: tasks wait, with the lock released, until another task notifies.
 ///
@@ -56,10 +56,22 @@ enum HeldMutex<T> {
     Shared(Arc<Mutex<T>>),
 }
 
-/// The error of [`Condition::notify`]: the condition's lock is not held.
+/// The error of [`Condition::notify`] and [`Condition::notify_all`]: the condition's lock is
+/// not held (asyncio raises `RuntimeError`).
+///
+/// ```
+/// use corio_sync::{Condition, Mutex, NotifyError};
+/// let cond = Condition::new(Mutex::new(0));
+/// let err = cond.notify(1).unwrap_err();
+/// assert_eq!(err, NotifyError);
+/// assert!(err.to_string().contains("hold the Condition's lock"));
+/// let _guard = cond.mutex().try_lock().unwrap();
+/// assert_eq!(cond.notify(1), Ok(0)); // held: fine (no one was waiting)
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NotifyError;
 
+/// Says that the condition's lock must be held to notify.
 impl fmt::Display for NotifyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(
@@ -326,22 +338,17 @@ impl<T> WaitTarget<Notified> for Condition<T> {
     type Data = ();
     type Output = ();
 
-    fn poll_wait(&self, mut waiter: Pin<&mut Waiter<()>>, cx: &mut Context<'_>) -> Poll<()> {
-        match waiter.status() {
-            Status::Woken => Poll::Ready(()),
-            Status::Queued => {
-                lock(&self.waiters).update_waker(waiter.as_mut(), cx.waker());
-                if waiter.status() == Status::Woken {
-                    Poll::Ready(())
-                } else {
-                    Poll::Pending
-                }
-            }
-            Status::Idle => {
-                lock(&self.waiters).push_back(waiter.as_mut(), cx.waker());
-                Poll::Pending
-            }
-        }
+    fn poll_idle(&self, waiter: Pin<&mut Waiter<()>>, cx: &mut Context<'_>) -> Poll<()> {
+        lock(&self.waiters).push_back(waiter, cx.waker());
+        Poll::Pending
+    }
+
+    fn poll_woken(&self, _: Pin<&mut Waiter<()>>, _: &mut Context<'_>) -> Poll<()> {
+        Poll::Ready(())
+    }
+
+    fn update_waker(&self, waiter: Pin<&mut Waiter<()>>, waker: &Waker) {
+        lock(&self.waiters).update_waker(waiter, waker);
     }
 
     fn cancel_wait(&self, waiter: Pin<&mut Waiter<()>>) {
@@ -353,6 +360,13 @@ impl<T> WaitTarget<Notified> for Condition<T> {
     }
 }
 
+/// Shows whether the condition's lock is held (not the data, which needs the lock).
+///
+/// ```
+/// let cond = corio_sync::Condition::new(corio_sync::Mutex::new(5));
+/// let _guard = cond.mutex().try_lock().unwrap();
+/// assert_eq!(format!("{cond:?}"), "Condition { locked: true, .. }");
+/// ```
 impl<T> fmt::Debug for Condition<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Condition")

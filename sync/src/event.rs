@@ -6,12 +6,12 @@
 //! waiter that queues after a `clear()` is not woken by the older `set()`.
 
 use crate::loom::{AtomicBool, Ordering};
-use crate::state_lock::{lock, StateLock};
-use crate::waiters::{Status, WaitFuture, WaitList, WaitTarget, Waiter, WakeBatch, WakerPanic};
+use crate::state_lock::{lock, StateGuard, StateLock};
+use crate::waiters::{WaitFuture, WaitList, WaitTarget, Waiter, WakeBatch, WakerPanic};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 /// An event flag tasks can wait for.
 ///
@@ -30,6 +30,11 @@ pub struct Event {
     is_set: AtomicBool,
     state: StateLock<EventState>,
 }
+
+/// A set whose wake-ups are still to come: the epoch it made (see
+/// [`Event::set_deferring_wakes`]).
+#[must_use = "the waiters of a set event must be woken with `Event::wake_deferred`"]
+pub(crate) struct DeferredWake(u64);
 
 struct EventState {
     /// How many times the event went from clear to set.
@@ -78,12 +83,41 @@ impl Event {
             return;
         }
         let mut state = lock(&self.state);
+        if let Some(set) = self.mark_set(&mut state) {
+            self.wake_waiters_of(set, state);
+        }
+    }
+
+    /// Sets the event but wakes no one yet, for a caller that sets it under a lock of its own
+    /// (a queue's `join()` event, kept in step with its count under the queue lock): once that
+    /// lock is released, the caller passes the result to [`Event::wake_deferred`], so no waker
+    /// runs while the caller's lock is held. `None` if the event was set already.
+    pub(crate) fn set_deferring_wakes(&self) -> Option<DeferredWake> {
+        if self.is_set() {
+            return None;
+        }
+        self.mark_set(&mut lock(&self.state))
+    }
+
+    /// Wakes the tasks that were waiting when [`Event::set_deferring_wakes`] set the event
+    /// (even if it has been cleared since, as `set()` would have).
+    pub(crate) fn wake_deferred(&self, set: DeferredWake) {
+        self.wake_waiters_of(set, lock(&self.state));
+    }
+
+    /// Sets the event under its lock; returns the new epoch, or `None` if it was set already.
+    fn mark_set(&self, state: &mut EventState) -> Option<DeferredWake> {
         if self.is_set.load(Ordering::Relaxed) {
-            return;
+            return None;
         }
         self.is_set.store(true, Ordering::Release);
         state.epoch += 1;
-        let epoch = state.epoch;
+        Some(DeferredWake(state.epoch))
+    }
+
+    /// Wakes every waiter queued before the set that made epoch `set`, a batch at a time.
+    fn wake_waiters_of<'s>(&'s self, set: DeferredWake, mut state: StateGuard<'s, EventState>) {
+        let DeferredWake(epoch) = set;
         let mut batch = WakeBatch::<32>::new();
         loop {
             while !batch.is_full()
@@ -139,21 +173,7 @@ impl WaitTarget for Event {
     type Data = u64;
     type Output = ();
 
-    fn poll_wait(&self, mut waiter: Pin<&mut Waiter<u64>>, cx: &mut Context<'_>) -> Poll<()> {
-        match waiter.status() {
-            Status::Woken => return Poll::Ready(()),
-            Status::Queued => {
-                lock(&self.state)
-                    .waiters
-                    .update_waker(waiter.as_mut(), cx.waker());
-                return if waiter.status() == Status::Woken {
-                    Poll::Ready(())
-                } else {
-                    Poll::Pending
-                };
-            }
-            Status::Idle => {}
-        }
+    fn poll_idle(&self, mut waiter: Pin<&mut Waiter<u64>>, cx: &mut Context<'_>) -> Poll<()> {
         if self.is_set() {
             return Poll::Ready(());
         }
@@ -167,18 +187,39 @@ impl WaitTarget for Event {
         Poll::Pending
     }
 
+    fn poll_woken(&self, _: Pin<&mut Waiter<u64>>, _: &mut Context<'_>) -> Poll<()> {
+        Poll::Ready(())
+    }
+
+    fn update_waker(&self, waiter: Pin<&mut Waiter<u64>>, waker: &Waker) {
+        lock(&self.state).waiters.update_waker(waiter, waker);
+    }
+
     fn cancel_wait(&self, waiter: Pin<&mut Waiter<u64>>) {
         // A woken waiter has nothing to pass on: every other waiter was woken too.
         lock(&self.state).waiters.remove(waiter.as_ref());
     }
 }
 
+/// A new, clear event, as [`Event::new`].
+///
+/// ```
+/// let event = corio_sync::Event::default();
+/// assert!(!event.is_set());
+/// ```
 impl Default for Event {
     fn default() -> Self {
         Event::new()
     }
 }
 
+/// Shows whether the event is set.
+///
+/// ```
+/// let event = corio_sync::Event::new();
+/// event.set();
+/// assert_eq!(format!("{event:?}"), "Event { is_set: true }");
+/// ```
 impl fmt::Debug for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Event")

@@ -1,8 +1,12 @@
-//! Loom models of the wait-list handshakes: a grant racing a cancel, a wake racing a drop,
-//! partial permits handed back by a cancelled waiter, a reserved queue item racing a
-//! cancelled getter, a re-poll that skips the lock racing the wake it waits for, a semaphore
-//! grant returning while a task queued behind it, a granted put cancelled, a barrier re-wait
-//! held while its round drains. Run with `RUSTFLAGS="--cfg loom" cargo test --release -p corio-sync --lib loom`.
+//! The loom models of the crate's cross-thread handshakes, one section per handshake: the
+//! state lock's flag, a mutex hand-off, semaphore grants, an event's set, the lock-free
+//! re-poll of a queued waiter, a queue's reservations and join, a barrier's rounds. Each
+//! races the operation that grants or wakes against a waiter being polled, cancelled or
+//! queued, and checks that nothing is lost (a lost wake-up leaves a `block_on` blocked, which
+//! loom reports as a deadlock).
+//!
+//! Run with `RUSTFLAGS="--cfg loom" cargo test --release -p corio-sync --lib loom` (the
+//! shim they run against is `src/loom.rs`).
 
 use crate::{Event, Mutex, Queue, Semaphore};
 use futures::task::noop_waker;
@@ -21,6 +25,48 @@ fn poll_once_then_drop<F: Future>(fut: F) -> Option<F::Output> {
         Poll::Pending => None,
     }
 }
+
+// ---- The state lock's flag: two threads never hold it at once ----
+
+/// The state lock's flag on its own (the primitives' models use loom's mutex in its place):
+/// two threads take it and write the cell it guards; loom reports any overlapping access.
+#[test]
+fn loom_spin_flag_excludes() {
+    use crate::state_lock::SpinFlag;
+    use loom::cell::UnsafeCell;
+    struct Guarded {
+        flag: SpinFlag,
+        count: UnsafeCell<u32>,
+    }
+    // SAFETY: `count` is only touched while `flag` is held.
+    unsafe impl Sync for Guarded {}
+    loom::model(|| {
+        let shared = Arc::new(Guarded {
+            flag: SpinFlag::new(),
+            count: UnsafeCell::new(0),
+        });
+        let other = {
+            let shared = shared.clone();
+            thread::spawn(move || {
+                shared.flag.lock();
+                // SAFETY: the flag is held.
+                shared.count.with_mut(|count| unsafe { *count += 1 });
+                shared.flag.unlock();
+            })
+        };
+        shared.flag.lock();
+        // SAFETY: the flag is held.
+        shared.count.with_mut(|count| unsafe { *count += 1 });
+        shared.flag.unlock();
+        other.join().unwrap();
+        shared.flag.lock();
+        // SAFETY: the flag is held, and both writers are done.
+        assert_eq!(shared.count.with(|count| unsafe { *count }), 2);
+        shared.flag.unlock();
+    });
+}
+
+// ---- Mutex: a release hands the lock to the head waiter, or past it if it was cancelled ----
 
 #[test]
 fn loom_mutex_release_races_a_cancelled_waiter() {
@@ -53,6 +99,8 @@ fn loom_mutex_handoff_wakes_the_waiter() {
     });
 }
 
+// ---- Semaphore: grants, partial collection and grants returning, against cancellation ----
+
 #[test]
 fn loom_semaphore_cancelled_head_gives_back_collected_permits() {
     loom::model(|| {
@@ -67,68 +115,6 @@ fn loom_semaphore_cancelled_head_gives_back_collected_permits() {
         big.join().unwrap();
         assert_eq!(sem.available_permits(), 2, "a permit was lost");
         assert!(!sem.locked());
-    });
-}
-
-#[test]
-fn loom_event_set_races_waiters_and_a_drop() {
-    loom::model(|| {
-        let event = Arc::new(Event::new());
-        let waiter = {
-            let event = event.clone();
-            thread::spawn(move || loom::future::block_on(event.wait()))
-        };
-        let dropped = {
-            let event = event.clone();
-            thread::spawn(move || {
-                let _ = poll_once_then_drop(event.wait());
-            })
-        };
-        event.set();
-        waiter.join().unwrap();
-        dropped.join().unwrap();
-        assert!(event.is_set());
-    });
-}
-
-#[test]
-fn loom_queue_put_races_a_cancelled_getter() {
-    loom::model(|| {
-        let queue = Arc::new(Queue::new(1));
-        let getter = {
-            let queue = queue.clone();
-            thread::spawn(move || poll_once_then_drop(queue.get()))
-        };
-        queue.try_put(7).unwrap();
-        let got_by_getter = getter.join().unwrap();
-        // Either the getter's one poll took the item, or it was cancelled while queued
-        // (perhaps after the item was reserved for it): then the item is still here.
-        match got_by_getter {
-            Some(item) => {
-                assert_eq!(item, Ok(7));
-                assert_eq!(queue.try_get(), Err(crate::TryGetError::Empty));
-            }
-            None => assert_eq!(
-                queue.try_get(),
-                Ok(7),
-                "the item was lost with the cancelled getter"
-            ),
-        }
-    });
-}
-
-#[test]
-fn loom_queue_get_wakes_a_blocked_putter() {
-    loom::model(|| {
-        let queue = Arc::new(Queue::new(1));
-        queue.try_put(1).unwrap();
-        let putter = {
-            let queue = queue.clone();
-            thread::spawn(move || loom::future::block_on(queue.put(2)).unwrap())
-        };
-        assert_eq!(loom::future::block_on(queue.get()), Ok(1));
-        putter.join().unwrap();
-        assert_eq!(queue.try_get(), Ok(2));
     });
 }
 
@@ -151,20 +137,53 @@ fn loom_semaphore_release_reaches_every_waiter() {
     });
 }
 
+/// A semaphore grant that returns while another task queued behind it (permits left free
+/// meanwhile): the returning grant must hand those permits on, or the queued task hangs
+/// (loom reports it as a deadlock).
 #[test]
-fn loom_barrier_releases_both_parties_with_distinct_indices() {
+fn loom_semaphore_returning_grant_hands_on_permits_freed_behind_it() {
     loom::model(|| {
-        let barrier = Arc::new(crate::Barrier::new(2));
-        let other = {
-            let barrier = barrier.clone();
-            thread::spawn(move || loom::future::block_on(barrier.wait()).unwrap())
+        let sem = Arc::new(Semaphore::new(0));
+        let first = {
+            let sem = sem.clone();
+            thread::spawn(move || drop(loom::future::block_on(sem.acquire())))
         };
-        let mine = loom::future::block_on(barrier.wait()).unwrap();
-        let theirs = other.join().unwrap();
-        assert_ne!(mine.index(), theirs.index());
-        assert_ne!(mine.is_leader(), theirs.is_leader());
+        let second = {
+            let sem = sem.clone();
+            thread::spawn(move || drop(loom::future::block_on(sem.acquire())))
+        };
+        sem.add_permits(2);
+        first.join().unwrap();
+        second.join().unwrap();
+        assert_eq!(sem.available_permits(), 2, "a permit was lost");
+        assert!(!sem.locked());
     });
 }
+
+// ---- Event: a set wakes every waiter queued before it ----
+
+#[test]
+fn loom_event_set_races_waiters_and_a_drop() {
+    loom::model(|| {
+        let event = Arc::new(Event::new());
+        let waiter = {
+            let event = event.clone();
+            thread::spawn(move || loom::future::block_on(event.wait()))
+        };
+        let dropped = {
+            let event = event.clone();
+            thread::spawn(move || {
+                let _ = poll_once_then_drop(event.wait());
+            })
+        };
+        event.set();
+        waiter.join().unwrap();
+        dropped.join().unwrap();
+        assert!(event.is_set());
+    });
+}
+
+// ---- The lock-free re-poll of a queued waiter (`WaitFuture::poll`) against the wake it waits for ----
 
 /// Drives `fut` with one clone of the `block_on` waker, polling it twice in a row the first
 /// time (a re-poll while queued). loom's own waker builds its vtable in two places, so it and
@@ -220,64 +239,46 @@ fn loom_mutex_repoll_while_queued_races_the_handoff() {
     });
 }
 
-/// The state lock's flag on its own (the primitives' models use loom's mutex in its place):
-/// two threads take it and write the cell it guards; loom reports any overlapping access.
+// ---- Queue: reserved items and granted slots against cancellation; join's deferred wake ----
+
 #[test]
-fn loom_spin_flag_excludes() {
-    use crate::state_lock::SpinFlag;
-    use loom::cell::UnsafeCell;
-    struct Guarded {
-        flag: SpinFlag,
-        count: UnsafeCell<u32>,
-    }
-    // SAFETY: `count` is only touched while `flag` is held.
-    unsafe impl Sync for Guarded {}
+fn loom_queue_put_races_a_cancelled_getter() {
     loom::model(|| {
-        let shared = Arc::new(Guarded {
-            flag: SpinFlag::new(),
-            count: UnsafeCell::new(0),
-        });
-        let other = {
-            let shared = shared.clone();
-            thread::spawn(move || {
-                shared.flag.lock();
-                // SAFETY: the flag is held.
-                shared.count.with_mut(|count| unsafe { *count += 1 });
-                shared.flag.unlock();
-            })
+        let queue = Arc::new(Queue::new(1));
+        let getter = {
+            let queue = queue.clone();
+            thread::spawn(move || poll_once_then_drop(queue.get()))
         };
-        shared.flag.lock();
-        // SAFETY: the flag is held.
-        shared.count.with_mut(|count| unsafe { *count += 1 });
-        shared.flag.unlock();
-        other.join().unwrap();
-        shared.flag.lock();
-        // SAFETY: the flag is held, and both writers are done.
-        assert_eq!(shared.count.with(|count| unsafe { *count }), 2);
-        shared.flag.unlock();
+        queue.try_put(7).unwrap();
+        let got_by_getter = getter.join().unwrap();
+        // Either the getter's one poll took the item, or it was cancelled while queued
+        // (perhaps after the item was reserved for it): then the item is still here.
+        match got_by_getter {
+            Some(item) => {
+                assert_eq!(item, Ok(7));
+                assert_eq!(queue.try_get(), Err(crate::TryGetError::Empty));
+            }
+            None => assert_eq!(
+                queue.try_get(),
+                Ok(7),
+                "the item was lost with the cancelled getter"
+            ),
+        }
     });
 }
 
-/// A semaphore grant that returns while another task queued behind it (permits left free
-/// meanwhile): the returning grant must hand those permits on, or the queued task hangs
-/// (loom reports it as a deadlock).
 #[test]
-fn loom_semaphore_returning_grant_hands_on_permits_freed_behind_it() {
+fn loom_queue_get_wakes_a_blocked_putter() {
     loom::model(|| {
-        let sem = Arc::new(Semaphore::new(0));
-        let first = {
-            let sem = sem.clone();
-            thread::spawn(move || drop(loom::future::block_on(sem.acquire())))
+        let queue = Arc::new(Queue::new(1));
+        queue.try_put(1).unwrap();
+        let putter = {
+            let queue = queue.clone();
+            thread::spawn(move || loom::future::block_on(queue.put(2)).unwrap())
         };
-        let second = {
-            let sem = sem.clone();
-            thread::spawn(move || drop(loom::future::block_on(sem.acquire())))
-        };
-        sem.add_permits(2);
-        first.join().unwrap();
-        second.join().unwrap();
-        assert_eq!(sem.available_permits(), 2, "a permit was lost");
-        assert!(!sem.locked());
+        assert_eq!(loom::future::block_on(queue.get()), Ok(1));
+        putter.join().unwrap();
+        assert_eq!(queue.try_get(), Ok(2));
     });
 }
 
@@ -305,6 +306,45 @@ fn loom_queue_granted_put_cancelled_never_inserts() {
             ),
         }
         queue.try_put(3).expect("the granted slot was lost");
+    });
+}
+
+/// The last `task_done()` sets `join()`'s event under the queue lock and wakes the joiner
+/// after releasing it, while a put clears the event again: a joiner that queued before the
+/// set is woken whatever the put does, and one that queues after the clear is woken by the
+/// next `task_done()` (a lost wake-up would leave `block_on` blocked: loom reports it).
+#[test]
+fn loom_queue_task_done_wakes_a_joiner_after_unlocking() {
+    loom::model(|| {
+        let queue = Arc::new(Queue::new(0));
+        queue.try_put(1).unwrap();
+        assert_eq!(queue.try_get(), Ok(1));
+        let joiner = {
+            let queue = queue.clone();
+            thread::spawn(move || loom::future::block_on(queue.join()))
+        };
+        queue.task_done().unwrap();
+        queue.try_put(2).unwrap();
+        assert_eq!(queue.try_get(), Ok(2));
+        queue.task_done().unwrap();
+        joiner.join().unwrap();
+    });
+}
+
+// ---- Barrier: a round's release and its drain ----
+
+#[test]
+fn loom_barrier_releases_both_parties_with_distinct_indices() {
+    loom::model(|| {
+        let barrier = Arc::new(crate::Barrier::new(2));
+        let other = {
+            let barrier = barrier.clone();
+            thread::spawn(move || loom::future::block_on(barrier.wait()).unwrap())
+        };
+        let mine = loom::future::block_on(barrier.wait()).unwrap();
+        let theirs = other.join().unwrap();
+        assert_ne!(mine.index(), theirs.index());
+        assert_ne!(mine.is_leader(), theirs.is_leader());
     });
 }
 

@@ -26,14 +26,46 @@ pub struct Mutex<T: ?Sized> {
 
 // SAFETY: the mutex hands out access to `T` to one guard at a time, possibly on another
 // thread, so `T: Send` is all it needs to be shared or sent.
+/// A mutex may move to another thread when its data may.
 unsafe impl<T: ?Sized + Send> Send for Mutex<T> {}
 // SAFETY: as above: `&Mutex<T>` only gives `&mut T` through the one live guard.
+/// Tasks on different threads may share a mutex (in an `Arc`, say) when its data may move
+/// between threads: the lock hands the data to one of them at a time.
+///
+/// ```
+/// use std::sync::Arc;
+/// let counter = Arc::new(corio_sync::Mutex::new(0));
+/// let threads: Vec<_> = (0..4)
+///     .map(|_| {
+///         let counter = counter.clone();
+///         std::thread::spawn(move || {
+///             futures::executor::block_on(async { *counter.lock().await += 1 })
+///         })
+///     })
+///     .collect();
+/// for thread in threads {
+///     thread.join().unwrap();
+/// }
+/// assert_eq!(*counter.try_lock().unwrap(), 4);
+/// ```
 unsafe impl<T: ?Sized + Send> Sync for Mutex<T> {}
 
 /// The error of [`Mutex::try_lock`] and [`Lock::try_acquire`]: it is held, or others wait.
+///
+/// ```
+/// use corio_sync::{Mutex, TryLockError};
+/// let mutex = Mutex::new(1);
+/// let guard = mutex.try_lock().unwrap();
+/// let err = mutex.try_lock().unwrap_err();
+/// assert_eq!(err, TryLockError);
+/// assert!(err.to_string().contains("the lock is held"));
+/// drop(guard);
+/// assert!(mutex.try_lock().is_ok());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TryLockError;
 
+/// Says that the lock is held, or that earlier waiters are queued for it.
 impl fmt::Display for TryLockError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("try_lock: the lock is held, or earlier waiters are queued for it")
@@ -131,12 +163,26 @@ impl<T: ?Sized> Mutex<T> {
     }
 }
 
+/// An unlocked mutex holding `T::default()`.
+///
+/// ```
+/// let mutex: corio_sync::Mutex<Vec<u8>> = Default::default();
+/// assert!(mutex.try_lock().unwrap().is_empty());
+/// ```
 impl<T: Default> Default for Mutex<T> {
     fn default() -> Self {
         Mutex::new(T::default())
     }
 }
 
+/// Shows whether the mutex is locked (not the data, which needs the lock).
+///
+/// ```
+/// let mutex = corio_sync::Mutex::new(5);
+/// assert_eq!(format!("{mutex:?}"), "Mutex { locked: false, .. }");
+/// let _guard = mutex.try_lock().unwrap();
+/// assert_eq!(format!("{mutex:?}"), "Mutex { locked: true, .. }");
+/// ```
 impl<T: ?Sized> fmt::Debug for Mutex<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Mutex")
@@ -162,6 +208,7 @@ pub struct MutexGuard<'a, T: ?Sized> {
 }
 
 // SAFETY: a guard gives `&T` to whoever shares it, so sharing it needs `T: Sync`.
+/// A guard may be shared between threads when its data may be (it gives `&T` to each).
 unsafe impl<T: ?Sized + Sync> Sync for MutexGuard<'_, T> {}
 
 impl<'a, T: ?Sized> MutexGuard<'a, T> {
@@ -171,6 +218,13 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     }
 }
 
+/// Reads the data the guard locks.
+///
+/// ```
+/// let mutex = corio_sync::Mutex::new(String::from("hi"));
+/// let guard = mutex.try_lock().unwrap();
+/// assert_eq!(guard.len(), 2); // a `&String` method, through the guard
+/// ```
 impl<T: ?Sized> Deref for MutexGuard<'_, T> {
     type Target = T;
     fn deref(&self) -> &T {
@@ -179,6 +233,13 @@ impl<T: ?Sized> Deref for MutexGuard<'_, T> {
     }
 }
 
+/// Changes the data the guard locks.
+///
+/// ```
+/// let mutex = corio_sync::Mutex::new(vec![1]);
+/// mutex.try_lock().unwrap().push(2);
+/// assert_eq!(mutex.into_inner(), [1, 2]);
+/// ```
 impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
     fn deref_mut(&mut self) -> &mut T {
         // SAFETY: this guard holds the mutex's only permit and we borrow the guard mutably,
@@ -187,12 +248,37 @@ impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
     }
 }
 
+/// Releases the lock, to the task that has waited longest if any waits (that task then holds
+/// it: no one can take it in between).
+///
+/// ```
+/// # futures::executor::block_on(async {
+/// use std::future::Future;
+/// use std::pin::pin;
+/// use std::task::{Context, Poll};
+/// let mutex = corio_sync::Mutex::new(0);
+/// let guard = mutex.lock().await;
+/// let mut waiting = pin!(mutex.lock());
+/// let mut cx = Context::from_waker(futures::task::noop_waker_ref());
+/// assert!(waiting.as_mut().poll(&mut cx).is_pending());
+/// drop(guard); // handed to `waiting`...
+/// assert!(mutex.try_lock().is_err()); // ...so no one else can take it
+/// assert!(matches!(waiting.as_mut().poll(&mut cx), Poll::Ready(_)));
+/// # });
+/// ```
 impl<T: ?Sized> Drop for MutexGuard<'_, T> {
     fn drop(&mut self) {
         self.mutex.semaphore.release_only_permit();
     }
 }
 
+/// Shows the data, as the data's own `Debug` does.
+///
+/// ```
+/// let mutex = corio_sync::Mutex::new(vec![1, 2]);
+/// let guard = mutex.try_lock().unwrap();
+/// assert_eq!(format!("{guard:?}"), "[1, 2]");
+/// ```
 impl<T: ?Sized + fmt::Debug> fmt::Debug for MutexGuard<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&**self, f)

@@ -16,8 +16,8 @@
 //! After `shutdown(false)` getters keep draining: a waiting getter is failed only once no
 //! item is left at all (items reserved for a getter that may yet be dropped still count).
 //! `join()` waits on an [`Event`] that is set exactly while no put item is unfinished; it is
-//! set and cleared under the queue lock to stay in step (so joiners are woken with the queue
-//! lock held: the one place a waker runs under one of our locks).
+//! set and cleared under the queue lock to stay in step, and its joiners are woken once the
+//! queue lock is released (`Event::set_deferring_wakes`), as every other wake-up is.
 
 use crate::event::Event;
 use crate::state_lock::{lock, StateGuard, StateLock};
@@ -27,31 +27,82 @@ use std::collections::{BinaryHeap, VecDeque};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
-/// The order in which a queue hands out its items: [`Fifo`], [`Lifo`] or [`Priority`].
-pub trait QueueOrder<T> {
-    /// The storage for the items.
-    type Store: Default;
-    /// Adds an item.
-    fn push(store: &mut Self::Store, item: T);
-    /// Removes the next item in this order.
-    fn pop(store: &mut Self::Store) -> Option<T>;
-    /// How many items are stored.
-    fn len(store: &Self::Store) -> usize;
+/// The order in which a queue hands out its items: [`Fifo`], [`Lifo`] or [`Priority`], the
+/// second parameter of [`BasicQueue`].
+///
+/// The trait is sealed: those three are the only orders (a queue's storage is its own
+/// business), so it has nothing to implement or call; it names which orders exist.
+///
+/// ```
+/// use corio_sync::{BasicQueue, Lifo, QueueOrder};
+///
+/// // Code generic over the three queues names the order as a parameter.
+/// fn drain<T, O: QueueOrder<T>>(queue: &BasicQueue<T, O>) -> Vec<T> {
+///     std::iter::from_fn(|| queue.try_get().ok()).collect()
+/// }
+///
+/// let stack: BasicQueue<u8, Lifo> = BasicQueue::new(0);
+/// stack.try_put(1).unwrap();
+/// stack.try_put(2).unwrap();
+/// assert_eq!(drain(&stack), [2, 1]);
+/// ```
+pub trait QueueOrder<T>: sealed::Order<T> {}
+
+/// The storage behind each order, out of the public API.
+mod sealed {
+    pub trait Order<T> {
+        /// The storage for the items.
+        type Store: Default;
+        /// Adds an item.
+        fn push(store: &mut Self::Store, item: T);
+        /// Removes the next item in this order.
+        fn pop(store: &mut Self::Store) -> Option<T>;
+        /// How many items are stored.
+        fn len(store: &Self::Store) -> usize;
+    }
 }
 
-/// First in, first out: [`Queue`].
+/// First in, first out: the order of [`Queue`] (`BasicQueue<T, Fifo>`).
+///
+/// ```
+/// let queue: corio_sync::BasicQueue<_, corio_sync::Fifo> = corio_sync::Queue::new(0);
+/// queue.try_put('a').unwrap();
+/// queue.try_put('b').unwrap();
+/// assert_eq!(queue.try_get(), Ok('a'));
+/// ```
 #[derive(Debug)]
 pub enum Fifo {}
-/// Last in, first out: [`LifoQueue`].
+
+/// Last in, first out: the order of [`LifoQueue`] (`BasicQueue<T, Lifo>`).
+///
+/// ```
+/// let queue: corio_sync::BasicQueue<_, corio_sync::Lifo> = corio_sync::LifoQueue::new(0);
+/// queue.try_put('a').unwrap();
+/// queue.try_put('b').unwrap();
+/// assert_eq!(queue.try_get(), Ok('b'));
+/// ```
 #[derive(Debug)]
 pub enum Lifo {}
-/// Smallest first, as Python's `heapq`: [`PriorityQueue`].
+
+/// Smallest first, as Python's `heapq`: the order of [`PriorityQueue`]
+/// (`BasicQueue<T, Priority>`).
+///
+/// ```
+/// let queue: corio_sync::BasicQueue<_, corio_sync::Priority> = corio_sync::PriorityQueue::new(0);
+/// queue.try_put('b').unwrap();
+/// queue.try_put('a').unwrap();
+/// assert_eq!(queue.try_get(), Ok('a'));
+/// ```
 #[derive(Debug)]
 pub enum Priority {}
 
-impl<T> QueueOrder<T> for Fifo {
+impl<T> QueueOrder<T> for Fifo {}
+impl<T> QueueOrder<T> for Lifo {}
+impl<T: Ord> QueueOrder<T> for Priority {}
+
+impl<T> sealed::Order<T> for Fifo {
     type Store = VecDeque<T>;
     fn push(store: &mut VecDeque<T>, item: T) {
         store.push_back(item);
@@ -64,7 +115,7 @@ impl<T> QueueOrder<T> for Fifo {
     }
 }
 
-impl<T> QueueOrder<T> for Lifo {
+impl<T> sealed::Order<T> for Lifo {
     type Store = Vec<T>;
     fn push(store: &mut Vec<T>, item: T) {
         store.push(item);
@@ -77,7 +128,7 @@ impl<T> QueueOrder<T> for Lifo {
     }
 }
 
-impl<T: Ord> QueueOrder<T> for Priority {
+impl<T: Ord> sealed::Order<T> for Priority {
     type Store = BinaryHeap<Reverse<T>>;
     fn push(store: &mut BinaryHeap<Reverse<T>>, item: T) {
         store.push(Reverse(item));
@@ -125,7 +176,20 @@ pub type LifoQueue<T> = BasicQueue<T, Lifo>;
 /// ```
 pub type PriorityQueue<T> = BasicQueue<T, Priority>;
 
-/// The queue behind [`Queue`], [`LifoQueue`] and [`PriorityQueue`], generic over its order.
+/// The one implementation behind [`Queue`], [`LifoQueue`] and [`PriorityQueue`]: those three
+/// are this type with its order ([`Fifo`], [`Lifo`], [`Priority`]) filled in, so they share
+/// every method below. Name the three in your code; name `BasicQueue<T, O>` only to write
+/// code generic over the order.
+///
+/// ```
+/// use corio_sync::{BasicQueue, Fifo, Queue};
+/// futures::executor::block_on(async {
+///     let queue: Queue<&str> = Queue::new(1);
+///     let same: &BasicQueue<&str, Fifo> = &queue; // the same type
+///     same.put("job").await.unwrap();
+///     assert_eq!(queue.get().await, Ok("job"));
+/// });
+/// ```
 pub struct BasicQueue<T, O: QueueOrder<T>> {
     maxsize: usize,
     state: StateLock<QueueState<T, O>>,
@@ -162,9 +226,23 @@ pub(crate) enum Grant {
 
 /// The error of [`BasicQueue::get`]: the queue is shut down (and, unless it was shut down
 /// immediately, empty).
+///
+/// ```
+/// use corio_sync::{Queue, QueueShutDown};
+/// futures::executor::block_on(async {
+///     let queue = Queue::new(0);
+///     queue.put(1).await.unwrap();
+///     queue.shutdown(false);
+///     assert_eq!(queue.get().await, Ok(1)); // what is left is still drained
+///     let err = queue.get().await.unwrap_err();
+///     assert_eq!(err, QueueShutDown);
+///     assert!(err.to_string().contains("shut down"));
+/// });
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QueueShutDown;
 
+/// Says that the queue is shut down and has nothing left to get.
 impl fmt::Display for QueueShutDown {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("the queue is shut down (and has no items left to get)")
@@ -173,16 +251,36 @@ impl fmt::Display for QueueShutDown {
 
 impl std::error::Error for QueueShutDown {}
 
-/// The error of [`BasicQueue::put`]: the queue is shut down. Holds the item back.
+/// The error of [`BasicQueue::put`]: the queue is shut down. Holds the item back (its `Debug`
+/// form leaves the item out, so `T` need not be `Debug`).
+///
+/// ```
+/// use corio_sync::{PutError, Queue};
+/// futures::executor::block_on(async {
+///     let queue = Queue::new(0);
+///     queue.shutdown(false);
+///     let err = queue.put(String::from("job")).await.unwrap_err();
+///     assert!(err.to_string().contains("shut-down queue"));
+///     let PutError(item) = err;
+///     assert_eq!(item, "job"); // handed back, not lost
+/// });
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct PutError<T>(pub T);
 
+/// Leaves the item out, so that `T` need not be `Debug` for `unwrap()` and `?` to work.
+///
+/// ```
+/// let err = corio_sync::PutError(std::time::Instant::now());
+/// assert_eq!(format!("{err:?}"), "PutError(..)");
+/// ```
 impl<T> fmt::Debug for PutError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("PutError(..)")
     }
 }
 
+/// Says that the queue is shut down and the item was not added.
 impl<T> fmt::Display for PutError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("put on a shut-down queue: the item was not added")
@@ -191,12 +289,40 @@ impl<T> fmt::Display for PutError<T> {
 
 impl<T> std::error::Error for PutError<T> {}
 
-/// The error of [`BasicQueue::try_put`]. Holds the item back.
+/// The error of [`BasicQueue::try_put`]. Holds the item back (its `Debug` form leaves the
+/// item out, so `T` need not be `Debug`).
+///
+/// ```
+/// use corio_sync::{Queue, TryPutError};
+/// let queue = Queue::new(1);
+/// queue.try_put(1).unwrap();
+/// match queue.try_put(2) {
+///     Err(TryPutError::Full(item)) => assert_eq!(item, 2),
+///     other => panic!("expected Full, got {other:?}"),
+/// }
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum TryPutError<T> {
-    /// The queue is full (asyncio's `QueueFull`).
+    /// The queue is full (asyncio's `QueueFull`): no free slot, or earlier putters are
+    /// waiting for one.
+    ///
+    /// ```
+    /// let queue = corio_sync::Queue::new(1);
+    /// queue.try_put('a').unwrap();
+    /// let err = queue.try_put('b').unwrap_err();
+    /// assert_eq!(err, corio_sync::TryPutError::Full('b'));
+    /// assert!(err.to_string().contains("full queue"));
+    /// ```
     Full(T),
     /// The queue is shut down (asyncio's `QueueShutDown`).
+    ///
+    /// ```
+    /// let queue = corio_sync::Queue::new(0);
+    /// queue.shutdown(false);
+    /// let err = queue.try_put('a').unwrap_err();
+    /// assert_eq!(err, corio_sync::TryPutError::ShutDown('a'));
+    /// assert!(err.to_string().contains("shut-down queue"));
+    /// ```
     ShutDown(T),
 }
 
@@ -215,6 +341,13 @@ impl<T> TryPutError<T> {
     }
 }
 
+/// Leaves the item out, so that `T` need not be `Debug` for `unwrap()` and `?` to work.
+///
+/// ```
+/// let queue = corio_sync::Queue::new(1);
+/// queue.try_put(1).unwrap();
+/// assert_eq!(format!("{:?}", queue.try_put(2).unwrap_err()), "Full(..)");
+/// ```
 impl<T> fmt::Debug for TryPutError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -224,6 +357,7 @@ impl<T> fmt::Debug for TryPutError<T> {
     }
 }
 
+/// Says whether the queue was full or shut down.
 impl<T> fmt::Display for TryPutError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -240,14 +374,39 @@ impl<T> fmt::Display for TryPutError<T> {
 impl<T> std::error::Error for TryPutError<T> {}
 
 /// The error of [`BasicQueue::try_get`].
+///
+/// ```
+/// use corio_sync::{Queue, TryGetError};
+/// let queue = Queue::<u8>::new(0);
+/// assert_eq!(queue.try_get(), Err(TryGetError::Empty));
+/// queue.shutdown(false);
+/// assert_eq!(queue.try_get(), Err(TryGetError::ShutDown));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TryGetError {
-    /// No item is available (asyncio's `QueueEmpty`).
+    /// No item is available (asyncio's `QueueEmpty`): the queue is empty, or its items are
+    /// promised to getters that were waiting for them.
+    ///
+    /// ```
+    /// let queue = corio_sync::Queue::<u8>::new(0);
+    /// let err = queue.try_get().unwrap_err();
+    /// assert_eq!(err, corio_sync::TryGetError::Empty);
+    /// assert!(err.to_string().contains("empty queue"));
+    /// ```
     Empty,
     /// The queue is shut down and has no items left.
+    ///
+    /// ```
+    /// let queue = corio_sync::Queue::<u8>::new(0);
+    /// queue.shutdown(false);
+    /// let err = queue.try_get().unwrap_err();
+    /// assert_eq!(err, corio_sync::TryGetError::ShutDown);
+    /// assert!(err.to_string().contains("no items left"));
+    /// ```
     ShutDown,
 }
 
+/// Says whether the queue was empty or shut down.
 impl fmt::Display for TryGetError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -261,10 +420,23 @@ impl fmt::Display for TryGetError {
 
 impl std::error::Error for TryGetError {}
 
-/// The error of [`BasicQueue::task_done`]: called more times than items were put.
+/// The error of [`BasicQueue::task_done`]: called more times than items were put (asyncio
+/// raises `ValueError`).
+///
+/// ```
+/// use corio_sync::{Queue, TaskDoneError};
+/// let queue = Queue::new(0);
+/// queue.try_put(1).unwrap();
+/// queue.try_get().unwrap();
+/// queue.task_done().unwrap();
+/// let err = queue.task_done().unwrap_err();
+/// assert_eq!(err, TaskDoneError);
+/// assert!(err.to_string().contains("more times"));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TaskDoneError;
 
+/// Says that `task_done()` was called once too often.
 impl fmt::Display for TaskDoneError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("task_done() called more times than there were items put")
@@ -519,10 +691,7 @@ impl<T, O: QueueOrder<T>> BasicQueue<T, O> {
             return Err(TaskDoneError);
         }
         state.unfinished -= 1;
-        if state.unfinished == 0 {
-            // Under the queue lock, so `finished` stays in step with `unfinished`.
-            self.finished.set();
-        }
+        self.unlock_and_wake_joiners(state);
         Ok(())
     }
 
@@ -564,23 +733,36 @@ impl<T, O: QueueOrder<T>> BasicQueue<T, O> {
         };
         let finished = state.unfinished == 0;
         // No putter can queue any more: fail them all. Getters wait on while items are left.
-        self.fail_waiters(state, WakerPanic::Resume);
+        let failed = self.fail_waiters(state);
         if finished {
-            let state = self.state();
-            if state.unfinished == 0 {
-                self.finished.set();
-            }
+            self.unlock_and_wake_joiners(self.state());
         }
         drop(dropped);
+        // Only now, the shutdown done (joiners included), may a waker's panic be passed on.
+        failed.finish(WakerPanic::Resume);
+    }
+
+    /// Sets `finished` if no item is unfinished, then releases the queue lock and wakes the
+    /// joiners. The set happens under the lock, so `finished` stays in step with `unfinished`;
+    /// the wake-ups after it, so no joiner's waker runs under the lock (it may call into the
+    /// queue).
+    fn unlock_and_wake_joiners<'s>(&'s self, state: StateGuard<'s, QueueState<T, O>>) {
+        let set = if state.unfinished == 0 {
+            self.finished.set_deferring_wakes()
+        } else {
+            None
+        };
+        drop(state);
+        if let Some(set) = set {
+            self.finished.wake_deferred(set);
+        }
     }
 
     /// Fails every waiting putter, and every waiting getter once no item is left, a batch at a
     /// time (no new waiter can queue on a shut-down queue that has nothing left for it).
-    fn fail_waiters<'s>(
-        &'s self,
-        mut state: StateGuard<'s, QueueState<T, O>>,
-        on_panic: WakerPanic,
-    ) {
+    /// Returns the batch, every waker woken, for the caller to `finish` once its whole
+    /// operation is done: a waker's panic is kept in it until then.
+    fn fail_waiters<'s>(&'s self, mut state: StateGuard<'s, QueueState<T, O>>) -> WakeBatch<32> {
         let mut batch = WakeBatch::<32>::new();
         loop {
             while !batch.is_full() && !state.putters.is_empty() {
@@ -600,7 +782,7 @@ impl<T, O: QueueOrder<T>> BasicQueue<T, O> {
             }
             state = self.state();
         }
-        batch.finish(on_panic);
+        batch
     }
 
     /// Takes an item for a getter granted a reservation.
@@ -622,7 +804,7 @@ impl<T, O: QueueOrder<T>> BasicQueue<T, O> {
     /// waiting are failed.
     fn after_get<'s>(&'s self, state: StateGuard<'s, QueueState<T, O>>, wakes: Wakes) {
         if state.getters_are_done() {
-            self.fail_waiters(state, WakerPanic::Contain);
+            self.fail_waiters(state).finish(WakerPanic::Contain);
         } else {
             drop(state);
         }
@@ -634,25 +816,11 @@ impl<T, O: QueueOrder<T>> WaitTarget<Put> for BasicQueue<T, O> {
     type Data = PutSlot<T>;
     type Output = Result<(), PutError<T>>;
 
-    fn poll_wait(
+    fn poll_idle(
         &self,
         mut waiter: Pin<&mut Waiter<PutSlot<T>>>,
         cx: &mut Context<'_>,
     ) -> Poll<Self::Output> {
-        match waiter.status() {
-            Status::Woken => return self.put_granted(waiter),
-            Status::Queued => {
-                self.state()
-                    .putters
-                    .update_waker(waiter.as_mut(), cx.waker());
-                return if waiter.status() == Status::Woken {
-                    self.put_granted(waiter)
-                } else {
-                    Poll::Pending
-                };
-            }
-            Status::Idle => {}
-        }
         let mut wakes = Wakes::new();
         let mut state = self.state();
         if state.shut_down {
@@ -670,6 +838,18 @@ impl<T, O: QueueOrder<T>> WaitTarget<Put> for BasicQueue<T, O> {
         drop(state);
         wakes.finish(WakerPanic::Contain);
         Poll::Ready(Ok(()))
+    }
+
+    fn poll_woken(
+        &self,
+        waiter: Pin<&mut Waiter<PutSlot<T>>>,
+        _: &mut Context<'_>,
+    ) -> Poll<Self::Output> {
+        self.put_granted(waiter)
+    }
+
+    fn update_waker(&self, waiter: Pin<&mut Waiter<PutSlot<T>>>, waker: &Waker) {
+        self.state().putters.update_waker(waiter, waker);
     }
 
     fn cancel_wait(&self, waiter: Pin<&mut Waiter<PutSlot<T>>>) {
@@ -721,35 +901,11 @@ impl<T, O: QueueOrder<T>> WaitTarget<Get> for BasicQueue<T, O> {
     type Data = Grant;
     type Output = Result<T, QueueShutDown>;
 
-    fn poll_wait(
+    fn poll_idle(
         &self,
         mut waiter: Pin<&mut Waiter<Grant>>,
         cx: &mut Context<'_>,
     ) -> Poll<Self::Output> {
-        let woken = |waiter: Pin<&mut Waiter<Grant>>| {
-            // Acted on once: a later drop of this future has no reservation to pass on.
-            let grant = waiter
-                .unlinked_data()
-                .map(|g| std::mem::replace(g, Grant::Nothing));
-            match grant {
-                Some(Grant::Item) => Poll::Ready(self.take_reserved()),
-                _ => Poll::Ready(Err(QueueShutDown)),
-            }
-        };
-        match waiter.status() {
-            Status::Woken => return woken(waiter),
-            Status::Queued => {
-                self.state()
-                    .getters
-                    .update_waker(waiter.as_mut(), cx.waker());
-                return if waiter.status() == Status::Woken {
-                    woken(waiter)
-                } else {
-                    Poll::Pending
-                };
-            }
-            Status::Idle => {}
-        }
         let mut wakes = Wakes::new();
         let mut state = self.state();
         if state.len() > state.reserved && state.getters.is_empty() {
@@ -765,6 +921,25 @@ impl<T, O: QueueOrder<T>> WaitTarget<Get> for BasicQueue<T, O> {
         }
         state.getters.push_back(waiter.as_mut(), cx.waker());
         Poll::Pending
+    }
+
+    fn poll_woken(
+        &self,
+        waiter: Pin<&mut Waiter<Grant>>,
+        _: &mut Context<'_>,
+    ) -> Poll<Self::Output> {
+        // Acted on once: a later drop of this future has no reservation to pass on.
+        let grant = waiter
+            .unlinked_data()
+            .map(|g| std::mem::replace(g, Grant::Nothing));
+        match grant {
+            Some(Grant::Item) => Poll::Ready(self.take_reserved()),
+            _ => Poll::Ready(Err(QueueShutDown)),
+        }
+    }
+
+    fn update_waker(&self, waiter: Pin<&mut Waiter<Grant>>, waker: &Waker) {
+        self.state().getters.update_waker(waiter, waker);
     }
 
     fn cancel_wait(&self, waiter: Pin<&mut Waiter<Grant>>) {
@@ -788,6 +963,13 @@ impl<T, O: QueueOrder<T>> WaitTarget<Get> for BasicQueue<T, O> {
     }
 }
 
+/// Shows how many items the queue holds and its bound (not the items).
+///
+/// ```
+/// let queue = corio_sync::Queue::new(4);
+/// queue.try_put("a").unwrap();
+/// assert_eq!(format!("{queue:?}"), "Queue { len: 1, maxsize: 4, .. }");
+/// ```
 impl<T, O: QueueOrder<T>> fmt::Debug for BasicQueue<T, O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Queue")

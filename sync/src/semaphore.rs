@@ -27,7 +27,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 /// Set while the wait list is non-empty.
 const QUEUED: usize = 1;
@@ -79,10 +79,22 @@ pub(crate) struct Need {
     counted: bool,
 }
 
-/// The error of [`Semaphore::try_acquire`] and friends: the permits are not free now.
+/// The error of [`Semaphore::try_acquire`] and friends (and of [`BoundedSemaphore`]'s): the
+/// permits are not free now, or earlier waiters are queued for them.
+///
+/// [`BoundedSemaphore`]: crate::BoundedSemaphore
+///
+/// ```
+/// use corio_sync::{Semaphore, TryAcquireError};
+/// let sem = Semaphore::new(1);
+/// assert_eq!(sem.try_acquire_many(2).unwrap_err(), TryAcquireError);
+/// let err: Box<dyn std::error::Error> = Box::new(TryAcquireError);
+/// assert!(err.to_string().contains("not enough free permits"));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TryAcquireError;
 
+/// Says that the permits are not free, or that earlier waiters are queued for them.
 impl fmt::Display for TryAcquireError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("try_acquire: not enough free permits, or earlier waiters are queued")
@@ -94,7 +106,15 @@ impl std::error::Error for TryAcquireError {}
 impl Semaphore {
     /// The most permits a semaphore can hold: `usize::MAX >> 17` on 64-bit targets
     /// (`usize::MAX >> 9` on narrower ones); the state word keeps its other bits for
-    /// bookkeeping.
+    /// bookkeeping. [`Semaphore::new`] and [`Semaphore::add_permits`] panic rather than go
+    /// above it.
+    ///
+    /// ```
+    /// use corio_sync::Semaphore;
+    /// let sem = Semaphore::new(Semaphore::MAX_PERMITS);
+    /// assert_eq!(sem.available_permits(), Semaphore::MAX_PERMITS);
+    /// assert!(std::panic::catch_unwind(|| Semaphore::new(Semaphore::MAX_PERMITS + 1)).is_err());
+    /// ```
     pub const MAX_PERMITS: usize = usize::MAX >> SHIFT;
 
     /// A semaphore holding `permits` permits.
@@ -485,22 +505,7 @@ impl WaitTarget for Semaphore {
     type Data = Need;
     type Output = ();
 
-    fn poll_wait(&self, mut waiter: Pin<&mut Waiter<Need>>, cx: &mut Context<'_>) -> Poll<()> {
-        match waiter.status() {
-            Status::Woken => return self.granted(waiter),
-            Status::Queued => {
-                let mut waiters = lock(&self.waiters);
-                waiters.update_waker(waiter.as_mut(), cx.waker());
-                drop(waiters);
-                // Granted between our first look and the lock?
-                return if waiter.status() == Status::Woken {
-                    self.granted(waiter)
-                } else {
-                    Poll::Pending
-                };
-            }
-            Status::Idle => {}
-        }
+    fn poll_idle(&self, mut waiter: Pin<&mut Waiter<Need>>, cx: &mut Context<'_>) -> Poll<()> {
         let wanted = waiter
             .as_mut()
             .unlinked_data()
@@ -542,6 +547,14 @@ impl WaitTarget for Semaphore {
         }
     }
 
+    fn poll_woken(&self, waiter: Pin<&mut Waiter<Need>>, _: &mut Context<'_>) -> Poll<()> {
+        self.granted(waiter)
+    }
+
+    fn update_waker(&self, waiter: Pin<&mut Waiter<Need>>, waker: &Waker) {
+        lock(&self.waiters).update_waker(waiter, waker);
+    }
+
     fn cancel_wait(&self, waiter: Pin<&mut Waiter<Need>>) {
         let mut waiters = lock(&self.waiters);
         let need = waiters.data_mut(waiter.as_ref());
@@ -574,6 +587,13 @@ impl Semaphore {
     }
 }
 
+/// Shows the free permits.
+///
+/// ```
+/// let sem = corio_sync::Semaphore::new(3);
+/// let _permit = sem.try_acquire().unwrap();
+/// assert_eq!(format!("{sem:?}"), "Semaphore { available_permits: 2 }");
+/// ```
 impl fmt::Debug for Semaphore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Semaphore")
@@ -623,12 +643,28 @@ impl SemaphorePermit<'_> {
     }
 }
 
+/// Gives the permits back, to the tasks that have waited longest first.
+///
+/// ```
+/// let sem = corio_sync::Semaphore::new(2);
+/// let permit = sem.try_acquire_many(2).unwrap();
+/// assert_eq!(sem.available_permits(), 0);
+/// drop(permit);
+/// assert_eq!(sem.available_permits(), 2);
+/// ```
 impl Drop for SemaphorePermit<'_> {
     fn drop(&mut self) {
         self.semaphore.release(self.permits);
     }
 }
 
+/// Shows how many permits the guard holds.
+///
+/// ```
+/// let sem = corio_sync::Semaphore::new(2);
+/// let permit = sem.try_acquire_many(2).unwrap();
+/// assert_eq!(format!("{permit:?}"), "SemaphorePermit { permits: 2 }");
+/// ```
 impl fmt::Debug for SemaphorePermit<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SemaphorePermit")
@@ -678,12 +714,35 @@ impl OwnedSemaphorePermit {
     }
 }
 
+/// Gives the permits back, to the tasks that have waited longest first, from whichever thread
+/// drops it.
+///
+/// ```
+/// use std::sync::Arc;
+/// # futures::executor::block_on(async {
+/// let sem = Arc::new(corio_sync::Semaphore::new(1));
+/// let permit = sem.clone().acquire_owned().await;
+/// assert_eq!(sem.available_permits(), 0);
+/// std::thread::spawn(move || drop(permit)).join().unwrap();
+/// assert_eq!(sem.available_permits(), 1);
+/// # });
+/// ```
 impl Drop for OwnedSemaphorePermit {
     fn drop(&mut self) {
         self.semaphore.release(self.permits);
     }
 }
 
+/// Shows how many permits the guard holds.
+///
+/// ```
+/// use std::sync::Arc;
+/// # futures::executor::block_on(async {
+/// let sem = Arc::new(corio_sync::Semaphore::new(2));
+/// let permit = sem.acquire_many_owned(2).await;
+/// assert_eq!(format!("{permit:?}"), "OwnedSemaphorePermit { permits: 2 }");
+/// # });
+/// ```
 impl fmt::Debug for OwnedSemaphorePermit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OwnedSemaphorePermit")

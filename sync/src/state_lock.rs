@@ -17,7 +17,7 @@
 // Under loom, only the flag's own model uses `SpinFlag`.
 #![cfg_attr(all(loom, not(test)), allow(dead_code))]
 
-use crate::loom::{AtomicBool, Ordering};
+use crate::loom::{yield_now, AtomicBool, Ordering};
 use std::ops::{Deref, DerefMut};
 
 /// How many times a contended `lock` spins before it starts yielding its thread.
@@ -57,7 +57,7 @@ impl SpinFlag {
                     spins += 1;
                     std::hint::spin_loop();
                 } else {
-                    yield_thread();
+                    yield_now();
                 }
             }
             if self
@@ -74,16 +74,6 @@ impl SpinFlag {
     pub(crate) fn unlock(&self) {
         self.locked.store(false, Ordering::Release);
     }
-}
-
-#[cfg(not(loom))]
-fn yield_thread() {
-    std::thread::yield_now();
-}
-
-#[cfg(loom)]
-fn yield_thread() {
-    loom::thread::yield_now();
 }
 
 /// Takes `state`'s lock (the crate-wide spelling of `state.lock()`).
@@ -162,20 +152,20 @@ impl<T> Drop for StateGuard<'_, T> {
 /// The state lock, as loom's mutex (see above).
 #[cfg(loom)]
 pub(crate) struct StateLock<T> {
-    inner: loom::sync::Mutex<T>,
+    inner: crate::loom::Mutex<T>,
 }
 
 /// Access to a [`StateLock`]'s value, under loom.
 #[cfg(loom)]
 pub(crate) struct StateGuard<'a, T> {
-    inner: loom::sync::MutexGuard<'a, T>,
+    inner: crate::loom::MutexGuard<'a, T>,
 }
 
 #[cfg(loom)]
 impl<T> StateLock<T> {
     pub(crate) fn new(value: T) -> Self {
         StateLock {
-            inner: loom::sync::Mutex::new(value),
+            inner: crate::loom::Mutex::new(value),
         }
     }
 

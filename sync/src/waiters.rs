@@ -17,7 +17,26 @@
 //!
 //! This module holds all of the crate's `unsafe` except the `Mutex` data cell and the
 //! `StateLock` cell.
+//!
+//! # The invariants every primitive keeps, on this list
+//!
+//! - Waiters are served in FIFO order: a new request never barges past queued waiters, nor
+//!   (as in asyncio) past waiters that were granted but have not resumed yet.
+//! - A wait's effect happens when its future returns `Ready` (a queue's put inserts then, a
+//!   barrier's result is fixed then). Cancelling (dropping) a waiting future never loses a
+//!   wake-up, a permit or an item: a waiter that was already granted what it waited for
+//!   passes the grant on ([`WaitTarget::cancel_wait`]).
+//! - A waker that panics never costs other waiters their wake-ups, nor leaves a lock held or
+//!   a count wrong: every batch is woken in full first ([`WakeBatch`]). Calls whose effect is
+//!   complete (`set`, `notify`, `add_permits`, releases, `shutdown`, `abort`, `reset`) then
+//!   pass the panic on; waits being polled or dropped contain it, so they keep what they were
+//!   handed ([`WakerPanic`]).
+//! - Waiting allocates nothing: a waiter's node lives inside its pinned future.
+//! - Each primitive's state, this list included, sits behind a `StateLock`, a lock that never
+//!   parks: every critical section is a few pointer updates, and no task is woken while it is
+//!   held (see `state_lock`).
 
+use crate::loom::unmodelled::{AtomicU32 as ListId, AtomicUsize};
 use crate::loom::{AtomicU8, Ordering};
 use std::cell::UnsafeCell;
 use std::future::Future;
@@ -25,7 +44,6 @@ use std::marker::{PhantomData, PhantomPinned};
 use std::mem::ManuallyDrop;
 use std::pin::Pin;
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicU32 as ListId, AtomicUsize};
 use std::task::{Context, Poll, Waker};
 
 const IDLE: u8 = 0;
@@ -491,18 +509,53 @@ pub(crate) enum WakerPanic {
 
 /// What waiting on one primitive means: implemented by each primitive, once per kind of wait
 /// (`Kind` tells apart, say, a queue's put from its get).
+///
+/// [`WaitFuture::poll`] reads the waiter's status and calls the method for it, so each
+/// primitive writes only what is its own: how to try and queue (`poll_idle`), what a grant
+/// gives (`poll_woken`), and which list to update a waker on (`update_waker`).
 pub(crate) trait WaitTarget<Kind = ()> {
     /// The per-waiter data.
     type Data;
     /// What the wait resolves to.
     type Output;
-    /// Polls the wait: try at once when `Idle`, else queue; `Ready` once granted. Must never
-    /// return `Ready` with the waiter still queued.
-    fn poll_wait(
+
+    /// The waiter is `Idle` (first poll): take what it waits for if it is free now, else
+    /// queue it and return `Pending`. Must never return `Ready` with the waiter queued.
+    fn poll_idle(
         &self,
         waiter: Pin<&mut Waiter<Self::Data>>,
         cx: &mut Context<'_>,
     ) -> Poll<Self::Output>;
+
+    /// The waiter is `Woken`: it was granted (or failed) by whoever unlinked it; act on that.
+    /// Must never return `Ready` with the waiter queued.
+    fn poll_woken(
+        &self,
+        waiter: Pin<&mut Waiter<Self::Data>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Self::Output>;
+
+    /// Replaces the waker of a queued waiter (`WaitList::update_waker`, under the lock of the
+    /// list it is queued on).
+    fn update_waker(&self, waiter: Pin<&mut Waiter<Self::Data>>, waker: &Waker);
+
+    /// The waiter is `Queued` and was re-polled by a task its queued waker may not wake:
+    /// update the waker, then act on a grant that came in meanwhile (between the status check
+    /// and the lock). A primitive whose queued waiters can be granted without being unlinked
+    /// (a barrier's marked round) overrides this.
+    fn poll_queued(
+        &self,
+        mut waiter: Pin<&mut Waiter<Self::Data>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Self::Output> {
+        self.update_waker(waiter.as_mut(), cx.waker());
+        if waiter.status() == Status::Woken {
+            self.poll_woken(waiter, cx)
+        } else {
+            Poll::Pending
+        }
+    }
+
     /// The future was dropped before it returned `Ready` and its waiter is not `Idle`: leave
     /// the queue, and pass on whatever was already granted.
     fn cancel_wait(&self, waiter: Pin<&mut Waiter<Self::Data>>);
@@ -544,7 +597,11 @@ impl<Q: WaitTarget<K> + ?Sized, K> Future for WaitFuture<'_, Q, K> {
         }
         // SAFETY: see above.
         let waiter = unsafe { Pin::new_unchecked(&mut this.waiter) };
-        let result = this.target.poll_wait(waiter, cx);
+        let result = match waiter.status() {
+            Status::Idle => this.target.poll_idle(waiter, cx),
+            Status::Queued => this.target.poll_queued(waiter, cx),
+            Status::Woken => this.target.poll_woken(waiter, cx),
+        };
         if result.is_ready() {
             debug_assert_ne!(this.waiter.status(), Status::Queued);
             this.waiter.returned = true;
@@ -634,28 +691,6 @@ mod tests {
     }
 
     #[test]
-    fn repolls_while_queued_keep_or_replace_the_waker() {
-        let (first, waker1) = counting_waker();
-        let (second, waker2) = counting_waker();
-        // Clones of one clone share their vtable, so they pass `will_wake` with each other:
-        // the second poll takes the lock-free path.
-        let waker1 = waker1.clone();
-        let event = crate::Event::new();
-        let mut wait = Box::pin(event.wait());
-        for _ in 0..2 {
-            let mut cx = Context::from_waker(&waker1);
-            assert!(wait.as_mut().poll(&mut cx).is_pending());
-        }
-        let mut cx = Context::from_waker(&waker2);
-        assert!(wait.as_mut().poll(&mut cx).is_pending());
-        event.set();
-        assert_eq!(first.0.load(Ordering::SeqCst), 0);
-        assert_eq!(second.0.load(Ordering::SeqCst), 1);
-        let mut cx = Context::from_waker(&waker1);
-        assert!(wait.as_mut().poll(&mut cx).is_ready());
-    }
-
-    #[test]
     #[should_panic(expected = "two different wait lists")]
     fn a_waiter_is_bound_to_one_list() {
         let (_, waker) = counting_waker();
@@ -681,109 +716,6 @@ mod tests {
         assert_eq!(counter.0.load(Ordering::SeqCst), 2);
     }
 
-    // The wait list through the primitives: every path that links, unlinks, grants or
-    // passes on a node, so Miri checks them all (`cargo +nightly miri test -p corio-sync --lib`).
-
-    fn poll<F: Future + ?Sized>(fut: Pin<&mut F>) -> Poll<F::Output> {
-        let (_, waker) = counting_waker();
-        fut.poll(&mut Context::from_waker(&waker))
-    }
-
-    #[test]
-    fn mutex_grant_then_drop_passes_the_lock_on() {
-        let mutex = crate::Mutex::new(0);
-        let guard = mutex.try_lock().unwrap();
-        let mut a = Box::pin(mutex.lock());
-        let mut b = Box::pin(mutex.lock());
-        assert!(poll(a.as_mut()).is_pending());
-        assert!(poll(b.as_mut()).is_pending());
-        drop(guard);
-        drop(a);
-        let Poll::Ready(mut g) = poll(b.as_mut()) else {
-            panic!("b not granted")
-        };
-        *g += 1;
-        drop(g);
-        drop(b);
-        assert_eq!(mutex.into_inner(), 1);
-    }
-
-    #[test]
-    fn semaphore_partial_collection_and_cancel() {
-        let sem = crate::Semaphore::new(3);
-        let held = sem.try_acquire_many(2).unwrap();
-        let mut big = Box::pin(sem.acquire_many(3));
-        let mut small = Box::pin(sem.acquire());
-        assert!(poll(big.as_mut()).is_pending());
-        assert!(poll(small.as_mut()).is_pending());
-        drop(held);
-        assert!(poll(big.as_mut()).is_ready());
-        drop(big);
-        assert!(poll(small.as_mut()).is_ready());
-        drop(small);
-        assert_eq!(sem.available_permits(), 3);
-    }
-
-    #[test]
-    fn queue_handoffs_and_cancels() {
-        let queue = crate::Queue::new(1);
-        let mut getter = Box::pin(queue.get());
-        assert!(poll(getter.as_mut()).is_pending());
-        queue.try_put(String::from("a")).unwrap();
-        drop(getter); // reserved, then cancelled
-        let mut putter = Box::pin(queue.put(String::from("b")));
-        assert!(poll(putter.as_mut()).is_pending());
-        assert_eq!(queue.try_get().unwrap(), "a");
-        assert!(poll(putter.as_mut()).is_ready());
-        let mut stuck = Box::pin(queue.put(String::from("c")));
-        assert!(poll(stuck.as_mut()).is_pending());
-        queue.shutdown(true);
-        assert!(matches!(poll(stuck.as_mut()), Poll::Ready(Err(crate::PutError(c))) if c == "c"));
-    }
-
-    #[test]
-    fn event_wakes_more_waiters_than_one_batch() {
-        let event = crate::Event::new();
-        let mut waiters: Vec<_> = (0..40).map(|_| Box::pin(event.wait())).collect();
-        for w in &mut waiters {
-            assert!(poll(w.as_mut()).is_pending());
-        }
-        drop(waiters.remove(3));
-        event.set();
-        for w in &mut waiters {
-            assert!(poll(w.as_mut()).is_ready());
-        }
-    }
-
-    #[test]
-    fn condition_and_barrier_cancel_paths() {
-        let cond = crate::Condition::new(crate::Mutex::new(()));
-        let mut a = Box::pin(async {
-            let guard = cond.lock().await;
-            drop(cond.wait(guard).await);
-        });
-        let mut b = Box::pin(async {
-            let guard = cond.lock().await;
-            drop(cond.wait(guard).await);
-        });
-        assert!(poll(a.as_mut()).is_pending());
-        assert!(poll(b.as_mut()).is_pending());
-        let guard = cond.mutex().try_lock().unwrap();
-        assert_eq!(cond.notify(1), Ok(1));
-        drop(guard);
-        drop(a);
-        assert!(poll(b.as_mut()).is_ready());
-
-        let barrier = crate::Barrier::new(2);
-        let mut x = Box::pin(barrier.wait());
-        assert!(poll(x.as_mut()).is_pending());
-        drop(x);
-        let mut y = Box::pin(barrier.wait());
-        assert!(poll(y.as_mut()).is_pending());
-        barrier.abort();
-        assert!(matches!(poll(y.as_mut()), Poll::Ready(Err(_))));
-    }
-
     #[test]
     fn for_each_mut_visits_front_to_back() {
         let (_, waker) = counting_waker();
@@ -805,69 +737,5 @@ mod tests {
         list.pop_front();
         list.pop_front();
         assert!(list.is_empty());
-    }
-
-    #[test]
-    fn barrier_marks_a_round_wakes_it_and_lets_rewaiters_retry() {
-        let barrier = crate::Barrier::new(2);
-        let mut a = Box::pin(barrier.wait());
-        assert!(poll(a.as_mut()).is_pending());
-        let mut b = Box::pin(barrier.wait());
-        assert!(matches!(poll(b.as_mut()), Poll::Ready(Ok(_)))); // releases a
-        drop(b);
-        let mut held = Box::pin(barrier.wait());
-        assert!(poll(held.as_mut()).is_pending()); // held while a drains
-        assert!(matches!(poll(a.as_mut()), Poll::Ready(Ok(_)))); // drain ends: held retries
-        drop(a);
-        assert!(poll(held.as_mut()).is_pending()); // re-queued as a member
-        let mut c = Box::pin(barrier.wait());
-        assert!(matches!(poll(c.as_mut()), Poll::Ready(Ok(_))));
-        drop(c); // held is released, not resumed
-        barrier.reset(); // ... so the reset breaks it
-        assert!(matches!(poll(held.as_mut()), Poll::Ready(Err(_))));
-    }
-
-    #[test]
-    fn semaphore_grants_and_queue_slots_through_cancellation() {
-        let sem = crate::Semaphore::new(0);
-        let mut first = Box::pin(sem.acquire());
-        assert!(poll(first.as_mut()).is_pending());
-        sem.add_permits(2); // granted to `first`, one left behind it
-        let mut second = Box::pin(sem.acquire());
-        assert!(poll(second.as_mut()).is_pending());
-        drop(first); // never resumed: hands both on
-        assert!(poll(second.as_mut()).is_ready());
-        drop(second);
-        assert_eq!(sem.available_permits(), 2);
-
-        let queue = crate::Queue::new(1);
-        queue.try_put(String::from("a")).unwrap();
-        let mut p1 = Box::pin(queue.put(String::from("b")));
-        let mut p2 = Box::pin(queue.put(String::from("c")));
-        assert!(poll(p1.as_mut()).is_pending());
-        assert!(poll(p2.as_mut()).is_pending());
-        assert_eq!(queue.try_get().unwrap(), "a"); // slot granted to p1
-        drop(p1); // ... passed on to p2
-        assert!(poll(p2.as_mut()).is_ready());
-        assert_eq!(queue.try_get().unwrap(), "c");
-    }
-
-    #[test]
-    fn threads_hand_a_mutex_back_and_forth() {
-        let mutex = Arc::new(crate::Mutex::new(0u32));
-        let threads: Vec<_> = (0..2)
-            .map(|_| {
-                let mutex = mutex.clone();
-                std::thread::spawn(move || {
-                    for _ in 0..20 {
-                        futures::executor::block_on(async { *mutex.lock().await += 1 });
-                    }
-                })
-            })
-            .collect();
-        for t in threads {
-            t.join().unwrap();
-        }
-        assert_eq!(*mutex.try_lock().unwrap(), 40);
     }
 }

@@ -359,3 +359,72 @@ fn a_get_cancelled_by_timeout_leaves_the_queue_intact_paused_clock() {
         producer.await.unwrap();
     });
 }
+
+/// A joiner's waker that calls back into the queue from `wake()`, as a waker that runs its
+/// task inline does: `task_done()` and `shutdown()` wake joiners only once they have released
+/// the queue's lock, so the call goes through instead of deadlocking on that lock.
+#[test]
+fn a_joiners_waker_may_call_into_the_queue() {
+    use std::future::Future;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::task::{Context, Wake, Waker};
+
+    /// On `wake()`, reads the queue's length (taking its lock) and records it, plus one.
+    struct CallsIn {
+        queue: Arc<Queue<u32>>,
+        len_seen: AtomicUsize,
+    }
+    impl Wake for CallsIn {
+        fn wake(self: Arc<Self>) {
+            self.wake_by_ref();
+        }
+        fn wake_by_ref(self: &Arc<Self>) {
+            self.len_seen.store(self.queue.len() + 1, Ordering::SeqCst);
+        }
+    }
+
+    common::watchdog(|| {
+        let queue = Arc::new(Queue::new(0));
+        let calls_in = Arc::new(CallsIn {
+            queue: queue.clone(),
+            len_seen: AtomicUsize::new(0),
+        });
+        let waker = Waker::from(calls_in.clone());
+        let mut cx = Context::from_waker(&waker);
+
+        // Woken by the last task_done().
+        queue.try_put(1).unwrap();
+        queue.try_put(2).unwrap();
+        assert_eq!(queue.try_get(), Ok(1));
+        let mut join = Box::pin(queue.join());
+        assert!(join.as_mut().poll(&mut cx).is_pending());
+        queue.task_done().unwrap();
+        assert_eq!(
+            calls_in.len_seen.load(Ordering::SeqCst),
+            0,
+            "woken too early"
+        );
+        assert_eq!(queue.try_get(), Ok(2));
+        queue.task_done().unwrap();
+        assert_eq!(
+            calls_in.len_seen.load(Ordering::SeqCst),
+            1,
+            "the joiner was not woken"
+        );
+        assert!(join.as_mut().poll(&mut cx).is_ready());
+
+        // Woken by an immediate shutdown, which marks the dropped items done.
+        calls_in.len_seen.store(0, Ordering::SeqCst);
+        queue.try_put(3).unwrap();
+        let mut join = Box::pin(queue.join());
+        assert!(join.as_mut().poll(&mut cx).is_pending());
+        queue.shutdown(true);
+        assert_eq!(
+            calls_in.len_seen.load(Ordering::SeqCst),
+            1,
+            "the joiner was not woken"
+        );
+        assert!(join.as_mut().poll(&mut cx).is_ready());
+    });
+}

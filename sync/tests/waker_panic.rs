@@ -218,3 +218,28 @@ fn a_resuming_getter_keeps_its_item() {
     assert_eq!(queue.try_get(), Ok(2));
     assert!(queue.try_put(3).is_ok(), "a slot was lost");
 }
+
+/// An immediate shutdown whose waking of a blocked putter panics still finishes its job:
+/// the items it dropped count as done, so `join()` is woken, before the panic is passed on.
+#[test]
+fn queue_shutdown_with_a_panicking_putter_still_finishes_join() {
+    let queue = Queue::new(1);
+    queue.try_put(1).unwrap();
+    let mut puts = [Box::pin(queue.put(2))];
+    queue_all(&mut puts, 0); // the putter's waker panics
+    let mut join = Box::pin(queue.join());
+    let counter = Arc::new(Counting(AtomicUsize::new(0)));
+    let joiner = Waker::from(counter.clone());
+    assert!(poll(join.as_mut(), &joiner).is_pending());
+    assert_panics_with_the_wakers_message(|| queue.shutdown(true));
+    assert_eq!(
+        counter.0.load(Ordering::SeqCst),
+        1,
+        "the joiner was not woken"
+    );
+    assert!(poll(join.as_mut(), &joiner).is_ready());
+    assert!(matches!(
+        poll(puts[0].as_mut(), &joiner),
+        Poll::Ready(Err(_))
+    ));
+}
