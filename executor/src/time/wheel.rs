@@ -5,7 +5,7 @@
 //! # Layout
 //! Time is a `u64` tick count, read as base-64 digits of 6 bits. Level `L` has 64 slots, slot
 //! `j` of level `L` holding timers whose deadline has digit `L` equal to `j`, so a level-`L`
-//! slot spans 64^L ticks. Levels 0-5 are the wheel ARCHITECTURE.md describes and cover
+//! slot spans 64^L ticks. Levels 0-5 are the wheel docs/ARCHITECTURE.md describes and cover
 //! 64^6 ticks (about 2.2 years of 1 ms ticks); levels 6-10 are the same structure continued as
 //! overflow levels, so that every `u64` deadline up to `u64::MAX` has a place (level 10 only
 //! uses 16 slots: 6 * 10 + 4 = 64 bits). They cost a few KB per wheel and nothing per
