@@ -123,7 +123,8 @@ fn lock_test_acquire_cancel() {
     });
 }
 
-/// Deliberate difference (docs/CONFORMANCE.md, "`locked()` stays true during a hand-off"):
+/// Deliberate difference (docs/CONFORMANCE.md, "`Lock::locked()` stays true while the lock
+/// is handed to the next waiter"):
 /// A releases the lock while B, the next waiter, is being cancelled; the lock passes over B
 /// to C. asyncio then says `locked()` is false until C runs (its lock is only marked taken
 /// when the waiter resumes). corio hands the lock straight to C, which owns it from that

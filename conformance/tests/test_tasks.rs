@@ -38,7 +38,6 @@
 // - BaseTaskTests.test_shield_coroutine_without_loop: no running loop (loop=)
 // - BaseTaskTests.test_shield_coroutine_use_global_loop: the global event loop (loop=)
 // - BaseTaskTests.test_wait_invalid_args: TypeError for a wrong argument type; the type checker refuses it
-// - BaseTaskTests.test_current_task_with_interleaving_tasks: asyncio.current_task() identity (and asyncio.wait)
 // - FutureGatherTests.test_env_var_debug: PYTHONASYNCIODEBUG
 // - FutureGatherTests.test_constructor_empty_sequence_without_loop: no running loop (loop=)
 // - FutureGatherTests.test_constructor_empty_sequence_use_global_loop: the global event loop (loop=)
@@ -1111,6 +1110,51 @@ fn base_task_test_yield_wait_does_not_shield_cancel() {
         waiter.set(());
         yield_now().await;
         assert_eq!(proof.get(), 1);
+    });
+}
+
+/// `asyncio.current_task() is task1` is `corio_executor::task::current()`'s name: the tasks
+/// are named, as everywhere `wait` is used here.
+#[test]
+fn base_task_test_current_task_with_interleaving_tasks() {
+    run_paused(|| async {
+        fn current_name() -> Option<String> {
+            corio_executor::task::current().and_then(|t| t.name().map(str::to_owned))
+        }
+        assert!(corio_executor::task::current().is_none());
+
+        let (fut1, fut2) = (Promise::<bool>::new(), Promise::<bool>::new());
+
+        let coro1 = {
+            let (fut1, fut2) = (fut1.clone(), fut2.clone());
+            async move {
+                assert_eq!(current_name().as_deref(), Some("task1"));
+                fut1.wait().await;
+                assert_eq!(current_name().as_deref(), Some("task1"));
+                fut2.set(true);
+                Ok(())
+            }
+        };
+        let coro2 = async move {
+            assert_eq!(current_name().as_deref(), Some("task2"));
+            fut1.set(true);
+            fut2.wait().await;
+            assert_eq!(current_name().as_deref(), Some("task2"));
+            Ok(())
+        };
+
+        let task1 = create_task("task1", coro1);
+        let task2 = create_task("task2", coro2);
+
+        let (done, pending) = spawn(wait([task1, task2], ReturnWhen::AllCompleted))
+            .await
+            .unwrap();
+        assert!(pending.is_empty());
+        for task in done {
+            // A failed check inside a task is a panic, which its handle reports.
+            assert_eq!(task.result(), Ok(()));
+        }
+        assert!(corio_executor::task::current().is_none());
     });
 }
 
