@@ -39,8 +39,6 @@
 // - TestTaskGroup.test_taskgroup_context_manager_exit_raises: an async context manager's exit raises while cancelled; Drop cannot return an error
 //
 // Needs API:
-// - TestTaskGroup.test_taskgroup_task_name: named TaskGroup tasks (create_task(name=...)) and reading the name back
-// - TestTaskGroup.test_name: named TaskGroup tasks and the current task's name
 
 use corio_conformance::{run_paused, sleep_s, DropFlag, OnCancel, Promise, Shared};
 use corio_executor::{spawn, yield_now, JoinHandle};
@@ -534,6 +532,42 @@ fn taskgroup_test_taskgroup_no_create_task_after_failure() {
             Some(true),
             "create_task in a failing group must be refused"
         );
+    });
+}
+
+#[test]
+fn taskgroup_test_taskgroup_task_name() {
+    run_paused(|| async {
+        TaskGroup::<Exc>::scope(|g| async move {
+            let t = g.spawn_named("yolo", async {
+                yield_now().await;
+                Ok(())
+            })?;
+            assert_eq!(t.name(), Some("yolo"));
+            Ok(())
+        })
+        .await
+        .unwrap();
+    });
+}
+
+/// `asyncio.current_task().get_name()` inside the child is
+/// `corio_executor::task::current()`'s name.
+#[test]
+fn taskgroup_test_name() {
+    run_paused(|| async {
+        let name = Shared::new(None::<String>);
+        let n = name.clone();
+        TaskGroup::<Exc>::scope(|tg| async move {
+            tg.spawn_named("example name", async move {
+                n.set(corio_executor::task::current().and_then(|t| t.name().map(str::to_owned)));
+                Ok(())
+            })?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+        assert_eq!(name.get().as_deref(), Some("example name"));
     });
 }
 

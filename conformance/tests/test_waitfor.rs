@@ -2,7 +2,8 @@
 //! `corio_executor::time::timeout` (asyncio's `wait_for`).
 //!
 //! `wait_for(coro, d)` is `timeout(d, future)`; `wait_for(task, d)` is
-//! `timeout(d, &mut join_handle)`. A negative timeout is a deadline in the past. A
+//! `timeout(d, &mut join_handle)`; `wait_for(x, timeout=None)` is
+//! `TimeoutHandle::never().scope(x)`. A negative timeout is a deadline in the past. A
 //! `finally:` that records that a coroutine stopped is a [`DropFlag`].
 //!
 // Not applicable:
@@ -14,6 +15,7 @@
 // - AsyncioWaitForTest.test_wait_for_timeout_less_then_0_or_0: timing out a JoinHandle drops the handle, which detaches the task instead of cancelling it (test asserts it and cancels by hand)
 // - AsyncioWaitForTest.test_wait_for: same: the timed-out task is detached, not cancelled (test asserts it and cancels by hand)
 // - AsyncioWaitForTest.test_cancel_wait_for: cancelling the wait drops the JoinHandle, which detaches the task (test asserts it)
+// - AsyncioWaitForTest.test_cancel_blocking_wait_for: same, with no deadline (timeout=None): cancelling the wait detaches the task (test asserts it)
 // - AsyncioWaitForTest.test_wait_for_cancellation_race_condition: the inner coroutine catches its cancellation and returns a value; cancellation by drop cannot be caught
 // - AsyncioWaitForTest.test_wait_for_waits_for_task_cancellation: the cancelled task awaits in its except block (no async cleanup)
 // - AsyncioWaitForTest.test_wait_for_waits_for_task_cancellation_w_timeout_0: the cancelled task awaits in its except block (no async cleanup)
@@ -22,11 +24,9 @@
 // - AsyncioWaitForTest.test_wait_for_cancel_suppressed: the coroutine catches its cancellation and returns 42; cancellation by drop cannot be caught
 //
 // Needs API:
-// - AsyncioWaitForTest.test_wait_for_blocking: wait_for(timeout=None), a timeout without a deadline
-// - AsyncioWaitForTest.test_cancel_blocking_wait_for: wait_for(timeout=None), a timeout without a deadline
 
 use corio_conformance::{elapsed_s, run_paused, sleep_s, DropFlag, Promise, Shared};
-use corio_executor::time::{timeout, timeout_at, Instant};
+use corio_executor::time::{timeout, timeout_at, Instant, TimeoutHandle};
 use corio_executor::{spawn, yield_now};
 use std::time::Duration;
 
@@ -204,30 +204,49 @@ fn asyncio_wait_for_test_wait_for_race_condition() {
 /// the user who wants it gone cancels it too.
 #[test]
 fn asyncio_wait_for_test_cancel_wait_for() {
+    run_paused(|| check_cancel_wait_for(Some(secs(60.0))));
+}
+
+/// `_test_cancel_wait_for(None)`: as [`asyncio_wait_for_test_cancel_wait_for`], with a wait
+/// that has no deadline. Deliberate difference, as there: the inner task is detached.
+#[test]
+fn asyncio_wait_for_test_cancel_blocking_wait_for() {
+    run_paused(|| check_cancel_wait_for(None));
+}
+
+#[test]
+fn asyncio_wait_for_test_wait_for_blocking() {
     run_paused(|| async {
-        let blocker = Promise::<()>::new();
-        let dropped = Shared::new(false);
-        let task = spawn({
-            let (blocker, flag) = (blocker.clone(), dropped.clone());
-            // Block: the result is never set.
-            async move {
-                let _cancelled = DropFlag::new(&flag);
-                blocker.wait().await
-            }
-        });
-        let wait = spawn(timeout(secs(60.0), task));
-        // loop.call_soon(wait.cancel)
-        yield_now().await;
-        wait.cancel();
-        assert!(wait.await.unwrap_err().is_cancelled());
-        // asyncio: task.cancelled(); corio: the inner task runs on, detached.
-        yield_now().await;
-        assert!(
-            !dropped.get(),
-            "the inner task was not cancelled, only detached"
-        );
-        assert!(!blocker.is_set());
+        let res = TimeoutHandle::never().scope(async { "done" }).await;
+        assert_eq!(res, Ok("done"));
     });
+}
+
+/// `_test_cancel_wait_for(timeout)`: cancel a task that waits on another task for up to
+/// `timeout` (or with no deadline).
+async fn check_cancel_wait_for(timeout_after: Option<Duration>) {
+    let blocker = Promise::<()>::new();
+    let dropped = Shared::new(false);
+    let task = spawn({
+        let (blocker, flag) = (blocker.clone(), dropped.clone());
+        // Block: the result is never set.
+        async move {
+            let _cancelled = DropFlag::new(&flag);
+            blocker.wait().await
+        }
+    });
+    let wait = spawn(TimeoutHandle::at(timeout_after.map(|d| Instant::now() + d)).scope(task));
+    // loop.call_soon(wait.cancel)
+    yield_now().await;
+    wait.cancel();
+    assert!(wait.await.unwrap_err().is_cancelled());
+    // asyncio: task.cancelled(); corio: the inner task runs on, detached.
+    yield_now().await;
+    assert!(
+        !dropped.get(),
+        "the inner task was not cancelled, only detached"
+    );
+    assert!(!blocker.is_set());
 }
 
 #[test]
