@@ -1,6 +1,8 @@
 //! loom models of the loop's cross-thread handshakes: a wake from another thread against
-//! the loop going to sleep, and a push to the remote queue against shutdown.
+//! the loop going to sleep (on its condvar or in a driver), and a push to the remote queue
+//! against shutdown.
 
+use super::driver::Driver;
 use super::park::Parker;
 use super::shared::{Runnable, Shared};
 use loom::sync::atomic::{AtomicBool, Ordering};
@@ -17,7 +19,7 @@ fn loom_unpark_is_never_lost() {
             let (parker, ready) = (parker.clone(), ready.clone());
             loom::thread::spawn(move || {
                 ready.store(true, Ordering::Release);
-                parker.unpark();
+                parker.unpark(|| None);
             })
         };
         while !ready.load(Ordering::Acquire) {
@@ -36,7 +38,7 @@ fn loom_two_unparks_one_park() {
         let threads: Vec<_> = (0..2)
             .map(|_| {
                 let parker = parker.clone();
-                loom::thread::spawn(move || parker.unpark())
+                loom::thread::spawn(move || parker.unpark(|| None))
             })
             .collect();
         for thread in threads {
@@ -63,5 +65,55 @@ fn loom_remote_push_racing_shutdown_is_drained() {
             shared.pop_remote().is_none(),
             "an entry was stranded after shutdown"
         );
+    });
+}
+
+/// A driver whose park sleeps on a condvar until its unpark, as an epoll wait sleeps until
+/// an eventfd write: a signal sent before the park starts is kept, as an eventfd keeps it.
+#[derive(Debug, Default)]
+struct SignalDriver {
+    signalled: crate::loom::Mutex<bool>,
+    condvar: crate::loom::Condvar,
+}
+
+impl Driver for SignalDriver {
+    fn park(&self, timeout: Option<std::time::Duration>) {
+        let mut signalled = self.signalled.lock();
+        if timeout != Some(std::time::Duration::ZERO) {
+            while !*signalled {
+                signalled = self.condvar.wait_until(signalled, None).0;
+            }
+        }
+        *signalled = false;
+    }
+    fn unpark(&self) {
+        *self.signalled.lock() = true;
+        self.condvar.notify_one();
+    }
+    fn has_waiters(&self) -> bool {
+        false
+    }
+}
+
+/// The loop parks in a driver until another thread's wake: the wake reaches the driver
+/// whenever the loop is in it, and is remembered when it comes first, so the loop always
+/// wakes up (a lost wake-up would be a deadlock, which loom reports).
+#[test]
+fn loom_unpark_reaches_a_loop_parked_in_its_driver() {
+    loom::model(|| {
+        let parker = Arc::new(Parker::new());
+        let driver = Arc::new(SignalDriver::default());
+        let ready = Arc::new(AtomicBool::new(false));
+        let waker = {
+            let (parker, driver, ready) = (parker.clone(), driver.clone(), ready.clone());
+            loom::thread::spawn(move || {
+                ready.store(true, Ordering::Release);
+                parker.unpark(|| Some(&*driver as &dyn Driver));
+            })
+        };
+        while !ready.load(Ordering::Acquire) {
+            parker.park_in_driver(&*driver, None);
+        }
+        waker.join().unwrap();
     });
 }

@@ -1,12 +1,15 @@
 //! The part of a runtime that other threads may reach: the cross-thread run queue, the
-//! parker, the closed flag and the blocking pool. Tasks and `Handle`s hold it in an `Arc`.
+//! parker (and the driver it may park in), the closed flag and the blocking pool. Tasks and `Handle`s hold it in an `Arc`.
 
 use super::context;
+use super::driver::{Driver, Installed};
 use super::park::Parker;
 use crate::blocking::BlockingPool;
 use crate::loom::{fence, AtomicBool, Ordering, RemoteQueue};
 use crate::task::raw::TaskRef;
 use std::sync::atomic::AtomicU64;
+use std::sync::OnceLock;
+use std::time::Duration;
 
 /// An entry of a run queue.
 #[derive(Debug)]
@@ -27,6 +30,8 @@ pub(crate) struct Shared {
     pub(crate) id: u64,
     remote: RemoteQueue<Runnable>,
     parker: Parker,
+    /// The driver the loop parks in, once one is installed (see `runtime::driver`).
+    driver: OnceLock<Installed>,
     /// Set when the runtime shuts down: nothing runs any more, spawns are refused.
     closed: AtomicBool,
     /// The `block_on` future is on a run queue already.
@@ -41,6 +46,7 @@ impl Shared {
             id: NEXT_RUNTIME_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             remote: RemoteQueue::new(),
             parker: Parker::new(),
+            driver: OnceLock::new(),
             closed: AtomicBool::new(false),
             main_scheduled: AtomicBool::new(false),
             next_task_id: AtomicU64::new(1),
@@ -75,7 +81,7 @@ impl Shared {
         if self.closed.load(Ordering::SeqCst) {
             self.drain_remote();
         } else {
-            self.parker.unpark();
+            self.parker.unpark(|| self.driver().map(|d| &*d.driver));
         }
     }
 
@@ -102,6 +108,21 @@ impl Shared {
 
     pub(crate) fn park(&self, deadline: Option<std::time::Instant>) {
         self.parker.park(deadline);
+    }
+
+    /// Parks in `driver` (the installed one) for at most `timeout`.
+    pub(crate) fn park_in_driver(&self, driver: &dyn Driver, timeout: Option<Duration>) {
+        self.parker.park_in_driver(driver, timeout);
+    }
+
+    pub(crate) fn driver(&self) -> Option<&Installed> {
+        self.driver.get()
+    }
+
+    /// Installs `driver` unless one is there already; returns the one in place. Called on
+    /// the loop's thread only, so the loop never sleeps on its condvar while this runs.
+    pub(crate) fn install_driver(&self, driver: Installed) -> &Installed {
+        self.driver.get_or_init(|| driver)
     }
 
     /// Marks the runtime closed. Afterwards every entry pushed to the remote queue is
