@@ -32,11 +32,14 @@
 //!   ([`corio_executor::driver`]), and each fd's readiness word.
 //! - [`Async`]: the generic wrapper for any non-blocking fd; the socket types are built on it.
 //! - [`net`]: TCP listener and stream, address lookup.
+//! - [`streams`]: asyncio's streams API, `open_connection`, `start_server`, `StreamReader`,
+//!   `StreamWriter`.
 
 #![deny(unsafe_op_in_unsafe_fn)]
 
 mod async_fd;
 pub mod net;
 mod reactor;
+pub mod streams;
 
 pub use async_fd::Async;

@@ -1,6 +1,6 @@
 //! Networking: TCP ([`TcpListener`], [`TcpStream`]) and name lookup ([`lookup_host`]).
 
-mod addr;
+pub(crate) mod addr;
 pub mod tcp;
 
 pub use addr::{lookup_host, ToSocketAddrs};

@@ -149,6 +149,13 @@ impl TcpListener {
             })
     }
 
+    /// Stops listening now, even while a task still holds the listener: new connections
+    /// are refused and a waiting `accept` fails. (On Linux, `shutdown` of a listening
+    /// socket closes its queue; elsewhere this does nothing and the drop does it.)
+    pub(crate) fn stop_listening(&self) {
+        let _ = socket2::SockRef::from(self.io.get_ref()).shutdown(std::net::Shutdown::Read);
+    }
+
     /// The address the listener is bound to (with the port the kernel chose for port 0).
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().local_addr()

@@ -104,6 +104,12 @@ impl TcpStream {
         self.io.write_with(|mut socket| socket.write(buf)).await
     }
 
+    /// Writes some of `buf` if the socket takes it now, without waiting: `WouldBlock` if
+    /// it is full.
+    pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+        Write::write(&mut self.io.get_ref(), buf)
+    }
+
     /// The polling form of [`read`](TcpStream::read); only the last task to poll is woken.
     pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         self.io.poll_read_with(cx, |mut socket| socket.read(buf))
