@@ -8,6 +8,7 @@
 //!   lesson, and that the output the README shows is what the lessons print.
 
 pub mod drop_guard;
+pub mod echo;
 pub mod errands;
 pub mod lessons;
 pub mod timeline;

@@ -50,8 +50,10 @@ pub async fn open_connection(addr: impl ToSocketAddrs) -> io::Result<(StreamRead
     tcp_streams(TcpStream::connect(addr).await?)
 }
 
-/// A connected TCP stream as a reader and a writer.
+/// A connected TCP stream as a reader and a writer, with `TCP_NODELAY` set as asyncio sets
+/// it: the writer already batches what it buffers, so Nagle's delay only adds latency.
 pub(crate) fn tcp_streams(stream: TcpStream) -> io::Result<(StreamReader, StreamWriter)> {
+    stream.set_nodelay(true)?;
     let peer = stream.peer_addr().ok();
     let stream = Arc::new(stream);
     let writer = StreamWriter::new(stream.clone(), peer)?;
