@@ -1,0 +1,446 @@
+//! TCP echo on loopback: corio-io beside tokio (current-thread runtime, `tokio::net`), smol
+//! (async-executor's `LocalExecutor` with async-io's `Async<TcpStream>`) and, as the limit no
+//! runtime can beat, a hand-written mio loop with no runtime at all.
+//!
+//! Every server runs on its own thread, one thread each, and echoes with the same code shape:
+//! a task per connection reading into a 16 KiB buffer held in the task and writing it all
+//! back (the mio server: one shared buffer, a pending-bytes `Vec` per connection). Every
+//! workload uses the same client, a single-threaded mio program (no runtime), so only the
+//! server differs. Setup (server start, connecting) is outside the timed region.
+//!
+//! - `echo_ping_pong`: 50 connections, each a ping-pong of 64-byte messages (send, wait for
+//!   the whole echo, send the next). One element is one round trip: criterion's throughput
+//!   is round trips (requests) per second. After the group, each server's p99 round-trip
+//!   latency over every sample is printed.
+//! - `echo_stream`: one connection streaming 64 KiB writes while reading the echo back;
+//!   throughput in bytes per second.
+//! - After both, `bytes per idle connection`: the growth of the process's live heap (a
+//!   counting allocator) when 1000 connections are open and idle on each server, divided by
+//!   1000. It counts the runtime's per-connection state and the server's 16 KiB buffer, not
+//!   the kernel's socket buffers.
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use mio::net::TcpStream as MioStream;
+use mio::{Events, Interest, Poll, Token};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::io::{ErrorKind, Read, Write};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicIsize, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// Counts the live heap bytes of the whole process.
+struct Counting;
+
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+
+// SAFETY: every method forwards to the system allocator unchanged; the counter is only
+// arithmetic on the side.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
+        // SAFETY: the caller's layout contract is passed on as is.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
+        // SAFETY: `ptr` came from `alloc` above with this layout, as the caller promises.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        LIVE.fetch_add(
+            new_size as isize - layout.size() as isize,
+            Ordering::Relaxed,
+        );
+        // SAFETY: as for `dealloc`; `new_size` is the caller's, checked by its contract.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+const CONNECTIONS: usize = 50;
+const MESSAGE: usize = 64;
+const STREAM_WRITE: usize = 64 * 1024;
+const STREAM_PER_ITER: usize = 1 << 20;
+const IDLE_CONNECTIONS: usize = 1000;
+const BUF: usize = 16 * 1024;
+
+/// Starts `serve` on a new thread; it sends its address once it listens.
+fn start(serve: fn(mpsc::Sender<SocketAddr>)) -> SocketAddr {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || serve(tx));
+    rx.recv().expect("the server reports its address")
+}
+
+fn corio_server(ready: mpsc::Sender<SocketAddr>) {
+    corio_executor::run(async move {
+        let listener = corio_io::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .unwrap();
+        ready.send(listener.local_addr().unwrap()).unwrap();
+        loop {
+            let (stream, _) = listener.accept().await.unwrap();
+            stream.set_nodelay(true).unwrap();
+            corio_executor::spawn(async move {
+                let mut buf = [0u8; BUF];
+                loop {
+                    let n = match stream.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => n,
+                    };
+                    let mut sent = 0;
+                    while sent < n {
+                        match stream.write(&buf[sent..n]).await {
+                            Ok(m) => sent += m,
+                            Err(_) => return,
+                        }
+                    }
+                }
+            });
+        }
+    });
+}
+
+fn tokio_server(ready: mpsc::Sender<SocketAddr>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .unwrap();
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        ready.send(listener.local_addr().unwrap()).unwrap();
+        loop {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            stream.set_nodelay(true).unwrap();
+            tokio::spawn(async move {
+                let mut buf = [0u8; BUF];
+                loop {
+                    let n = match stream.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => n,
+                    };
+                    if stream.write_all(&buf[..n]).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+}
+
+fn smol_server(ready: mpsc::Sender<SocketAddr>) {
+    use futures_lite::{AsyncReadExt, AsyncWriteExt};
+    let executor = async_executor::LocalExecutor::new();
+    futures_lite::future::block_on(executor.run(async {
+        let listener = async_io::Async::<std::net::TcpListener>::bind(([127, 0, 0, 1], 0)).unwrap();
+        ready
+            .send(listener.get_ref().local_addr().unwrap())
+            .unwrap();
+        loop {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            stream.get_ref().set_nodelay(true).unwrap();
+            executor
+                .spawn(async move {
+                    let mut buf = [0u8; BUF];
+                    loop {
+                        let n = match stream.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => n,
+                        };
+                        if stream.write_all(&buf[..n]).await.is_err() {
+                            return;
+                        }
+                    }
+                })
+                .detach();
+        }
+    }));
+}
+
+/// The limit: one mio loop, no tasks, no wakers.
+fn mio_server(ready: mpsc::Sender<SocketAddr>) {
+    struct Conn {
+        stream: MioStream,
+        pending: Vec<u8>,
+    }
+    const LISTENER: Token = Token(usize::MAX);
+    let mut poll = Poll::new().unwrap();
+    let mut listener = mio::net::TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    poll.registry()
+        .register(&mut listener, LISTENER, Interest::READABLE)
+        .unwrap();
+    ready.send(listener.local_addr().unwrap()).unwrap();
+    let mut conns: Vec<Option<Conn>> = Vec::new();
+    let mut events = Events::with_capacity(1024);
+    let mut buf = vec![0u8; BUF];
+    loop {
+        poll.poll(&mut events, None).unwrap();
+        for event in &events {
+            if event.token() == LISTENER {
+                while let Ok((mut stream, _)) = listener.accept() {
+                    stream.set_nodelay(true).unwrap();
+                    let token = Token(conns.len());
+                    poll.registry()
+                        .register(&mut stream, token, Interest::READABLE | Interest::WRITABLE)
+                        .unwrap();
+                    conns.push(Some(Conn {
+                        stream,
+                        pending: Vec::new(),
+                    }));
+                }
+                continue;
+            }
+            let slot = &mut conns[event.token().0];
+            let Some(conn) = slot else { continue };
+            let mut closed = false;
+            'io: loop {
+                // Flush what is pending first, then read more.
+                while !conn.pending.is_empty() {
+                    match conn.stream.write(&conn.pending) {
+                        Ok(n) => {
+                            conn.pending.drain(..n);
+                        }
+                        Err(e) if e.kind() == ErrorKind::WouldBlock => break 'io,
+                        Err(_) => {
+                            closed = true;
+                            break 'io;
+                        }
+                    }
+                }
+                match conn.stream.read(&mut buf) {
+                    Ok(0) => {
+                        closed = true;
+                        break;
+                    }
+                    Ok(n) => conn.pending.extend_from_slice(&buf[..n]),
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                    Err(_) => {
+                        closed = true;
+                        break;
+                    }
+                }
+            }
+            if closed {
+                *slot = None;
+            }
+        }
+    }
+}
+
+/// The one client every server gets: single-threaded mio, no runtime.
+struct Client {
+    poll: Poll,
+    events: Events,
+    conns: Vec<MioStream>,
+}
+
+impl Client {
+    fn connect(addr: SocketAddr, connections: usize) -> Client {
+        let poll = Poll::new().unwrap();
+        let conns = (0..connections)
+            .map(|i| {
+                let std = std::net::TcpStream::connect(addr).unwrap();
+                std.set_nodelay(true).unwrap();
+                std.set_nonblocking(true).unwrap();
+                let mut stream = MioStream::from_std(std);
+                poll.registry()
+                    .register(
+                        &mut stream,
+                        Token(i),
+                        Interest::READABLE | Interest::WRITABLE,
+                    )
+                    .unwrap();
+                stream
+            })
+            .collect();
+        Client {
+            poll,
+            events: Events::with_capacity(1024),
+            conns,
+        }
+    }
+
+    /// Each connection does `rounds` ping-pongs of one `MESSAGE`; records each round trip's
+    /// latency in `latencies`. Returns the wall time.
+    fn ping_pong(&mut self, rounds: u64, latencies: &mut Vec<Duration>) -> Duration {
+        let message = [7u8; MESSAGE];
+        let n = self.conns.len();
+        let mut left = vec![rounds; n];
+        let mut got = vec![0usize; n];
+        let mut sent_at = vec![Instant::now(); n];
+        let mut active = 0;
+        let start = Instant::now();
+        for (i, conn) in self.conns.iter_mut().enumerate() {
+            if left[i] > 0 {
+                write_all(conn, &message);
+                sent_at[i] = Instant::now();
+                active += 1;
+            }
+        }
+        let mut buf = [0u8; MESSAGE];
+        while active > 0 {
+            self.poll.poll(&mut self.events, None).unwrap();
+            for event in &self.events {
+                let i = event.token().0;
+                if left[i] == 0 {
+                    continue;
+                }
+                loop {
+                    match self.conns[i].read(&mut buf[got[i]..]) {
+                        Ok(0) => panic!("the server closed a connection"),
+                        Ok(k) => {
+                            got[i] += k;
+                            if got[i] == MESSAGE {
+                                got[i] = 0;
+                                latencies.push(sent_at[i].elapsed());
+                                left[i] -= 1;
+                                if left[i] == 0 {
+                                    active -= 1;
+                                    break;
+                                }
+                                write_all(&mut self.conns[i], &message);
+                                sent_at[i] = Instant::now();
+                            }
+                        }
+                        Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                        Err(e) => panic!("{e}"),
+                    }
+                }
+            }
+        }
+        start.elapsed()
+    }
+
+    /// Streams `bytes` through the first connection in `STREAM_WRITE` writes while reading
+    /// the echo back; returns the wall time until the last byte is back.
+    fn stream(&mut self, bytes: usize) -> Duration {
+        let chunk = vec![3u8; STREAM_WRITE];
+        let mut buf = vec![0u8; STREAM_WRITE];
+        let (mut sent, mut received) = (0, 0);
+        let start = Instant::now();
+        let conn = &mut self.conns[0];
+        while received < bytes {
+            let mut progress = false;
+            while sent < bytes {
+                let end = (bytes - sent).min(STREAM_WRITE);
+                match conn.write(&chunk[..end]) {
+                    Ok(k) => {
+                        sent += k;
+                        progress = true;
+                    }
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                    Err(e) => panic!("{e}"),
+                }
+            }
+            loop {
+                match conn.read(&mut buf) {
+                    Ok(0) => panic!("the server closed the connection"),
+                    Ok(k) => {
+                        received += k;
+                        progress = true;
+                    }
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                    Err(e) => panic!("{e}"),
+                }
+            }
+            if !progress {
+                self.poll.poll(&mut self.events, None).unwrap();
+            }
+        }
+        start.elapsed()
+    }
+}
+
+/// Writes a small message whole (a 64-byte write to an idle loopback socket always fits).
+fn write_all(conn: &mut MioStream, mut data: &[u8]) {
+    while !data.is_empty() {
+        match conn.write(data) {
+            Ok(n) => data = &data[n..],
+            Err(e) if e.kind() == ErrorKind::WouldBlock => std::thread::yield_now(),
+            Err(e) => panic!("{e}"),
+        }
+    }
+}
+
+type Server = (&'static str, fn(mpsc::Sender<SocketAddr>));
+
+const SERVERS: [Server; 4] = [
+    ("corio", corio_server),
+    ("tokio", tokio_server),
+    ("smol", smol_server),
+    ("mio_no_runtime", mio_server),
+];
+
+fn p99(latencies: &mut [Duration]) -> Duration {
+    latencies.sort_unstable();
+    latencies
+        .get(latencies.len() * 99 / 100)
+        .copied()
+        .unwrap_or_default()
+}
+
+fn echo(c: &mut Criterion) {
+    let addrs: Vec<_> = SERVERS
+        .iter()
+        .map(|(name, serve)| (*name, start(*serve)))
+        .collect();
+
+    let mut group = c.benchmark_group("echo_ping_pong");
+    group.throughput(Throughput::Elements(CONNECTIONS as u64));
+    let mut p99s = Vec::new();
+    for (name, addr) in &addrs {
+        let mut client = Client::connect(*addr, CONNECTIONS);
+        let mut latencies = Vec::new();
+        group.bench_function(*name, |b| {
+            b.iter_custom(|iters| client.ping_pong(iters, &mut latencies));
+        });
+        p99s.push((*name, p99(&mut latencies)));
+    }
+    group.finish();
+    for (name, p99) in p99s {
+        println!("echo_ping_pong/{name}: p99 round trip {p99:.1?}");
+    }
+
+    let mut group = c.benchmark_group("echo_stream");
+    group.throughput(Throughput::Bytes(STREAM_PER_ITER as u64));
+    for (name, addr) in &addrs {
+        let mut client = Client::connect(*addr, 1);
+        group.bench_function(*name, |b| {
+            b.iter_custom(|iters| client.stream(STREAM_PER_ITER * iters as usize));
+        });
+    }
+    group.finish();
+
+    for (name, addr) in &addrs {
+        println!(
+            "echo_idle/{name}: {} bytes of heap per idle connection",
+            idle_bytes(*addr)
+        );
+    }
+}
+
+/// Live heap growth per connection while `IDLE_CONNECTIONS` connections sit idle on the
+/// server at `addr` (each made to echo one byte first, so the server holds its state).
+fn idle_bytes(addr: SocketAddr) -> isize {
+    let mut conns = Vec::with_capacity(IDLE_CONNECTIONS);
+    std::thread::sleep(Duration::from_millis(50));
+    let before = LIVE.load(Ordering::SeqCst);
+    for _ in 0..IDLE_CONNECTIONS {
+        let mut conn = std::net::TcpStream::connect(addr).unwrap();
+        conn.write_all(b"x").unwrap();
+        let mut byte = [0u8; 1];
+        conn.read_exact(&mut byte).unwrap();
+        conns.push(conn);
+    }
+    std::thread::sleep(Duration::from_millis(50));
+    let grown = LIVE.load(Ordering::SeqCst) - before;
+    drop(conns);
+    std::thread::sleep(Duration::from_millis(50));
+    grown / IDLE_CONNECTIONS as isize
+}
+
+criterion_group!(benches, echo);
+criterion_main!(benches);
