@@ -31,7 +31,7 @@
 //! - `reactor`: the per-loop reactor, plugged into corio-executor's park hook
 //!   ([`corio_executor::driver`]), and each fd's readiness word.
 //! - [`Async`]: the generic wrapper for any non-blocking fd; the socket types are built on it.
-//! - [`net`]: TCP listener and stream, address lookup.
+//! - [`net`]: TCP, UDP and Unix sockets, address lookup.
 //! - [`streams`]: asyncio's streams API, `open_connection`, `start_server`, `StreamReader`,
 //!   `StreamWriter`.
 
