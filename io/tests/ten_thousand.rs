@@ -19,7 +19,7 @@ const BYTES_EACH: usize = 1024;
 const ENV: &str = "CORIO_TEN_K_SERVER";
 
 /// Raises the soft fd limit to the hard one; returns the new soft limit.
-fn raise_nofile() -> u64 {
+fn raise_nofile() -> libc::rlim_t {
     let mut limit = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
@@ -32,13 +32,13 @@ fn raise_nofile() -> u64 {
     // is always allowed.
     let rc = unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) };
     assert_eq!(rc, 0);
-    limit.rlim_cur as u64
+    limit.rlim_cur
 }
 
 #[test]
 fn one_loop_holds_ten_thousand_connections_and_echoes_every_byte() {
     let limit = raise_nofile();
-    if limit < CONNECTIONS as u64 + 100 {
+    if limit < (CONNECTIONS + 100) as libc::rlim_t {
         panic!(
             "the hard fd limit ({limit}) is below the {CONNECTIONS} connections this test holds"
         );
