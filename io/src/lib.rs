@@ -27,6 +27,10 @@
 //! });
 //! ```
 //!
+//! ## Features
+//! - `tokio-io`: tokio's `AsyncRead`/`AsyncWrite` (and `AsyncBufRead` on
+//!   [`StreamReader`](streams::StreamReader)) on every stream, for tokio-based crates.
+//!
 //! ## Modules
 //! - `reactor`: the per-loop reactor, plugged into corio-executor's park hook
 //!   ([`corio_executor::driver`]), and each fd's readiness word.
@@ -38,6 +42,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 
 mod async_fd;
+mod compat;
 pub mod net;
 mod reactor;
 pub mod streams;

@@ -94,6 +94,7 @@ impl State {
                         self.fail(&err);
                     }
                 }
+                wake_all(&mut self.close_waiters);
             }
             End::Closing => {
                 // The peer may have gone already (NotConnected): closed all the same.
@@ -407,8 +408,9 @@ impl Drop for StreamWriter {
 }
 
 /// Buffers like [`write`](StreamWriter::write), but waits (returns `Pending`) while flow
-/// control is paused; `poll_flush` waits for the buffer to empty; `poll_close` closes and
-/// waits for it.
+/// control is paused; `poll_flush` waits for the buffer to empty; `poll_close` is
+/// [`write_eof`](StreamWriter::write_eof) and waits until the end of stream is sent (as
+/// closing any other writer shuts down only its write side: the reply can still be read).
 impl futures_io::AsyncWrite for StreamWriter {
     fn poll_write(
         self: Pin<&mut Self>,
@@ -438,10 +440,13 @@ impl futures_io::AsyncWrite for StreamWriter {
     }
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.close();
+        self.write_eof()?;
         let mut state = self.shared.lock();
-        if state.end == End::Closed {
-            return Poll::Ready(state.error().map_or(Ok(()), Err));
+        if let Some(err) = state.error() {
+            return Poll::Ready(Err(err));
+        }
+        if matches!(state.end, End::EofSent | End::Closed) {
+            return Poll::Ready(Ok(()));
         }
         add_waker(&mut state.close_waiters, cx.waker());
         Poll::Pending
