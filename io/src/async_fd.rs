@@ -150,6 +150,31 @@ impl<T: AsRawFd> Async<T> {
     }
 }
 
+impl<T: AsRawFd> Async<T> {
+    /// Reads into possibly uninitialized memory (`read(2)` on the fd), for readers such as
+    /// hyper's that hand out uninitialized buffers. Returns how many bytes were written
+    /// to the front of `buf`.
+    #[cfg(feature = "hyper")]
+    pub(crate) fn poll_read_uninit(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [std::mem::MaybeUninit<u8>],
+    ) -> Poll<io::Result<usize>> {
+        let (ptr, len) = (buf.as_mut_ptr().cast::<libc::c_void>(), buf.len());
+        self.poll_read_with(cx, |io| {
+            // SAFETY: `ptr..ptr+len` is the caller's exclusively borrowed buffer, valid for
+            // writes of `len` bytes for this call; read(2) writes at most `len` bytes there
+            // and needs them neither initialized nor aligned.
+            let n = unsafe { libc::read(io.as_raw_fd(), ptr, len) };
+            if n < 0 {
+                Err(io::Error::last_os_error())
+            } else {
+                Ok(n as usize)
+            }
+        })
+    }
+}
+
 /// Takes an `async` operation's waiter out of the fd's list when the operation ends or is
 /// cancelled, so a dropped future leaves no waker behind (nor a waiter the paused clock
 /// would wait for).

@@ -30,6 +30,8 @@
 //! ## Features
 //! - `tokio-io`: tokio's `AsyncRead`/`AsyncWrite` (and `AsyncBufRead` on
 //!   [`StreamReader`](streams::StreamReader)) on every stream, for tokio-based crates.
+//! - `hyper`: hyper 1.x's `rt::Read`/`rt::Write` on TCP and Unix streams, and an executor
+//!   and a timer for hyper's builders (`corio_io::hyper`): hyper servers and clients on corio.
 //!
 //! ## Modules
 //! - `reactor`: the per-loop reactor, plugged into corio-executor's park hook
@@ -42,9 +44,11 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 
 mod async_fd;
-mod compat;
+pub(crate) mod compat;
 pub mod net;
 mod reactor;
 pub mod streams;
 
 pub use async_fd::Async;
+#[cfg(feature = "hyper")]
+pub use compat::hyper;

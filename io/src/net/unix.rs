@@ -140,6 +140,16 @@ impl UnixStream {
         self.io.get_ref().peer_addr()
     }
 
+    /// Reads into uninitialized memory, for hyper's reader.
+    #[cfg(feature = "hyper")]
+    pub(crate) fn poll_read_uninit(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [std::mem::MaybeUninit<u8>],
+    ) -> Poll<io::Result<usize>> {
+        self.io.poll_read_uninit(cx, buf)
+    }
+
     fn poll_read_inner(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         self.io.poll_read_with(cx, |mut s| s.read(buf))
     }

@@ -115,6 +115,16 @@ impl TcpStream {
         self.io.poll_read_with(cx, |mut socket| socket.read(buf))
     }
 
+    /// Reads into uninitialized memory, for hyper's reader.
+    #[cfg(feature = "hyper")]
+    pub(crate) fn poll_read_uninit(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [std::mem::MaybeUninit<u8>],
+    ) -> Poll<io::Result<usize>> {
+        self.io.poll_read_uninit(cx, buf)
+    }
+
     /// The polling form of [`write`](TcpStream::write); only the last task to poll is woken.
     pub fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         self.io.poll_write_with(cx, |mut socket| socket.write(buf))
