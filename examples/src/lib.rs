@@ -19,6 +19,7 @@ pub mod event;
 pub mod event_loop;
 pub mod gather;
 pub mod lock;
+pub mod network;
 pub mod queue;
 pub mod semaphore;
 pub mod taskgroup;
