@@ -82,12 +82,12 @@ impl<T: AsRawFd> Async<T> {
     /// Cancel-safe when `op` is: dropping the future only stops waiting; each `op` call that
     /// ran has returned either `WouldBlock` (nothing done) or the result given back.
     pub async fn read_with<R>(&self, op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
-        self.op_with(Direction::Read, op).await
+        self.op_with(Direction::Read, op, never_used_up).await
     }
 
     /// [`read_with`](Async::read_with) for the write direction.
     pub async fn write_with<R>(&self, op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
-        self.op_with(Direction::Write, op).await
+        self.op_with(Direction::Write, op, never_used_up).await
     }
 
     /// The polling form of [`read_with`](Async::read_with): registers the task of `cx` to be
@@ -98,7 +98,7 @@ impl<T: AsRawFd> Async<T> {
         cx: &mut Context<'_>,
         op: impl FnMut(&T) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        self.poll_op(cx, Direction::Read, READ_SLOT, op)
+        self.poll_op(cx, Direction::Read, READ_SLOT, op, never_used_up)
     }
 
     /// The polling form of [`write_with`](Async::write_with), with its own single slot.
@@ -107,13 +107,43 @@ impl<T: AsRawFd> Async<T> {
         cx: &mut Context<'_>,
         op: impl FnMut(&T) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        self.poll_op(cx, Direction::Write, WRITE_SLOT, op)
+        self.poll_op(cx, Direction::Write, WRITE_SLOT, op, never_used_up)
+    }
+
+    /// A stream socket's read or write of up to `len` bytes: one that moved fewer bytes
+    /// than asked drained the socket's buffer (or filled it), so the readiness is used up
+    /// and forgotten at once, which saves the `WouldBlock` call the next operation would
+    /// make. Safe with the tick: data that arrives after the short read bumps it.
+    pub(crate) async fn stream_op(
+        &self,
+        direction: Direction,
+        len: usize,
+        op: impl FnMut(&T) -> io::Result<usize>,
+    ) -> io::Result<usize> {
+        self.op_with(direction, op, |n: &usize| *n > 0 && *n < len)
+            .await
+    }
+
+    /// The polling form of [`stream_op`](Async::stream_op), in the direction's slot.
+    pub(crate) fn poll_stream_op(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        len: usize,
+        op: impl FnMut(&T) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        let slot = match direction {
+            Direction::Read => READ_SLOT,
+            Direction::Write => WRITE_SLOT,
+        };
+        self.poll_op(cx, direction, slot, op, |n: &usize| *n > 0 && *n < len)
     }
 
     async fn op_with<R>(
         &self,
         direction: Direction,
         mut op: impl FnMut(&T) -> io::Result<R>,
+        used_up: impl Fn(&R) -> bool,
     ) -> io::Result<R> {
         let waiter = WaiterGuard {
             registration: &self.registration,
@@ -121,19 +151,22 @@ impl<T: AsRawFd> Async<T> {
             listed: AtomicBool::new(false),
         };
         poll_fn(|cx| {
-            let poll = self.poll_op(cx, direction, waiter.id, &mut op);
+            let poll = self.poll_op(cx, direction, waiter.id, &mut op, &used_up);
             waiter.listed.store(poll.is_pending(), Ordering::Relaxed);
             poll
         })
         .await
     }
 
+    /// Waits for readiness and runs `op` until it does not return `WouldBlock`; a result
+    /// for which `used_up` is true forgets the readiness it used.
     fn poll_op<R>(
         &self,
         cx: &mut Context<'_>,
         direction: Direction,
         id: u64,
         mut op: impl FnMut(&T) -> io::Result<R>,
+        used_up: impl Fn(&R) -> bool,
     ) -> Poll<io::Result<R>> {
         loop {
             let event = match self.registration.poll_ready(cx, direction, id) {
@@ -143,6 +176,12 @@ impl<T: AsRawFd> Async<T> {
             match op(self.get_ref()) {
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
                     self.registration.clear_ready(event);
+                }
+                Ok(value) => {
+                    if used_up(&value) {
+                        self.registration.clear_ready(event);
+                    }
+                    return Poll::Ready(Ok(value));
                 }
                 result => return Poll::Ready(result),
             }
@@ -161,7 +200,7 @@ impl<T: AsRawFd> Async<T> {
         buf: &mut [std::mem::MaybeUninit<u8>],
     ) -> Poll<io::Result<usize>> {
         let (ptr, len) = (buf.as_mut_ptr().cast::<libc::c_void>(), buf.len());
-        self.poll_read_with(cx, |io| {
+        self.poll_stream_op(cx, Direction::Read, len, |io| {
             // SAFETY: `ptr..ptr+len` is the caller's exclusively borrowed buffer, valid for
             // writes of `len` bytes for this call; read(2) writes at most `len` bytes there
             // and needs them neither initialized nor aligned.
@@ -173,6 +212,11 @@ impl<T: AsRawFd> Async<T> {
             }
         })
     }
+}
+
+/// For operations whose result says nothing about the readiness left.
+fn never_used_up<R>(_: &R) -> bool {
+    false
 }
 
 /// Takes an `async` operation's waiter out of the fd's list when the operation ends or is

@@ -1,5 +1,6 @@
 //! Unix domain sockets: [`UnixListener`], [`UnixStream`], [`UnixDatagram`].
 
+use crate::reactor::source::Direction;
 use crate::Async;
 use socket2::{Domain, SockAddr, Socket, Type};
 use std::io::{self, Read, Write};
@@ -117,12 +118,17 @@ impl UnixStream {
 
     /// Reads some bytes; `Ok(0)` at end of stream. Cancel-safe.
     pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.read_with(|mut s| s.read(buf)).await
+        let len = buf.len();
+        self.io
+            .stream_op(Direction::Read, len, |mut s| s.read(buf))
+            .await
     }
 
     /// Writes some of `buf`. Cancel-safe.
     pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io.write_with(|mut s| s.write(buf)).await
+        self.io
+            .stream_op(Direction::Write, buf.len(), |mut s| s.write(buf))
+            .await
     }
 
     /// Shuts down reading, writing or both.
@@ -151,11 +157,14 @@ impl UnixStream {
     }
 
     fn poll_read_inner(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_read_with(cx, |mut s| s.read(buf))
+        let len = buf.len();
+        self.io
+            .poll_stream_op(cx, Direction::Read, len, |mut s| s.read(buf))
     }
 
     fn poll_write_inner(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_write_with(cx, |mut s| s.write(buf))
+        self.io
+            .poll_stream_op(cx, Direction::Write, buf.len(), |mut s| s.write(buf))
     }
 }
 

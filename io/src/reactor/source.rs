@@ -17,7 +17,7 @@
 //! hook): the count changes only under the waiter lock, by exactly the entries added or
 //! removed.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::task::{Context, Poll, Waker};
 
@@ -78,23 +78,21 @@ struct Waiter {
 #[derive(Debug, Default)]
 struct Waiters {
     list: Vec<Waiter>,
-    next_id: u64,
 }
 
 #[derive(Debug)]
 pub(crate) struct Source {
     readiness: AtomicUsize,
     waiters: Mutex<Waiters>,
+    next_id: AtomicU64,
 }
 
 impl Source {
     pub(crate) fn new() -> Source {
         Source {
             readiness: AtomicUsize::new(0),
-            waiters: Mutex::new(Waiters {
-                list: Vec::new(),
-                next_id: FIRST_WAITER_ID,
-            }),
+            waiters: Mutex::new(Waiters { list: Vec::new() }),
+            next_id: AtomicU64::new(FIRST_WAITER_ID),
         }
     }
 
@@ -105,10 +103,7 @@ impl Source {
 
     /// A fresh waiter id for one `async` operation.
     pub(crate) fn waiter_id(&self) -> u64 {
-        let mut waiters = self.waiters();
-        let id = waiters.next_id;
-        waiters.next_id += 1;
-        id
+        self.next_id.fetch_add(1, Ordering::Relaxed)
     }
 
     /// Records an event from the kernel: sets `ready`, bumps the tick, and moves the wakers
@@ -133,14 +128,14 @@ impl Source {
         // lock is woken here; one that registers after it sees the new bits on its re-check.
         let mut waiters = self.waiters();
         let before = waiters.list.len();
-        waiters.list.retain(|waiter| {
-            if waiter.direction.mask() & ready != 0 {
-                wake.push(waiter.waker.clone());
-                false
+        let mut at = 0;
+        while at < waiters.list.len() {
+            if waiters.list[at].direction.mask() & ready != 0 {
+                wake.push(waiters.list.swap_remove(at).waker);
             } else {
-                true
+                at += 1;
             }
-        });
+        }
         before - waiters.list.len()
     }
 

@@ -2,6 +2,7 @@
 
 use super::split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 use crate::net::addr::{resolve, ToSocketAddrs};
+use crate::reactor::source::Direction;
 use crate::Async;
 use socket2::{Domain, Protocol, Socket, Type};
 use std::io::{self, Read, Write};
@@ -94,14 +95,19 @@ impl TcpStream {
     ///
     /// Cancel-safe: if the future is dropped before it completes, no bytes were read.
     pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.read_with(|mut socket| socket.read(buf)).await
+        let len = buf.len();
+        self.io
+            .stream_op(Direction::Read, len, |mut socket| socket.read(buf))
+            .await
     }
 
     /// Writes some of `buf`; returns how many bytes the kernel took.
     ///
     /// Cancel-safe: if the future is dropped before it completes, nothing was written.
     pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io.write_with(|mut socket| socket.write(buf)).await
+        self.io
+            .stream_op(Direction::Write, buf.len(), |mut socket| socket.write(buf))
+            .await
     }
 
     /// Writes some of `buf` if the socket takes it now, without waiting: `WouldBlock` if
@@ -112,7 +118,9 @@ impl TcpStream {
 
     /// The polling form of [`read`](TcpStream::read); only the last task to poll is woken.
     pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_read_with(cx, |mut socket| socket.read(buf))
+        let len = buf.len();
+        self.io
+            .poll_stream_op(cx, Direction::Read, len, |mut socket| socket.read(buf))
     }
 
     /// Reads into uninitialized memory, for hyper's reader.
@@ -127,7 +135,10 @@ impl TcpStream {
 
     /// The polling form of [`write`](TcpStream::write); only the last task to poll is woken.
     pub fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_write_with(cx, |mut socket| socket.write(buf))
+        self.io
+            .poll_stream_op(cx, Direction::Write, buf.len(), |mut socket| {
+                socket.write(buf)
+            })
     }
 
     /// Vectored write: the polling form, for the I/O traits.
@@ -136,8 +147,11 @@ impl TcpStream {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
+        let len = bufs.iter().map(|b| b.len()).sum();
         self.io
-            .poll_write_with(cx, |mut socket| socket.write_vectored(bufs))
+            .poll_stream_op(cx, Direction::Write, len, |mut socket| {
+                socket.write_vectored(bufs)
+            })
     }
 
     /// The local address of the connection.
