@@ -7,6 +7,7 @@
 //! - `tests/` runs each lesson on corio's paused clock and checks the lines that carry its
 //!   lesson, and that the output the README shows is what the lessons print.
 
+pub mod crawler;
 pub mod drop_guard;
 pub mod echo;
 pub mod errands;
