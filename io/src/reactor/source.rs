@@ -167,6 +167,8 @@ impl Source {
                 (Poll::Pending, 0)
             }
             None => {
+                // Most fds have one waiter at a time: room for exactly one, not Vec's four.
+                waiters.list.reserve_exact(1);
                 waiters.list.push(Waiter {
                     id,
                     direction,
