@@ -5,13 +5,13 @@
 //! - A runtime has at most one [`Driver`], installed on its first use by
 //!   [`current_or_install`] from the loop's own thread and kept until the runtime is dropped.
 //!   A loop that never installs one runs exactly as before: the hook costs it a counter per
-//!   task poll and one load per [`BATCH`](super::BATCH) polls.
+//!   task poll and one load per `BATCH` (61) polls.
 //! - When nothing is runnable the loop calls [`Driver::park`] instead of sleeping on its own
 //!   condvar, with the time left until the next timer (`None`: no timer).
 //! - A wake from another thread (a cross-thread waker, a finished `spawn_blocking` job, a
 //!   spawn from a `Handle`) calls [`Driver::unpark`], but only while the loop is inside
 //!   `park`: a wake while the loop is busy stays one atomic swap.
-//! - Every [`BATCH`](super::BATCH) task polls, even when tasks are always ready, the loop
+//! - Every `BATCH` (61) task polls, even when tasks are always ready, the loop
 //!   calls `park(Some(Duration::ZERO))`: the driver dispatches the events already there
 //!   without waiting, so a busy loop cannot starve its sockets.
 //! - The paused clock: while [`Driver::has_waiters`] is true (a task waits for an event
