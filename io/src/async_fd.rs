@@ -170,7 +170,8 @@ impl<T: AsRawFd> Async<T> {
     ) -> Poll<io::Result<R>> {
         loop {
             let event = match self.registration.poll_ready(cx, direction, id) {
-                Poll::Ready(event) => event,
+                Poll::Ready(Ok(event)) => event,
+                Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
                 Poll::Pending => return Poll::Pending,
             };
             match op(self.get_ref()) {

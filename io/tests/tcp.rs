@@ -249,3 +249,46 @@ fn sockets_outside_a_runtime_are_an_error_that_says_so() {
     let err = TcpListener::from_std(listener).unwrap_err();
     assert!(err.to_string().contains("no corio runtime"), "{err}");
 }
+
+#[test]
+fn a_socket_used_after_its_runtime_was_dropped_fails_instead_of_hanging() {
+    watchdog(20, || {
+        let first = Runtime::new();
+        let (client, server) = first.block_on(pair());
+        drop(first);
+        let err = run(async {
+            let mut buf = [0; 8];
+            server.read(&mut buf).await.unwrap_err()
+        });
+        assert!(err.to_string().contains("has been dropped"), "{err}");
+        drop(client);
+    });
+}
+
+#[test]
+fn a_task_waiting_on_a_socket_of_a_runtime_that_is_dropped_gets_an_error() {
+    watchdog(20, || {
+        let (socket_tx, socket_rx) = std::sync::mpsc::channel();
+        let (drop_tx, drop_rx) = std::sync::mpsc::channel::<()>();
+        let owner = std::thread::spawn(move || {
+            let rt = Runtime::new();
+            let (client, server) = rt.block_on(pair());
+            socket_tx.send(server).unwrap();
+            drop_rx.recv().unwrap();
+            drop(rt); // the socket's reactor shuts down
+            drop(client);
+        });
+        let server = socket_rx.recv().unwrap();
+        let err = run(async move {
+            let reading = spawn(async move {
+                let mut buf = [0; 8];
+                server.read(&mut buf).await
+            });
+            corio_executor::time::sleep(Duration::from_millis(20)).await; // it waits now
+            drop_tx.send(()).unwrap();
+            reading.await.unwrap().unwrap_err()
+        });
+        assert!(err.to_string().contains("has been dropped"), "{err}");
+        owner.join().unwrap();
+    });
+}

@@ -83,6 +83,12 @@ pub trait Driver: Send + Sync + 'static {
     /// Called on the loop's thread: true while a task waits for an event only this driver
     /// can deliver; the paused clock does not jump then (see the module docs).
     fn has_waiters(&self) -> bool;
+
+    /// Called once when the runtime is dropped, after every task was cancelled: nothing
+    /// will park in the driver again, so objects still registered with it (held outside
+    /// the runtime) should fail from now on instead of waiting forever. Does nothing by
+    /// default.
+    fn shutdown(&self) {}
 }
 
 /// An installed driver: the trait object the loop calls and the same value as `Any`, so

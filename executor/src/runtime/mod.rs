@@ -289,6 +289,9 @@ impl Drop for Runtime {
                 task.cancel_now();
             }
         }
+        if let Some(installed) = core.shared.driver() {
+            installed.driver.shutdown();
+        }
     }
 }
 

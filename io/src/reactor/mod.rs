@@ -14,7 +14,7 @@ use corio_executor::driver::{current_or_install, Driver};
 use mio::{Events, Interest, Poll, Registry, Token};
 use source::{Direction, ReadyEvent, Source};
 use std::io;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Waker};
 use std::time::Duration;
@@ -35,6 +35,8 @@ pub(crate) struct Reactor {
     table: Mutex<Table>,
     /// Tasks waiting on any source (see `source`): the paused clock's question.
     waiters: AtomicUsize,
+    /// Set when the runtime was dropped: no loop will dispatch events any more.
+    shut_down: AtomicBool,
 }
 
 /// The registered sources, by slot.
@@ -73,6 +75,7 @@ impl Reactor {
             waker,
             table: Mutex::new(Table::default()),
             waiters: AtomicUsize::new(0),
+            shut_down: AtomicBool::new(false),
         })
     }
 
@@ -203,6 +206,25 @@ impl Driver for Reactor {
     fn has_waiters(&self) -> bool {
         self.waiters.load(Ordering::Relaxed) > 0
     }
+
+    /// The runtime is gone: sockets still open (held outside it) fail from now on, and the
+    /// tasks of other runtimes waiting on them are woken to see that.
+    fn shutdown(&self) {
+        self.shut_down.store(true, Ordering::SeqCst);
+        let sources: Vec<Arc<Source>> = lock(&self.table)
+            .slots
+            .iter()
+            .filter_map(|slot| slot.source.clone())
+            .collect();
+        let mut wake = Vec::new();
+        for source in sources {
+            let left = source.take_all_waiters(&mut wake);
+            self.add_waiters(-(left as isize));
+        }
+        for waker in wake {
+            waker.wake();
+        }
+    }
 }
 
 /// An fd's place in the reactor; deregisters on [`deregister`](Registration::deregister)
@@ -216,15 +238,25 @@ pub(crate) struct Registration {
 
 impl Registration {
     /// `Ready` once the fd is ready `direction`-wise, else registers the waker under `id`.
+    ///
+    /// # Errors
+    /// Once the runtime the fd was registered in has been dropped: no loop will ever report
+    /// its readiness again.
     pub(crate) fn poll_ready(
         &self,
         cx: &mut Context<'_>,
         direction: Direction,
         id: u64,
-    ) -> std::task::Poll<ReadyEvent> {
+    ) -> std::task::Poll<io::Result<ReadyEvent>> {
+        if self.reactor.shut_down.load(Ordering::SeqCst) {
+            return std::task::Poll::Ready(Err(io::Error::other(
+                "the corio runtime this socket was created in has been dropped; \
+                 create sockets inside the runtime that uses them",
+            )));
+        }
         let (poll, delta) = self.source.poll_ready(cx, direction, id);
         self.reactor.add_waiters(delta);
-        poll
+        poll.map(Ok)
     }
 
     pub(crate) fn clear_ready(&self, event: ReadyEvent) {

@@ -205,6 +205,15 @@ impl Source {
         remove_id(&mut self.waiters(), id)
     }
 
+    /// Moves every waiter's waker into `wake` (the reactor is shutting down). Returns how
+    /// many there were.
+    pub(crate) fn take_all_waiters(&self, wake: &mut Vec<Waker>) -> usize {
+        let mut waiters = self.waiters();
+        let count = waiters.list.len();
+        wake.extend(waiters.list.drain(..).map(|waiter| waiter.waker));
+        count
+    }
+
     /// Drops every waiter (the fd is going away). Returns how many there were.
     pub(crate) fn clear_waiters(&self) -> usize {
         let mut waiters = self.waiters();
