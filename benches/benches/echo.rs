@@ -14,7 +14,11 @@
 //!   latency over every sample is printed.
 //! - `echo_stream`: one connection streaming 64 KiB writes while reading the echo back;
 //!   throughput in bytes per second.
-//! - After both, `bytes per idle connection`: the growth of the process's live heap (a
+//! - `hyper_hello`: hyper 1.x hello-world servers, on corio (corio-io's `hyper` feature) and
+//!   on tokio current-thread (a hand-written tokio-to-hyper I/O adapter, as hyper-util's),
+//!   50 keep-alive connections each sending one GET at a time; the same mio client.
+//!   Throughput is requests per second.
+//! - After those, `bytes per idle connection`: the growth of the process's live heap (a
 //!   counting allocator) when 1000 connections are open and idle on each server, divided by
 //!   1000. It counts the runtime's per-connection state and the server's 16 KiB buffer, not
 //!   the kernel's socket buffers.
@@ -263,10 +267,15 @@ impl Client {
         }
     }
 
-    /// Each connection does `rounds` ping-pongs of one `MESSAGE`; records each round trip's
-    /// latency in `latencies`. Returns the wall time.
-    fn ping_pong(&mut self, rounds: u64, latencies: &mut Vec<Duration>) -> Duration {
-        let message = [7u8; MESSAGE];
+    /// Each connection does `rounds` exchanges: sends `message`, waits for `reply_len`
+    /// bytes back; records each round trip's latency in `latencies`. Returns the wall time.
+    fn ping_pong(
+        &mut self,
+        rounds: u64,
+        message: &[u8],
+        reply_len: usize,
+        latencies: &mut Vec<Duration>,
+    ) -> Duration {
         let n = self.conns.len();
         let mut left = vec![rounds; n];
         let mut got = vec![0usize; n];
@@ -275,12 +284,12 @@ impl Client {
         let start = Instant::now();
         for (i, conn) in self.conns.iter_mut().enumerate() {
             if left[i] > 0 {
-                write_all(conn, &message);
+                write_all(conn, message);
                 sent_at[i] = Instant::now();
                 active += 1;
             }
         }
-        let mut buf = [0u8; MESSAGE];
+        let mut buf = vec![0u8; reply_len];
         while active > 0 {
             self.poll.poll(&mut self.events, None).unwrap();
             for event in &self.events {
@@ -293,7 +302,7 @@ impl Client {
                         Ok(0) => panic!("the server closed a connection"),
                         Ok(k) => {
                             got[i] += k;
-                            if got[i] == MESSAGE {
+                            if got[i] == reply_len {
                                 got[i] = 0;
                                 latencies.push(sent_at[i].elapsed());
                                 left[i] -= 1;
@@ -301,7 +310,7 @@ impl Client {
                                     active -= 1;
                                     break;
                                 }
-                                write_all(&mut self.conns[i], &message);
+                                write_all(&mut self.conns[i], message);
                                 sent_at[i] = Instant::now();
                             }
                         }
@@ -395,7 +404,7 @@ fn echo(c: &mut Criterion) {
         let mut client = Client::connect(*addr, CONNECTIONS);
         let mut latencies = Vec::new();
         group.bench_function(*name, |b| {
-            b.iter_custom(|iters| client.ping_pong(iters, &mut latencies));
+            b.iter_custom(|iters| client.ping_pong(iters, &[7; MESSAGE], MESSAGE, &mut latencies));
         });
         p99s.push((*name, p99(&mut latencies)));
     }
@@ -442,5 +451,135 @@ fn idle_bytes(addr: SocketAddr) -> isize {
     grown / IDLE_CONNECTIONS as isize
 }
 
-criterion_group!(benches, echo);
+const HELLO: &str = "Hello, World!";
+const GET: &[u8] = b"GET / HTTP/1.1\r\nHost: bench\r\n\r\n";
+
+type HelloBody = http_body_util::Full<hyper::body::Bytes>;
+
+async fn hello(
+    _: hyper::Request<hyper::body::Incoming>,
+) -> Result<hyper::Response<HelloBody>, std::convert::Infallible> {
+    Ok(hyper::Response::new(HelloBody::new(
+        hyper::body::Bytes::from_static(HELLO.as_bytes()),
+    )))
+}
+
+fn corio_hyper_server(ready: mpsc::Sender<SocketAddr>) {
+    corio_executor::run(async move {
+        let listener = corio_io::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .unwrap();
+        ready.send(listener.local_addr().unwrap()).unwrap();
+        loop {
+            let (stream, _) = listener.accept().await.unwrap();
+            stream.set_nodelay(true).unwrap();
+            corio_executor::spawn(async move {
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(stream, hyper::service::service_fn(hello))
+                    .await;
+            });
+        }
+    });
+}
+
+/// tokio's `TcpStream` as hyper's I/O, the way hyper-util's `TokioIo` does it.
+struct TokioIo(tokio::net::TcpStream);
+
+impl hyper::rt::Read for TokioIo {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        mut buf: hyper::rt::ReadBufCursor<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        // SAFETY: tokio's ReadBuf over the cursor's unfilled part only writes into it and
+        // reports how much it initialized (ReadBufCursor::as_mut's contract).
+        let unfilled = unsafe { buf.as_mut() };
+        let mut read_buf = tokio::io::ReadBuf::uninit(unfilled);
+        let stream = std::pin::Pin::new(&mut self.get_mut().0);
+        match tokio::io::AsyncRead::poll_read(stream, cx, &mut read_buf) {
+            std::task::Poll::Ready(Ok(())) => {
+                let n = read_buf.filled().len();
+                // SAFETY: tokio initialized (filled) the first `n` bytes of the cursor.
+                unsafe { buf.advance(n) };
+                std::task::Poll::Ready(Ok(()))
+            }
+            other => other,
+        }
+    }
+}
+
+impl hyper::rt::Write for TokioIo {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        tokio::io::AsyncWrite::poll_write(std::pin::Pin::new(&mut self.get_mut().0), cx, buf)
+    }
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        tokio::io::AsyncWrite::poll_flush(std::pin::Pin::new(&mut self.get_mut().0), cx)
+    }
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        tokio::io::AsyncWrite::poll_shutdown(std::pin::Pin::new(&mut self.get_mut().0), cx)
+    }
+}
+
+fn tokio_hyper_server(ready: mpsc::Sender<SocketAddr>) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .unwrap();
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        ready.send(listener.local_addr().unwrap()).unwrap();
+        loop {
+            let (stream, _) = listener.accept().await.unwrap();
+            stream.set_nodelay(true).unwrap();
+            tokio::spawn(async move {
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo(stream), hyper::service::service_fn(hello))
+                    .await;
+            });
+        }
+    });
+}
+
+/// The length of the hello response (its date header has a fixed width), read once with a
+/// plain blocking request.
+fn hello_reply_len(addr: SocketAddr) -> usize {
+    let mut conn = std::net::TcpStream::connect(addr).unwrap();
+    conn.write_all(GET).unwrap();
+    let mut reply = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !reply.ends_with(HELLO.as_bytes()) {
+        let n = conn.read(&mut buf).unwrap();
+        assert!(n > 0, "the server closed before answering");
+        reply.extend_from_slice(&buf[..n]);
+    }
+    reply.len()
+}
+
+fn hyper_hello(c: &mut Criterion) {
+    let servers: [Server; 2] = [("corio", corio_hyper_server), ("tokio", tokio_hyper_server)];
+    let mut group = c.benchmark_group("hyper_hello");
+    group.throughput(Throughput::Elements(CONNECTIONS as u64));
+    for (name, serve) in servers {
+        let addr = start(serve);
+        let reply_len = hello_reply_len(addr);
+        let mut client = Client::connect(addr, CONNECTIONS);
+        let mut latencies = Vec::new();
+        group.bench_function(name, |b| {
+            b.iter_custom(|iters| client.ping_pong(iters, GET, reply_len, &mut latencies));
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, echo, hyper_hello);
 criterion_main!(benches);
