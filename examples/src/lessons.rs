@@ -8,7 +8,8 @@ use corio_executor::Runtime;
 
 use crate::timeline::{Sink, Timeline};
 use crate::{
-    barrier, condition, event, event_loop, gather, lock, queue, semaphore, taskgroup, tasks,
+    barrier, condition, event, event_loop, gather, lock, network, queue, semaphore, taskgroup,
+    tasks,
 };
 
 /// A lesson's `main`, started: a future that logs to the timeline it was given.
@@ -76,6 +77,11 @@ pub const LESSONS: &[Lesson] = &[
         name: "queue",
         title: "producer, consumers, join",
         main: |t| Box::pin(queue::main(t)),
+    },
+    Lesson {
+        name: "network",
+        title: "three slow downloads overlap",
+        main: |t| Box::pin(network::main(t)),
     },
 ];
 

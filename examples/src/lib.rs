@@ -7,7 +7,9 @@
 //! - `tests/` runs each lesson on corio's paused clock and checks the lines that carry its
 //!   lesson, and that the output the README shows is what the lessons print.
 
+pub mod crawler;
 pub mod drop_guard;
+pub mod echo;
 pub mod errands;
 pub mod lessons;
 pub mod timeline;
@@ -18,6 +20,7 @@ pub mod event;
 pub mod event_loop;
 pub mod gather;
 pub mod lock;
+pub mod network;
 pub mod queue;
 pub mod semaphore;
 pub mod taskgroup;

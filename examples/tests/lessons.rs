@@ -263,3 +263,17 @@ fn queue_join_returns_when_every_job_is_done_then_workers_stop() {
     assert!(joined < position(&lines, "fast worker", "the queue is shut down"));
     assert!(joined < position(&lines, "slow worker", "the queue is shut down"));
 }
+
+#[test]
+fn network_three_one_second_downloads_overlap_into_one_second() {
+    let lines = run("network");
+    for page in ["/a.html", "/b.html", "/c.html"] {
+        assert_eq!(time_of(&lines, page, "request sent"), 0);
+        assert_eq!(
+            time_of(&lines, page, "got 36 bytes"),
+            1000,
+            "{page} waited alongside the others"
+        );
+    }
+    assert_eq!(time_of(&lines, "main", "three downloads"), 1000);
+}

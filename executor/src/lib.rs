@@ -46,7 +46,7 @@
 //!   crate's `unsafe` lives here, in the thread-local of `runtime::context` and where
 //!   `runtime::spawn` hands out a new task's references).
 //! - `runtime`: [`Runtime`], [`Handle`], the loop, its queues and parker; `runtime::spawn`
-//!   puts new tasks on the queues.
+//!   puts new tasks on the queues; [`driver`] is the park hook an I/O reactor plugs into.
 //! - [`time`]: the clock, the timer wheel, [`time::sleep`], [`time::timeout`],
 //!   [`time::interval`].
 //! - `blocking`: [`spawn_blocking`]'s thread pool.
@@ -59,6 +59,7 @@ pub mod time;
 mod yield_now;
 
 pub use blocking::spawn_blocking;
+pub use runtime::driver;
 pub use runtime::{run, Builder, Handle, Runtime};
 pub use task::{spawn, spawn_local, JoinError, JoinHandle};
 pub use yield_now::{yield_now, YieldNow};

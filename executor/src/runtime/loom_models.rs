@@ -1,7 +1,9 @@
 //! loom models of the loop's cross-thread handshakes: a wake from another thread against
-//! the loop going to sleep, a push to the remote queue against shutdown, and a blocking
-//! job's end against a paused-clock loop deciding whether time may jump.
+//! the loop going to sleep (on its condvar or in a driver), a push to the remote queue
+//! against shutdown, and a blocking job's end against a paused-clock loop deciding whether
+//! time may jump.
 
+use super::driver::{Driver, Installed};
 use super::park::Parker;
 use super::shared::{Runnable, Shared};
 use loom::sync::atomic::{AtomicBool, Ordering};
@@ -97,5 +99,57 @@ fn loom_a_blocking_jobs_end_wakes_a_paused_idle_loop() {
             "time may jump only after the job's wake has run"
         );
         worker.join().unwrap();
+    });
+}
+
+/// A driver whose park sleeps on a condvar until its unpark, as an epoll wait sleeps until
+/// an eventfd write: a signal sent before the park starts is kept, as an eventfd keeps it.
+#[derive(Debug, Default)]
+struct SignalDriver {
+    signalled: crate::loom::Mutex<bool>,
+    condvar: crate::loom::Condvar,
+}
+
+impl Driver for SignalDriver {
+    fn park(&self, timeout: Option<std::time::Duration>) {
+        let mut signalled = self.signalled.lock();
+        if timeout != Some(std::time::Duration::ZERO) {
+            while !*signalled {
+                signalled = self.condvar.wait_until(signalled, None).0;
+            }
+        }
+        *signalled = false;
+    }
+    fn unpark(&self) {
+        *self.signalled.lock() = true;
+        self.condvar.notify_one();
+    }
+    fn has_waiters(&self) -> bool {
+        false
+    }
+}
+
+/// The loop parks in a driver until another thread's wake: the wake reaches the driver
+/// whenever the loop is in it, and is remembered when it comes first, so the loop always
+/// wakes up (a lost wake-up would be a deadlock, which loom reports).
+#[test]
+fn loom_unpark_reaches_a_loop_parked_in_its_driver() {
+    loom::model(|| {
+        let parker = Arc::new(Parker::new());
+        // std's Arc: the installed driver is not part of the handshake under test.
+        let driver = std::sync::Arc::new(SignalDriver::default());
+        parker.install_driver(Installed::new(driver.clone()));
+        let ready = Arc::new(AtomicBool::new(false));
+        let waker = {
+            let (parker, ready) = (parker.clone(), ready.clone());
+            loom::thread::spawn(move || {
+                ready.store(true, Ordering::Release);
+                parker.unpark();
+            })
+        };
+        while !ready.load(Ordering::Acquire) {
+            parker.park_in_driver(&*driver, None);
+        }
+        waker.join().unwrap();
     });
 }

@@ -12,6 +12,7 @@
 //! fires (no timer at all).
 
 pub(crate) mod context;
+pub mod driver;
 #[cfg(all(test, loom))]
 mod loom_models;
 mod owned;
@@ -169,6 +170,9 @@ impl Runtime {
         core.shared.unschedule_main();
         core.shared.wake_main();
         let mut polls_since_maintenance = 0;
+        // Counted apart from the above, which restarts whenever the queue runs dry: a loop
+        // fed one remote wake at a time still looks at its I/O driver every BATCH polls.
+        let mut polls_since_io: usize = 0;
         loop {
             while let Some(runnable) = core.pop() {
                 match runnable {
@@ -195,6 +199,11 @@ impl Runtime {
                         core.owned.borrow_mut().insert(owned);
                         run_task(core, task);
                     }
+                }
+                polls_since_io += 1;
+                if polls_since_io == BATCH {
+                    polls_since_io = 0;
+                    driver::poll_now(core);
                 }
                 polls_since_maintenance += 1;
                 if polls_since_maintenance == BATCH {
@@ -298,6 +307,9 @@ fn take_remote_wakes(core: &Core) -> usize {
 
 /// Nothing is runnable: wait for a timer or a wake from another thread.
 fn idle(core: &Core) {
+    if let Some(installed) = core.shared.driver() {
+        return driver::idle(core, &*installed.driver);
+    }
     let next_deadline = core.timers.borrow().next_deadline();
     if core.clock.is_paused() {
         // Virtual time jumps to the next deadline unless work from outside is pending; then
@@ -339,6 +351,9 @@ impl Drop for Runtime {
             for task in tasks {
                 task.cancel_now();
             }
+        }
+        if let Some(installed) = core.shared.driver() {
+            installed.driver.shutdown();
         }
     }
 }

@@ -1,13 +1,15 @@
 //! The part of a runtime that other threads may reach: the cross-thread run queue, the
-//! parker, the closed flag and the blocking pool. Tasks and `Handle`s hold it in an `Arc`.
+//! parker (and the driver it may park in), the closed flag and the blocking pool. Tasks and `Handle`s hold it in an `Arc`.
 
 use super::context;
+use super::driver::{Driver, Installed};
 use super::park::Parker;
 use crate::blocking::BlockingPool;
 use crate::loom::{fence, AtomicBool, Ordering, RemoteQueue};
 use crate::task::raw::TaskRef;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// An entry of a run queue.
 #[derive(Debug)]
@@ -27,7 +29,8 @@ static NEXT_RUNTIME_ID: AtomicU64 = AtomicU64::new(1);
 pub(crate) struct Shared {
     pub(crate) id: u64,
     remote: RemoteQueue<Runnable>,
-    /// Shared with the blocking pool, whose workers unpark the loop when a job ends.
+    /// Shared with the blocking pool, whose workers unpark the loop when a job ends. It
+    /// also holds the driver the loop parks in, once one is installed (`runtime::driver`).
     parker: Arc<Parker>,
     /// Set when the runtime shuts down: nothing runs any more, spawns are refused.
     closed: AtomicBool,
@@ -121,6 +124,21 @@ impl Shared {
 
     pub(crate) fn park(&self, deadline: Option<std::time::Instant>) {
         self.parker.park(deadline);
+    }
+
+    /// Parks in `driver` (the installed one) for at most `timeout`.
+    pub(crate) fn park_in_driver(&self, driver: &dyn Driver, timeout: Option<Duration>) {
+        self.parker.park_in_driver(driver, timeout);
+    }
+
+    pub(crate) fn driver(&self) -> Option<&Installed> {
+        self.parker.driver()
+    }
+
+    /// Installs `driver` unless one is there already; returns the one in place. Called on
+    /// the loop's thread only, so the loop never sleeps on its condvar while this runs.
+    pub(crate) fn install_driver(&self, driver: Installed) -> &Installed {
+        self.parker.install_driver(driver)
     }
 
     /// Marks the runtime closed. Afterwards every entry pushed to the remote queue is

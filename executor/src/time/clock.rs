@@ -116,6 +116,22 @@ impl Clock {
         self.origin.checked_add(span_of_ticks(tick))
     }
 
+    /// How far paused time is from `tick` (zero once there).
+    pub(crate) fn paused_until_tick(&self, tick: u64) -> Duration {
+        let target = Duration::from_nanos(tick.saturating_mul(TICK_NANOS as u64));
+        match &self.paused {
+            Some(elapsed) => target.saturating_sub(elapsed.get()),
+            None => Duration::ZERO,
+        }
+    }
+
+    /// Moves paused time forward by `span` (while the loop waited on real I/O).
+    pub(crate) fn advance_by(&self, span: Duration) {
+        if let Some(elapsed) = &self.paused {
+            elapsed.set(elapsed.get().saturating_add(span));
+        }
+    }
+
     /// Moves paused time forward to `tick` (never backwards).
     pub(crate) fn advance_to_tick(&self, tick: u64) {
         if let Some(elapsed) = &self.paused {

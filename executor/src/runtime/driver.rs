@@ -1,0 +1,188 @@
+//! The park hook: one narrow seam through which a driver (corio-io's reactor) takes over
+//! how the loop waits, so the executor itself holds no I/O code.
+//!
+//! # Contract
+//! - A runtime has at most one [`Driver`], installed on its first use by
+//!   [`current_or_install`] from the loop's own thread and kept until the runtime is dropped.
+//!   A loop that never installs one runs exactly as before: the hook costs it a counter per
+//!   task poll and one load per `BATCH` (61) polls.
+//! - When nothing is runnable the loop calls [`Driver::park`] instead of sleeping on its own
+//!   condvar, with the time left until the next timer (`None`: no timer).
+//! - A wake from another thread (a cross-thread waker, a finished `spawn_blocking` job, a
+//!   spawn from a `Handle`) calls [`Driver::unpark`], but only while the loop is inside
+//!   `park`: a wake while the loop is busy stays one atomic swap.
+//! - Every `BATCH` (61) task polls, even when tasks are always ready, the loop
+//!   calls `park(Some(Duration::ZERO))`: the driver dispatches the events already there
+//!   without waiting, so a busy loop cannot starve its sockets.
+//! - The paused clock: while [`Driver::has_waiters`] is true (a task waits for an event
+//!   only the outside world can cause), virtual time does not jump to the next timer.
+//!   Instead the loop parks in the driver for as long, in real time, as the timer is away
+//!   in virtual time, and moves virtual time on by the real time it waited. So a 1 s
+//!   timeout around a read that is answered after 10 ms does not fire, and one around a
+//!   read that is never answered fires after 1 s of real time. With no waiter, the clock
+//!   jumps as usual.
+
+use super::context;
+use std::any::Any;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What a runtime's loop calls to wait when it has nothing to run: implemented by an I/O
+/// reactor. See the module docs for when each method is called.
+///
+/// ```
+/// use corio_executor::driver::{current_or_install, Driver};
+/// use std::sync::{Condvar, Mutex};
+/// use std::time::Duration;
+///
+/// /// A driver with no I/O: waits on a condvar, like the loop's own parker.
+/// #[derive(Default)]
+/// struct Sleeper { woken: Mutex<bool>, condvar: Condvar }
+///
+/// impl Driver for Sleeper {
+///     fn park(&self, timeout: Option<Duration>) {
+///         let mut woken = self.woken.lock().unwrap();
+///         if !*woken {
+///             woken = match timeout {
+///                 Some(t) => self.condvar.wait_timeout(woken, t).unwrap().0,
+///                 None => self.condvar.wait(woken).unwrap(),
+///             };
+///         }
+///         *woken = false;
+///     }
+///     fn unpark(&self) {
+///         *self.woken.lock().unwrap() = true;
+///         self.condvar.notify_one();
+///     }
+///     fn has_waiters(&self) -> bool {
+///         false
+///     }
+/// }
+///
+/// corio_executor::run(async {
+///     let first = current_or_install(|| Ok(Sleeper::default())).unwrap();
+///     let again = current_or_install(|| -> std::io::Result<Sleeper> { unreachable!() }).unwrap();
+///     assert!(std::sync::Arc::ptr_eq(&first, &again), "one driver per runtime");
+///     // The loop now sleeps in `Sleeper::park`; a wake from a thread still reaches it.
+///     let job = corio_executor::spawn_blocking(|| 6 * 7);
+///     assert_eq!(job.await.unwrap(), 42);
+/// });
+/// ```
+pub trait Driver: Send + Sync + 'static {
+    /// Called on the loop's thread only. Dispatches the events that are ready (waking their
+    /// tasks) and, if there were none, waits for one, for an [`unpark`](Driver::unpark), or
+    /// until `timeout` has passed (`None`: no limit; `Some(ZERO)`: do not wait). May return
+    /// early. An `unpark` made while `park` runs, or before it starts, must end it.
+    fn park(&self, timeout: Option<Duration>);
+
+    /// Called from any thread while the loop is inside [`park`](Driver::park) (or about to
+    /// enter it): make that park return.
+    fn unpark(&self);
+
+    /// Called on the loop's thread: true while a task waits for an event only this driver
+    /// can deliver; the paused clock does not jump then (see the module docs).
+    fn has_waiters(&self) -> bool;
+
+    /// Called once when the runtime is dropped, after every task was cancelled: nothing
+    /// will park in the driver again, so objects still registered with it (held outside
+    /// the runtime) should fail from now on instead of waiting forever. Does nothing by
+    /// default.
+    fn shutdown(&self) {}
+}
+
+/// An installed driver: the trait object the loop calls and the same value as `Any`, so
+/// [`current_or_install`] can give back its concrete type.
+pub(crate) struct Installed {
+    pub(crate) driver: Arc<dyn Driver>,
+    any: Arc<dyn Any + Send + Sync>,
+}
+
+impl Installed {
+    /// Keeps `driver` both as the loop's [`Driver`] and as the concrete type its installer
+    /// gets back from [`current_or_install`].
+    pub(crate) fn new<D: Driver>(driver: Arc<D>) -> Installed {
+        Installed {
+            driver: driver.clone(),
+            any: driver,
+        }
+    }
+}
+
+impl std::fmt::Debug for Installed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Installed").finish_non_exhaustive()
+    }
+}
+
+/// The driver of the runtime running on this thread, installing the one `make` builds if
+/// it has none yet. So an I/O type can register itself on first use and a plain
+/// `corio_executor::run(async { .. })` needs no setup.
+///
+/// # Errors
+/// Outside a running corio runtime (on a thread other than a loop's); if the runtime
+/// already has a driver of another type; or whatever `make` returns.
+pub fn current_or_install<D, F>(make: F) -> io::Result<Arc<D>>
+where
+    D: Driver,
+    F: FnOnce() -> io::Result<D>,
+{
+    context::with_current(|core| {
+        let core = core.ok_or_else(|| {
+            io::Error::other(
+                "no corio runtime on this thread: create and use I/O objects inside \
+                 corio_executor::run / Runtime::block_on (or a task of that runtime)",
+            )
+        })?;
+        let installed = match core.shared.driver() {
+            Some(installed) => installed,
+            None => core
+                .shared
+                .install_driver(Installed::new(Arc::new(make()?))),
+        };
+        installed.any.clone().downcast::<D>().map_err(|_| {
+            io::Error::other(format!(
+                "this corio runtime already has another kind of driver, not a {}",
+                std::any::type_name::<D>()
+            ))
+        })
+    })
+}
+
+/// Every `BATCH` task polls: dispatch the I/O events already there, without waiting.
+pub(crate) fn poll_now(core: &context::Core) {
+    if let Some(installed) = core.shared.driver() {
+        installed.driver.park(Some(Duration::ZERO));
+    }
+}
+
+/// Nothing is runnable and `driver` is installed: wait in it until the next timer, an event
+/// or a wake; with the paused clock, by the rules in the module docs.
+pub(crate) fn idle(core: &context::Core, driver: &dyn Driver) {
+    let next_deadline = core.timers.borrow().next_deadline();
+    let clock = &core.clock;
+    let Some(tick) = next_deadline else {
+        core.shared.park_in_driver(driver, None);
+        return;
+    };
+    if !clock.is_paused() {
+        let timeout = clock
+            .instant_of_tick(tick)
+            .map(|at| at.saturating_duration_since(std::time::Instant::now()));
+        core.shared.park_in_driver(driver, timeout);
+        return;
+    }
+    if !core.shared.may_jump_time() {
+        // As without a driver: work from outside (a blocking job in flight, or the wake it
+        // sent as it ended) may still wake a task before the deadline.
+        core.shared.park_in_driver(driver, None);
+    } else if driver.has_waiters() {
+        // A task waits on the outside world: let virtual time run at real speed.
+        let away = clock.paused_until_tick(tick);
+        let started = std::time::Instant::now();
+        core.shared.park_in_driver(driver, Some(away));
+        clock.advance_by(started.elapsed().min(away));
+    } else {
+        clock.advance_to_tick(tick);
+    }
+}

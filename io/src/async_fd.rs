@@ -1,0 +1,313 @@
+//! [`Async<T>`]: any non-blocking fd, registered with the loop's reactor, with async
+//! operations. Every socket type of this crate is built on it.
+
+use crate::reactor::source::{Direction, READ_SLOT, WRITE_SLOT};
+use crate::reactor::{Reactor, Registration};
+use mio::unix::SourceFd;
+use std::future::poll_fn;
+use std::io::{self, Read, Write};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
+
+/// An I/O object (a socket, a pipe, any fd) put in non-blocking mode and registered with
+/// the current loop's reactor, so its operations wait for readiness instead of blocking.
+///
+/// The way to use it is [`read_with`](Async::read_with) / [`write_with`](Async::write_with):
+/// give the non-blocking operation as a closure; it runs when the fd is ready, and again
+/// after each new readiness event for as long as it returns `WouldBlock`.
+///
+/// ```
+/// use corio_io::Async;
+/// use std::io::{Read, Write};
+/// use std::os::unix::net::UnixStream;
+///
+/// corio_executor::run(async {
+///     let (a, b) = UnixStream::pair().unwrap();
+///     let (a, b) = (Async::new(a).unwrap(), Async::new(b).unwrap());
+///     a.write_with(|s| (&*s).write(b"ping")).await.unwrap();
+///     let mut buf = [0; 4];
+///     let n = b.read_with(|s| (&*s).read(&mut buf)).await.unwrap();
+///     assert_eq!(&buf[..n], b"ping");
+/// });
+/// ```
+///
+/// Created inside a corio runtime (a task or `block_on`), it belongs to that runtime's
+/// reactor; it may be moved to other threads, but its waits complete only while that loop
+/// runs. Dropping it deregisters the fd and then closes it (by dropping `T`).
+#[derive(Debug)]
+pub struct Async<T: AsRawFd> {
+    /// `None` only after `into_inner` took it.
+    io: Option<T>,
+    registration: Registration,
+}
+
+impl<T: AsRawFd> Async<T> {
+    /// Puts `io` in non-blocking mode and registers it with the current loop's reactor.
+    ///
+    /// # Errors
+    /// Outside a corio runtime, or if the fd cannot be made non-blocking or registered (an
+    /// fd that epoll cannot watch, such as a regular file, is refused with `PermissionDenied`).
+    pub fn new(io: T) -> io::Result<Async<T>> {
+        let fd = io.as_raw_fd();
+        set_nonblocking(fd)?;
+        let registration = Reactor::current()?.register(&mut SourceFd(&fd))?;
+        Ok(Async {
+            io: Some(io),
+            registration,
+        })
+    }
+
+    /// The wrapped I/O object.
+    pub fn get_ref(&self) -> &T {
+        self.io
+            .as_ref()
+            .expect("the I/O object is there until into_inner")
+    }
+
+    /// Deregisters the fd and gives the I/O object back (still in non-blocking mode).
+    pub fn into_inner(mut self) -> io::Result<T> {
+        let io = self
+            .io
+            .take()
+            .expect("the I/O object is there until into_inner");
+        self.registration.deregister(&mut SourceFd(&io.as_raw_fd()));
+        Ok(io)
+    }
+
+    /// Runs `op` once the fd is readable, and again after each new readiness event while it
+    /// returns `WouldBlock`; returns its first other result.
+    ///
+    /// Cancel-safe when `op` is: dropping the future only stops waiting; each `op` call that
+    /// ran has returned either `WouldBlock` (nothing done) or the result given back.
+    pub async fn read_with<R>(&self, op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
+        self.op_with(Direction::Read, op, never_used_up).await
+    }
+
+    /// [`read_with`](Async::read_with) for the write direction.
+    pub async fn write_with<R>(&self, op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
+        self.op_with(Direction::Write, op, never_used_up).await
+    }
+
+    /// The polling form of [`read_with`](Async::read_with): registers the task of `cx` to be
+    /// woken. The fd has one read slot for this: if two tasks poll it at once, only the last
+    /// one is woken (the `async` methods have no such limit).
+    pub fn poll_read_with<R>(
+        &self,
+        cx: &mut Context<'_>,
+        op: impl FnMut(&T) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        self.poll_op(cx, Direction::Read, READ_SLOT, op, never_used_up)
+    }
+
+    /// The polling form of [`write_with`](Async::write_with), with its own single slot.
+    pub fn poll_write_with<R>(
+        &self,
+        cx: &mut Context<'_>,
+        op: impl FnMut(&T) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        self.poll_op(cx, Direction::Write, WRITE_SLOT, op, never_used_up)
+    }
+
+    /// A stream socket's read or write of up to `len` bytes: one that moved fewer bytes
+    /// than asked drained the socket's buffer (or filled it), so the readiness is used up
+    /// and forgotten at once, which saves the `WouldBlock` call the next operation would
+    /// make. Safe with the tick: data that arrives after the short read bumps it.
+    pub(crate) async fn stream_op(
+        &self,
+        direction: Direction,
+        len: usize,
+        op: impl FnMut(&T) -> io::Result<usize>,
+    ) -> io::Result<usize> {
+        self.op_with(direction, op, |n: &usize| *n > 0 && *n < len)
+            .await
+    }
+
+    /// The polling form of [`stream_op`](Async::stream_op), in the direction's slot.
+    pub(crate) fn poll_stream_op(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        len: usize,
+        op: impl FnMut(&T) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        let slot = match direction {
+            Direction::Read => READ_SLOT,
+            Direction::Write => WRITE_SLOT,
+        };
+        self.poll_op(cx, direction, slot, op, |n: &usize| *n > 0 && *n < len)
+    }
+
+    async fn op_with<R>(
+        &self,
+        direction: Direction,
+        mut op: impl FnMut(&T) -> io::Result<R>,
+        used_up: impl Fn(&R) -> bool,
+    ) -> io::Result<R> {
+        let waiter = WaiterGuard {
+            registration: &self.registration,
+            id: self.registration.waiter_id(),
+            listed: AtomicBool::new(false),
+        };
+        poll_fn(|cx| {
+            let poll = self.poll_op(cx, direction, waiter.id, &mut op, &used_up);
+            waiter.listed.store(poll.is_pending(), Ordering::Relaxed);
+            poll
+        })
+        .await
+    }
+
+    /// Waits for readiness and runs `op` until it does not return `WouldBlock`; a result
+    /// for which `used_up` is true forgets the readiness it used.
+    fn poll_op<R>(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        id: u64,
+        mut op: impl FnMut(&T) -> io::Result<R>,
+        used_up: impl Fn(&R) -> bool,
+    ) -> Poll<io::Result<R>> {
+        loop {
+            let event = match self.registration.poll_ready(cx, direction, id) {
+                Poll::Ready(Ok(event)) => event,
+                Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
+                Poll::Pending => return Poll::Pending,
+            };
+            match op(self.get_ref()) {
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                    self.registration.clear_ready(event);
+                }
+                Ok(value) => {
+                    if used_up(&value) {
+                        self.registration.clear_ready(event);
+                    }
+                    return Poll::Ready(Ok(value));
+                }
+                result => return Poll::Ready(result),
+            }
+        }
+    }
+}
+
+impl<T: AsRawFd> Async<T> {
+    /// Reads into possibly uninitialized memory (`read(2)` on the fd), for readers such as
+    /// hyper's that hand out uninitialized buffers. Returns how many bytes were written
+    /// to the front of `buf`.
+    #[cfg(feature = "hyper")]
+    pub(crate) fn poll_read_uninit(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [std::mem::MaybeUninit<u8>],
+    ) -> Poll<io::Result<usize>> {
+        let (ptr, len) = (buf.as_mut_ptr().cast::<libc::c_void>(), buf.len());
+        self.poll_stream_op(cx, Direction::Read, len, |io| {
+            // SAFETY: `ptr..ptr+len` is the caller's exclusively borrowed buffer, valid for
+            // writes of `len` bytes for this call; read(2) writes at most `len` bytes there
+            // and needs them neither initialized nor aligned.
+            let n = unsafe { libc::read(io.as_raw_fd(), ptr, len) };
+            if n < 0 {
+                Err(io::Error::last_os_error())
+            } else {
+                Ok(n as usize)
+            }
+        })
+    }
+}
+
+/// For operations whose result says nothing about the readiness left.
+fn never_used_up<R>(_: &R) -> bool {
+    false
+}
+
+/// Takes an `async` operation's waiter out of the fd's list when the operation ends or is
+/// cancelled, so a dropped future leaves no waker behind (nor a waiter the paused clock
+/// would wait for).
+struct WaiterGuard<'a> {
+    registration: &'a Registration,
+    id: u64,
+    /// Whether the last poll left the waiter in the list (an atomic only so the future
+    /// stays `Send`; it is touched by one task at a time).
+    listed: AtomicBool,
+}
+
+impl Drop for WaiterGuard<'_> {
+    fn drop(&mut self) {
+        if *self.listed.get_mut() {
+            self.registration.remove_waiter(self.id);
+        }
+    }
+}
+
+impl<T: AsRawFd> Drop for Async<T> {
+    fn drop(&mut self) {
+        if let Some(io) = self.io.take() {
+            self.registration.deregister(&mut SourceFd(&io.as_raw_fd()));
+            drop(io); // closes the fd, now that epoll no longer watches it
+        }
+    }
+}
+
+impl<T: AsRawFd> AsRawFd for Async<T> {
+    fn as_raw_fd(&self) -> RawFd {
+        self.get_ref().as_raw_fd()
+    }
+}
+
+impl<T: AsRawFd + AsFd> AsFd for Async<T> {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.get_ref().as_fd()
+    }
+}
+
+/// Reads through `&T`, as sockets, pipes and `UnixStream`s allow.
+impl<T: AsRawFd> futures_io::AsyncRead for Async<T>
+where
+    for<'a> &'a T: Read,
+{
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_read_with(cx, |mut io| io.read(buf))
+    }
+}
+
+impl<T: AsRawFd> futures_io::AsyncWrite for Async<T>
+where
+    for<'a> &'a T: Write,
+{
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_write_with(cx, |mut io| io.write(buf))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_write_with(cx, |mut io| io.flush())
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_flush(cx)
+    }
+}
+
+/// Sets `O_NONBLOCK` on `fd`.
+fn set_nonblocking(fd: RawFd) -> io::Result<()> {
+    // SAFETY: F_GETFL only reads the status flags of `fd`, which the caller's I/O object
+    // owns and keeps open for this call; an invalid fd is reported as EBADF, not UB.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    if flags < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    if flags & libc::O_NONBLOCK == 0 {
+        // SAFETY: as above; F_SETFL changes only the status flags of that same fd.
+        if unsafe { libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) } < 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}

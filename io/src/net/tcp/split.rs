@@ -1,0 +1,208 @@
+//! A [`TcpStream`]'s halves: borrowed ([`TcpStream::split`]) and owned
+//! ([`TcpStream::into_split`]). The read half waits in the stream's read slot and the write
+//! half in its write slot, so the two never take each other's wake-ups.
+
+use super::TcpStream;
+use std::io;
+use std::net::{Shutdown, SocketAddr};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+/// The read half of [`TcpStream::split`].
+#[derive(Debug)]
+pub struct ReadHalf<'a>(&'a TcpStream);
+
+/// The write half of [`TcpStream::split`].
+#[derive(Debug)]
+pub struct WriteHalf<'a>(&'a TcpStream);
+
+impl<'a> ReadHalf<'a> {
+    pub(super) fn new(stream: &'a TcpStream) -> Self {
+        ReadHalf(stream)
+    }
+
+    /// As [`TcpStream::read`] (cancel-safe).
+    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf).await
+    }
+}
+
+impl<'a> WriteHalf<'a> {
+    pub(super) fn new(stream: &'a TcpStream) -> Self {
+        WriteHalf(stream)
+    }
+
+    /// As [`TcpStream::write`] (cancel-safe).
+    pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf).await
+    }
+}
+
+/// The read half of [`TcpStream::into_split`].
+///
+/// ```
+/// use corio_io::net::{TcpListener, TcpStream};
+/// use futures::{AsyncReadExt, AsyncWriteExt};
+/// corio_executor::run(async {
+///     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+///     let client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+///     let (server, _) = listener.accept().await.unwrap();
+///     let (mut reader, mut writer) = server.into_split();
+///     let echo = corio_executor::spawn(async move {
+///         let mut line = [0; 3];
+///         reader.read_exact(&mut line).await.unwrap();
+///         writer.write_all(&line).await.unwrap();
+///     });
+///     (&client).write_all(b"abc").await.unwrap();
+///     let mut back = [0; 3];
+///     (&client).read_exact(&mut back).await.unwrap();
+///     assert_eq!(&back, b"abc");
+///     echo.await.unwrap();
+/// });
+/// ```
+#[derive(Debug)]
+pub struct OwnedReadHalf(Arc<TcpStream>);
+
+/// The write half of [`TcpStream::into_split`]; dropping it shuts the write side down.
+#[derive(Debug)]
+pub struct OwnedWriteHalf {
+    stream: Arc<TcpStream>,
+    /// False once `reunite` took the stream back: no shutdown on drop then.
+    shutdown_on_drop: bool,
+}
+
+/// [`OwnedReadHalf::reunite`] was given halves of two different streams; they are returned.
+#[derive(Debug)]
+pub struct ReuniteError(pub OwnedReadHalf, pub OwnedWriteHalf);
+
+impl std::fmt::Display for ReuniteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("tried to reunite halves that are not from the same TcpStream")
+    }
+}
+
+impl std::error::Error for ReuniteError {}
+
+impl OwnedReadHalf {
+    pub(super) fn new(stream: Arc<TcpStream>) -> Self {
+        OwnedReadHalf(stream)
+    }
+
+    /// As [`TcpStream::read`] (cancel-safe).
+    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf).await
+    }
+
+    /// The peer's address.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.0.peer_addr()
+    }
+
+    /// The local address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.0.local_addr()
+    }
+
+    /// Puts the two halves of one stream back together.
+    ///
+    /// # Errors
+    /// [`ReuniteError`], holding both halves, if they come from different streams.
+    pub fn reunite(self, mut write: OwnedWriteHalf) -> Result<TcpStream, ReuniteError> {
+        if !Arc::ptr_eq(&self.0, &write.stream) {
+            return Err(ReuniteError(self, write));
+        }
+        write.shutdown_on_drop = false;
+        let stream = write.stream.clone();
+        drop((self, write));
+        Ok(Arc::into_inner(stream).expect("both halves were given back"))
+    }
+}
+
+impl OwnedWriteHalf {
+    pub(super) fn new(stream: Arc<TcpStream>) -> Self {
+        OwnedWriteHalf {
+            stream,
+            shutdown_on_drop: true,
+        }
+    }
+
+    /// As [`TcpStream::write`] (cancel-safe).
+    pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
+        self.stream.write(buf).await
+    }
+
+    /// Sends end of stream to the peer now (the drop would do it too).
+    pub fn shutdown(&self) -> io::Result<()> {
+        self.stream.shutdown(Shutdown::Write)
+    }
+
+    /// The peer's address.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.stream.peer_addr()
+    }
+
+    /// Sets `TCP_NODELAY`.
+    pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        self.stream.set_nodelay(nodelay)
+    }
+}
+
+impl Drop for OwnedWriteHalf {
+    fn drop(&mut self) {
+        if self.shutdown_on_drop {
+            // The peer may be gone already (NotConnected): nothing to tell it then.
+            let _ = self.stream.shutdown(Shutdown::Write);
+        }
+    }
+}
+
+macro_rules! read_half {
+    ($ty:ty, |$s:ident| $stream:expr) => {
+        impl futures_io::AsyncRead for $ty {
+            fn poll_read(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &mut [u8],
+            ) -> Poll<io::Result<usize>> {
+                let $s = &*self;
+                TcpStream::poll_read($stream, cx, buf)
+            }
+        }
+    };
+}
+
+macro_rules! write_half {
+    ($ty:ty, |$s:ident| $stream:expr) => {
+        impl futures_io::AsyncWrite for $ty {
+            fn poll_write(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &[u8],
+            ) -> Poll<io::Result<usize>> {
+                let $s = &*self;
+                TcpStream::poll_write($stream, cx, buf)
+            }
+            fn poll_write_vectored(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                bufs: &[io::IoSlice<'_>],
+            ) -> Poll<io::Result<usize>> {
+                let $s = &*self;
+                TcpStream::poll_write_vectored($stream, cx, bufs)
+            }
+            fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+                Poll::Ready(Ok(()))
+            }
+            fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+                let $s = &*self;
+                Poll::Ready($stream.shutdown(Shutdown::Write))
+            }
+        }
+    };
+}
+
+read_half!(ReadHalf<'_>, |half| half.0);
+write_half!(WriteHalf<'_>, |half| half.0);
+read_half!(OwnedReadHalf, |half| &half.0);
+write_half!(OwnedWriteHalf, |half| &half.stream);

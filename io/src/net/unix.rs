@@ -1,0 +1,290 @@
+//! Unix domain sockets: [`UnixListener`], [`UnixStream`], [`UnixDatagram`].
+
+use crate::reactor::source::Direction;
+use crate::Async;
+use socket2::{Domain, SockAddr, Socket, Type};
+use std::io::{self, Read, Write};
+use std::net::Shutdown;
+use std::os::unix::net::{self as std_unix, SocketAddr};
+use std::path::Path;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// A Unix stream socket listening at a path.
+///
+/// ```
+/// use corio_io::net::{UnixListener, UnixStream};
+/// corio_executor::run(async {
+///     let dir = std::env::temp_dir().join(format!("corio-doc-{}", std::process::id()));
+///     std::fs::create_dir_all(&dir).unwrap();
+///     let path = dir.join("listener.sock");
+///     let _ = std::fs::remove_file(&path);
+///     let listener = UnixListener::bind(&path).unwrap();
+///     let client = UnixStream::connect(&path).await.unwrap();
+///     let (server, _) = listener.accept().await.unwrap();
+///     client.write(b"hi").await.unwrap();
+///     let mut buf = [0; 2];
+///     assert_eq!(server.read(&mut buf).await.unwrap(), 2);
+///     std::fs::remove_file(&path).unwrap();
+/// });
+/// ```
+#[derive(Debug)]
+pub struct UnixListener {
+    io: Async<std_unix::UnixListener>,
+}
+
+impl UnixListener {
+    /// Binds to `path` (which must not exist yet) and listens.
+    ///
+    /// # Errors
+    /// `AddrInUse` if `path` exists; outside a corio runtime.
+    pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
+        UnixListener::from_std(std_unix::UnixListener::bind(path)?)
+    }
+
+    /// Takes over a std listener (made non-blocking here).
+    ///
+    /// # Errors
+    /// Outside a corio runtime, or if it cannot be registered.
+    pub fn from_std(listener: std_unix::UnixListener) -> io::Result<UnixListener> {
+        Ok(UnixListener {
+            io: Async::new(listener)?,
+        })
+    }
+
+    /// Waits for the next connection. Cancel-safe: a cancelled accept took none.
+    pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
+        let (stream, addr) = self.io.read_with(|listener| listener.accept()).await?;
+        Ok((UnixStream::from_std(stream)?, addr))
+    }
+
+    /// The address the listener is bound to.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+}
+
+/// A connected Unix stream socket. Reads and writes through `&self`, and implements
+/// futures-io's `AsyncRead`/`AsyncWrite` (also on `&UnixStream`).
+#[derive(Debug)]
+pub struct UnixStream {
+    io: Async<std_unix::UnixStream>,
+}
+
+impl UnixStream {
+    /// Connects to the socket at `path`.
+    ///
+    /// # Errors
+    /// `NotFound` if nothing is there, `ConnectionRefused` if nothing listens.
+    pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
+        let socket = Socket::new(Domain::UNIX, Type::STREAM, None)?;
+        socket.set_nonblocking(true)?;
+        match socket.connect(&SockAddr::unix(path)?) {
+            Ok(()) => {}
+            Err(err) if err.raw_os_error() == Some(libc::EINPROGRESS) => {}
+            Err(err) => return Err(err),
+        }
+        let stream = UnixStream::from_std(std_unix::UnixStream::from(std::os::fd::OwnedFd::from(
+            socket,
+        )))?;
+        stream
+            .io
+            .write_with(|s| match s.take_error()? {
+                Some(err) => Err(err),
+                None => Ok(()),
+            })
+            .await?;
+        Ok(stream)
+    }
+
+    /// Two connected sockets (`socketpair`).
+    ///
+    /// # Errors
+    /// Outside a corio runtime, or the kernel's.
+    pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
+        let (a, b) = std_unix::UnixStream::pair()?;
+        Ok((UnixStream::from_std(a)?, UnixStream::from_std(b)?))
+    }
+
+    /// Takes over a std stream (made non-blocking here).
+    ///
+    /// # Errors
+    /// Outside a corio runtime, or if it cannot be registered.
+    pub fn from_std(stream: std_unix::UnixStream) -> io::Result<UnixStream> {
+        Ok(UnixStream {
+            io: Async::new(stream)?,
+        })
+    }
+
+    /// Reads some bytes; `Ok(0)` at end of stream. Cancel-safe.
+    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        let len = buf.len();
+        self.io
+            .stream_op(Direction::Read, len, |mut s| s.read(buf))
+            .await
+    }
+
+    /// Writes some of `buf`. Cancel-safe.
+    pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
+        self.io
+            .stream_op(Direction::Write, buf.len(), |mut s| s.write(buf))
+            .await
+    }
+
+    /// Shuts down reading, writing or both.
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.io.get_ref().shutdown(how)
+    }
+
+    /// The local address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+
+    /// The peer's address.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().peer_addr()
+    }
+
+    /// Reads into uninitialized memory, for hyper's reader.
+    #[cfg(feature = "hyper")]
+    pub(crate) fn poll_read_uninit(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [std::mem::MaybeUninit<u8>],
+    ) -> Poll<io::Result<usize>> {
+        self.io.poll_read_uninit(cx, buf)
+    }
+
+    fn poll_read_inner(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        let len = buf.len();
+        self.io
+            .poll_stream_op(cx, Direction::Read, len, |mut s| s.read(buf))
+    }
+
+    fn poll_write_inner(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.io
+            .poll_stream_op(cx, Direction::Write, buf.len(), |mut s| s.write(buf))
+    }
+}
+
+macro_rules! unix_stream_io {
+    ($ty:ty) => {
+        impl futures_io::AsyncRead for $ty {
+            fn poll_read(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &mut [u8],
+            ) -> Poll<io::Result<usize>> {
+                self.poll_read_inner(cx, buf)
+            }
+        }
+
+        /// `poll_close` shuts the write side down.
+        impl futures_io::AsyncWrite for $ty {
+            fn poll_write(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &[u8],
+            ) -> Poll<io::Result<usize>> {
+                self.poll_write_inner(cx, buf)
+            }
+            fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+                Poll::Ready(Ok(()))
+            }
+            fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+                Poll::Ready(self.shutdown(Shutdown::Write))
+            }
+        }
+    };
+}
+
+unix_stream_io!(UnixStream);
+unix_stream_io!(&UnixStream);
+
+/// A Unix datagram socket.
+///
+/// ```
+/// use corio_io::net::UnixDatagram;
+/// corio_executor::run(async {
+///     let (a, b) = UnixDatagram::pair().unwrap();
+///     a.send(b"one datagram").await.unwrap();
+///     let mut buf = [0; 32];
+///     let n = b.recv(&mut buf).await.unwrap();
+///     assert_eq!(&buf[..n], b"one datagram");
+/// });
+/// ```
+///
+/// Cancel safety: a cancelled receive received nothing; a cancelled send sent nothing.
+#[derive(Debug)]
+pub struct UnixDatagram {
+    io: Async<std_unix::UnixDatagram>,
+}
+
+impl UnixDatagram {
+    /// Binds to `path` (which must not exist yet).
+    ///
+    /// # Errors
+    /// `AddrInUse` if `path` exists; outside a corio runtime.
+    pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixDatagram> {
+        UnixDatagram::from_std(std_unix::UnixDatagram::bind(path)?)
+    }
+
+    /// A socket bound to no path (it can send, and receive once connected).
+    ///
+    /// # Errors
+    /// Outside a corio runtime, or the kernel's.
+    pub fn unbound() -> io::Result<UnixDatagram> {
+        UnixDatagram::from_std(std_unix::UnixDatagram::unbound()?)
+    }
+
+    /// Two connected sockets.
+    ///
+    /// # Errors
+    /// Outside a corio runtime, or the kernel's.
+    pub fn pair() -> io::Result<(UnixDatagram, UnixDatagram)> {
+        let (a, b) = std_unix::UnixDatagram::pair()?;
+        Ok((UnixDatagram::from_std(a)?, UnixDatagram::from_std(b)?))
+    }
+
+    /// Takes over a std socket (made non-blocking here).
+    ///
+    /// # Errors
+    /// Outside a corio runtime, or if it cannot be registered.
+    pub fn from_std(socket: std_unix::UnixDatagram) -> io::Result<UnixDatagram> {
+        Ok(UnixDatagram {
+            io: Async::new(socket)?,
+        })
+    }
+
+    /// Sets the default peer.
+    pub fn connect(&self, path: impl AsRef<Path>) -> io::Result<()> {
+        self.io.get_ref().connect(path)
+    }
+
+    /// Sends one datagram to the connected peer. Cancel-safe.
+    pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
+        self.io.write_with(|s| s.send(buf)).await
+    }
+
+    /// Receives one datagram. Cancel-safe.
+    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io.read_with(|s| s.recv(buf)).await
+    }
+
+    /// Sends one datagram to the socket at `path`. Cancel-safe.
+    pub async fn send_to(&self, buf: &[u8], path: impl AsRef<Path>) -> io::Result<usize> {
+        let path = path.as_ref();
+        self.io.write_with(|s| s.send_to(buf, path)).await
+    }
+
+    /// Receives one datagram and its sender's address. Cancel-safe.
+    pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        self.io.read_with(|s| s.recv_from(buf)).await
+    }
+
+    /// The local address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+}
