@@ -114,14 +114,18 @@ impl<T: AsRawFd> Async<T> {
     /// than asked drained the socket's buffer (or filled it), so the readiness is used up
     /// and forgotten at once, which saves the `WouldBlock` call the next operation would
     /// make. Safe with the tick: data that arrives after the short read bumps it.
-    pub(crate) async fn stream_op(
-        &self,
-        direction: Direction,
-        len: usize,
-        op: impl FnMut(&T) -> io::Result<usize>,
-    ) -> io::Result<usize> {
-        self.op_with(direction, op, |n: &usize| *n > 0 && *n < len)
-            .await
+    pub(crate) fn stream_op<F>(&self, direction: Direction, len: usize, op: F) -> StreamOp<'_, T, F>
+    where
+        F: FnMut(&T) -> io::Result<usize> + Unpin,
+    {
+        StreamOp {
+            io: self,
+            direction,
+            len,
+            op,
+            id: None,
+            listed: false,
+        }
     }
 
     /// The polling form of [`stream_op`](Async::stream_op), in the direction's slot.
@@ -212,6 +216,51 @@ impl<T: AsRawFd> Async<T> {
                 Ok(n as usize)
             }
         })
+    }
+}
+
+/// The future of a stream socket's `read`/`write`: written out by hand rather than as an
+/// `async fn`, because it sits in every connection's task while the connection is idle and
+/// this form is a fraction of the size. Its waiter id is taken on the first poll; dropping
+/// it takes its waiter out of the fd's list.
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub(crate) struct StreamOp<'a, T: AsRawFd, F> {
+    io: &'a Async<T>,
+    direction: Direction,
+    len: usize,
+    op: F,
+    id: Option<u64>,
+    /// Whether the last poll left the waiter in the list.
+    listed: bool,
+}
+
+impl<T: AsRawFd, F> std::future::Future for StreamOp<'_, T, F>
+where
+    F: FnMut(&T) -> io::Result<usize> + Unpin,
+{
+    type Output = io::Result<usize>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let id = *this
+            .id
+            .get_or_insert_with(|| this.io.registration.waiter_id());
+        let len = this.len;
+        let poll = this
+            .io
+            .poll_op(cx, this.direction, id, &mut this.op, |n: &usize| {
+                *n > 0 && *n < len
+            });
+        this.listed = poll.is_pending();
+        poll
+    }
+}
+
+impl<T: AsRawFd, F> Drop for StreamOp<'_, T, F> {
+    fn drop(&mut self) {
+        if let (true, Some(id)) = (self.listed, self.id) {
+            self.io.registration.remove_waiter(id);
+        }
     }
 }
 

@@ -117,18 +117,22 @@ impl UnixStream {
     }
 
     /// Reads some bytes; `Ok(0)` at end of stream. Cancel-safe.
-    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+    pub fn read<'a>(
+        &'a self,
+        buf: &'a mut [u8],
+    ) -> impl std::future::Future<Output = io::Result<usize>> + 'a {
         let len = buf.len();
         self.io
-            .stream_op(Direction::Read, len, |mut s| s.read(buf))
-            .await
+            .stream_op(Direction::Read, len, move |mut s| s.read(buf))
     }
 
     /// Writes some of `buf`. Cancel-safe.
-    pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
+    pub fn write<'a>(
+        &'a self,
+        buf: &'a [u8],
+    ) -> impl std::future::Future<Output = io::Result<usize>> + 'a {
         self.io
-            .stream_op(Direction::Write, buf.len(), |mut s| s.write(buf))
-            .await
+            .stream_op(Direction::Write, buf.len(), move |mut s| s.write(buf))
     }
 
     /// Shuts down reading, writing or both.

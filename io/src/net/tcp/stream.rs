@@ -94,20 +94,26 @@ impl TcpStream {
     /// Reads some bytes into `buf`; `Ok(0)` at end of stream (or for an empty `buf`).
     ///
     /// Cancel-safe: if the future is dropped before it completes, no bytes were read.
-    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+    pub fn read<'a>(
+        &'a self,
+        buf: &'a mut [u8],
+    ) -> impl std::future::Future<Output = io::Result<usize>> + 'a {
         let len = buf.len();
         self.io
-            .stream_op(Direction::Read, len, |mut socket| socket.read(buf))
-            .await
+            .stream_op(Direction::Read, len, move |mut socket| socket.read(buf))
     }
 
     /// Writes some of `buf`; returns how many bytes the kernel took.
     ///
     /// Cancel-safe: if the future is dropped before it completes, nothing was written.
-    pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
+    pub fn write<'a>(
+        &'a self,
+        buf: &'a [u8],
+    ) -> impl std::future::Future<Output = io::Result<usize>> + 'a {
         self.io
-            .stream_op(Direction::Write, buf.len(), |mut socket| socket.write(buf))
-            .await
+            .stream_op(Direction::Write, buf.len(), move |mut socket| {
+                socket.write(buf)
+            })
     }
 
     /// Writes some of `buf` if the socket takes it now, without waiting: `WouldBlock` if
