@@ -9,7 +9,7 @@ use corio_executor::Runtime;
 use crate::timeline::{Sink, Timeline};
 use crate::{
     barrier, condition, event, event_loop, gather, lock, network, queue, semaphore, taskgroup,
-    tasks,
+    tasks, timeouts, waiting,
 };
 
 /// A lesson's `main`, started: a future that logs to the timeline it was given.
@@ -47,6 +47,16 @@ pub const LESSONS: &[Lesson] = &[
         name: "gather",
         title: "gather returns the error, the others run on",
         main: |t| Box::pin(gather::main(t)),
+    },
+    Lesson {
+        name: "timeouts",
+        title: "cut a slow call off, move a deadline, a group with a deadline",
+        main: |t| Box::pin(timeouts::main(t)),
+    },
+    Lesson {
+        name: "waiting",
+        title: "race, as_completed, gather_settled, interval, names, select!",
+        main: |t| Box::pin(waiting::main(t)),
     },
     Lesson {
         name: "lock",

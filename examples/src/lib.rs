@@ -25,6 +25,8 @@ pub mod queue;
 pub mod semaphore;
 pub mod taskgroup;
 pub mod tasks;
+pub mod timeouts;
+pub mod waiting;
 
 /// The README's code blocks, compiled and run as doctests by `cargo test --workspace`.
 #[doc = include_str!("../../README.md")]

@@ -5,11 +5,18 @@
 //! all asleep at the same time, so together they take one second, not three. A handle can
 //! also cancel its task: the task's future is dropped (its drop guard prints) and awaiting
 //! the handle says so.
+//!
+//! [`spawn`] needs a `Send` future, because a `Send` task may be handed to the loop from
+//! another thread. Tasks that stay on the loop's thread can be spawned with
+//! [`spawn_local`] instead, and then share plain `Rc<RefCell<..>>` state: three local tasks
+//! push to one `Vec` without any `Arc` or lock.
 
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::time::Duration;
 
 use corio_executor::time::sleep;
-use corio_executor::{spawn, yield_now};
+use corio_executor::{spawn, spawn_local, yield_now};
 
 use crate::drop_guard::DropGuard;
 use crate::timeline::Timeline;
@@ -56,5 +63,32 @@ pub async fn main(timeline: Timeline) {
     timeline.log(
         "main",
         format!("cancel() and await: the handle says cancelled: {cancelled}"),
+    );
+
+    timeline.log(
+        "main",
+        "spawn_local: three tasks share one Rc<RefCell<Vec>>, no Send needed",
+    );
+    let visits = Rc::new(RefCell::new(Vec::new()));
+    let locals: Vec<_> = (1..=3u64)
+        .map(|n| {
+            let (visits, timeline) = (visits.clone(), timeline.clone());
+            spawn_local(async move {
+                sleep(Duration::from_millis(100 * n)).await;
+                // The borrow ends before the next await: no other task can see it.
+                visits.borrow_mut().push(n);
+                let now = visits.borrow().clone();
+                timeline.log(format!("local {n}"), format!("pushed {n}: {now:?}"));
+            })
+        })
+        .collect();
+    for local in locals {
+        local
+            .await
+            .expect("a local task neither panics nor is cancelled");
+    }
+    timeline.log(
+        "main",
+        format!("joined the local tasks: {:?}", visits.borrow()),
     );
 }

@@ -117,6 +117,23 @@ impl Timeline {
         self.sink.line(line);
     }
 
+    /// The time of `instant` since the start, in ms rounded down to [`GRAIN`], as a line
+    /// shows it: for lines that mention another moment, such as a deadline.
+    ///
+    /// ```
+    /// use corio_examples::timeline::{Sink, Timeline};
+    /// use corio_executor::{time::Instant, Runtime};
+    /// use std::time::Duration;
+    ///
+    /// Runtime::builder().start_paused(true).build().block_on(async {
+    ///     let timeline = Timeline::start(Sink::buffer());
+    ///     assert_eq!(timeline.millis_at(Instant::now() + Duration::from_millis(1250)), 1200);
+    /// });
+    /// ```
+    pub fn millis_at(&self, instant: Instant) -> u128 {
+        round_down(instant.duration_since(self.start))
+    }
+
     /// The sink this timeline writes to.
     pub fn sink(&self) -> &Sink {
         &self.sink
@@ -135,7 +152,12 @@ impl Timeline {
 /// );
 /// ```
 pub fn format_line(elapsed: Duration, who: &dyn Display, what: &dyn Display) -> String {
-    let grain = GRAIN.as_millis();
-    let millis = elapsed.as_millis() / grain * grain;
+    let millis = round_down(elapsed);
     format!("[{millis:>5} ms] {who}: {what}")
+}
+
+/// `elapsed` in ms, rounded down to a multiple of [`GRAIN`].
+fn round_down(elapsed: Duration) -> u128 {
+    let grain = GRAIN.as_millis();
+    elapsed.as_millis() / grain * grain
 }

@@ -89,6 +89,82 @@ fn tasks_three_one_second_jobs_finish_in_one_second() {
         "{:?}",
         lines[awaited]
     );
+    // spawn_local: three !Send tasks share one Rc<RefCell<Vec>>, each push seen by the next.
+    assert_eq!(time_of(&lines, "local 1", "pushed 1: [1]"), 1100);
+    assert_eq!(time_of(&lines, "local 2", "pushed 2: [1, 2]"), 1200);
+    assert_eq!(time_of(&lines, "local 3", "pushed 3: [1, 2, 3]"), 1300);
+    assert_eq!(
+        time_of(&lines, "main", "joined the local tasks: [1, 2, 3]"),
+        1300
+    );
+}
+
+#[test]
+fn timeouts_cut_off_the_slow_call_follow_a_moved_deadline_and_time_out_a_group() {
+    let lines = run("timeouts");
+    // timeout(): the quick call wins, the slow one is dropped at its deadline.
+    assert_eq!(time_of(&lines, "main", "got Ok(42): in time"), 200);
+    let dropped = position(&lines, "fetch history", "cancelled");
+    let elapsed = position(&lines, "main", "got Err(Elapsed)");
+    assert!(dropped < elapsed);
+    assert_eq!(lines[dropped].millis, 700);
+    assert_eq!(lines[elapsed].millis, 700);
+    // TimeoutHandle: each chunk moves the deadline 300 ms on; the stall expires it.
+    assert_eq!(
+        time_of(
+            &lines,
+            "main",
+            "download in a TimeoutHandle scope, deadline at 1000 ms"
+        ),
+        700
+    );
+    assert_eq!(
+        time_of(
+            &lines,
+            "download",
+            "chunk 1 arrived, reschedule(): deadline moved to 1200 ms"
+        ),
+        900
+    );
+    assert_eq!(
+        time_of(
+            &lines,
+            "download",
+            "chunk 2 arrived, reschedule(): deadline moved to 1400 ms"
+        ),
+        1100
+    );
+    assert!(!lines
+        .iter()
+        .any(|line| line.what.starts_with("chunk 3 arrived")));
+    assert_eq!(time_of(&lines, "download", "cancelled"), 1400);
+    assert_eq!(
+        time_of(
+            &lines,
+            "main",
+            "the scope gave Err(Elapsed), expired(): true"
+        ),
+        1400
+    );
+    // TaskGroup::with_timeout: the late child is cancelled at the deadline, the group fails
+    // with a timeout, and the child that finished in time keeps its result.
+    assert_eq!(time_of(&lines, "fetch users", "done"), 1600);
+    assert_eq!(time_of(&lines, "build report", "cancelled"), 1900);
+    let returned = position(&lines, "main", "the group returned Err");
+    assert_eq!(lines[returned].millis, 1900);
+    assert!(
+        lines[returned].what.ends_with("is_timeout(): true"),
+        "{:?}",
+        lines[returned]
+    );
+    assert_eq!(
+        time_of(
+            &lines,
+            "main",
+            "fetch users finished in time, its result: Ok(42)"
+        ),
+        1900
+    );
 }
 
 #[test]
@@ -128,6 +204,63 @@ fn gather_returns_the_error_while_the_sibling_runs_on_and_finishes_later() {
     assert!(returned < finished);
     assert_eq!(lines[finished].millis, 1000);
     assert!(!lines.iter().any(|line| line.what.contains("cancelled")));
+}
+
+#[test]
+fn waiting_each_tool_waits_as_it_should_and_cancels_what_it_no_longer_waits_for() {
+    let lines = run("waiting");
+    // race: the fastest mirror wins; the race returns after the two others were dropped.
+    let raced = position(&lines, "main", "race gave Some(\"mirror 2\")");
+    assert_eq!(lines[raced].millis, 100);
+    for loser in ["mirror 1", "mirror 3"] {
+        let dropped = position(&lines, loser, "cancelled");
+        assert!(dropped < raced);
+        assert_eq!(lines[dropped].millis, 100);
+    }
+    // as_completed with a 300 ms timeout: completion order, then the deadline.
+    assert_eq!(
+        time_of(&lines, "main", "as_completed gave Ok(\"cache\")"),
+        200
+    );
+    assert_eq!(
+        time_of(&lines, "main", "as_completed gave Ok(\"dns\")"),
+        300
+    );
+    let timed_out = position(&lines, "main", "as_completed gave Err(TimedOut)");
+    assert_eq!(lines[timed_out].millis, 400);
+    assert!(position(&lines, "disk", "cancelled") < timed_out);
+    // gather_settled: every outcome, in argument order, failure included.
+    assert_eq!(
+        time_of(
+            &lines,
+            "main",
+            "gather_settled gave [Ok(\"disk\"), Err(\"network: unreachable\"), Ok(\"memory\")]"
+        ),
+        500
+    );
+    // interval: the first tick at once, then one every 100 ms.
+    for (n, at) in [(1, 500), (2, 600), (3, 700)] {
+        let tick = position(&lines, "interval", &format!("tick {n}, due at {at} ms"));
+        assert_eq!(lines[tick].millis, at);
+    }
+    // Names: the handles and the children themselves know them.
+    assert_eq!(
+        time_of(
+            &lines,
+            "main",
+            "spawned children named [\"fetch:users\", \"fetch:orders\"]"
+        ),
+        700
+    );
+    for child in ["fetch:users", "fetch:orders"] {
+        assert_eq!(time_of(&lines, child, "task::current() knows my name"), 800);
+    }
+    // select!: the first of two futures, the loser dropped with it.
+    let selected = position(&lines, "main", "select! gave \"mirror A\"");
+    assert_eq!(lines[selected].millis, 900);
+    let dropped = position(&lines, "mirror B", "cancelled");
+    assert!(dropped < selected);
+    assert_eq!(lines[dropped].millis, 900);
 }
 
 #[test]
