@@ -66,6 +66,31 @@ fn every_lesson_output_shown_in_the_readme_is_what_the_lesson_prints() {
 }
 
 #[test]
+fn every_lesson_section_says_where_its_code_is() {
+    let readme = readme();
+    for lesson in LESSONS {
+        // The section's text before its output block names the lesson's source file.
+        let marker = format!("<!-- output of: {} -->", lesson.name);
+        let at = readme
+            .find(&marker)
+            .unwrap_or_else(|| panic!("no output block for {}", lesson.name));
+        let section_start = readme[..at].rfind("\n## ").unwrap_or(0);
+        let path = format!("examples/src/{}.rs", lesson.name);
+        assert!(
+            readme[section_start..at].contains(&path),
+            "the README's section of lesson {} does not say where its code is ({path})",
+            lesson.name
+        );
+        assert!(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join(format!("src/{}.rs", lesson.name))
+                .is_file(),
+            "{path} does not exist"
+        );
+    }
+}
+
+#[test]
 fn the_tour_shown_in_the_readme_is_how_the_tour_begins() {
     let readme = readme();
     let (_, shown) = output_blocks(&readme)
