@@ -10,7 +10,7 @@
 //!   [`task::current`].
 //! - `futures::select!`: the first of two futures, without spawning a task: they run inside
 //!   the current one (so they need be neither `Send` nor `'static`), and the loser is dropped
-//!   with the `select!`.
+//!   at the end of the block around the `select!`.
 
 use std::pin::pin;
 use std::time::Duration;

@@ -3,6 +3,10 @@
 //! The paused clock makes the times exact (a one-second sleep reads exactly 1000 ms) and
 //! the run instant, so these tests check both what happened and when.
 
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::thread;
+use std::time::Duration;
+
 use corio_examples::lessons::{Clock, Lesson};
 use corio_examples::timeline::Sink;
 
@@ -31,12 +35,26 @@ fn parse(line: &str) -> Line {
     }
 }
 
-/// Runs the lesson `name` on the paused clock and returns its parsed lines.
+/// Runs the lesson `name` on the paused clock and returns its parsed lines. A lesson that
+/// does not finish within 20 s of real time (a hang: on the paused clock a lesson takes
+/// milliseconds) fails the test instead of stalling it.
 fn run(name: &str) -> Vec<Line> {
+    let lesson = Lesson::named(name).expect("a lesson of that name");
     let sink = Sink::buffer();
-    Lesson::named(name)
-        .expect("a lesson of that name")
-        .run(Clock::Paused, sink.clone());
+    let (done, finished) = mpsc::channel();
+    let lesson_sink = sink.clone();
+    thread::spawn(move || {
+        lesson.run(Clock::Paused, lesson_sink);
+        let _ = done.send(());
+    });
+    match finished.recv_timeout(Duration::from_secs(20)) {
+        Ok(()) => {}
+        Err(RecvTimeoutError::Timeout) => panic!(
+            "lesson {name} did not finish in 20 s; it printed {:#?}",
+            sink.lines()
+        ),
+        Err(RecvTimeoutError::Disconnected) => panic!("lesson {name} panicked"),
+    }
     sink.lines().iter().map(|line| parse(line)).collect()
 }
 
