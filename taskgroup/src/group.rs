@@ -11,11 +11,12 @@ use std::task::{Context, Poll};
 
 use futures_task::{LocalSpawn, Spawn};
 
+use crate::child::cell::OkToCell;
 #[cfg(feature = "corio")]
-use crate::child::NativeSink;
-use crate::child::{ChildHandle, ChildTask, GroupSink, OutputCell};
-use crate::core::{Finish, GroupCore, Policy, Summary};
+use crate::child::native::{self, Settling};
+use crate::child::{CellSink, ChildHandle, ChildTask, OutputCell};
 use crate::error::{GroupError, SpawnError};
+use crate::group_core::{Finish, GroupCore, Policy, Summary};
 use crate::spawner::{self, DefaultSpawner};
 
 const GROUP_POLICY: Policy = Policy {
@@ -56,7 +57,7 @@ pub struct TaskGroup<E, S = DefaultSpawner> {
     /// A native group that finished while awaited off its loop's thread: the outcome, kept
     /// until one turn of the loop has passed (see [`TaskGroup::poll_settled`]).
     #[cfg(feature = "corio")]
-    settling: Option<(corio_executor::JoinHandle<()>, Summary<E>)>,
+    settling: Option<Settling<Summary<E>>>,
 }
 
 /// A cloneable handle that spawns children into a [`TaskGroup`]: give one to children so
@@ -184,34 +185,12 @@ impl<E: Send + 'static, S> GroupHandle<E, S> {
     {
         #[cfg(feature = "corio")]
         if let Some(native) = &self.native {
-            return self.spawn_native(native, name, future);
+            return native::spawn_child(&self.core, native, name, future);
         }
         let handle = self.spawn_with(future, false, |task| {
             spawner::spawn_send(&self.spawner, task)
         })?;
         Ok(handle.named(name))
-    }
-
-    /// [`spawn`](Self::spawn) for groups made by `TaskGroup::new`/`scope`: the child's
-    /// wrapper is a corio task whose output is the child's outcome, and the handle holds its
-    /// `JoinHandle`; no result cell is allocated.
-    #[cfg(feature = "corio")]
-    fn spawn_native<F, T>(
-        &self,
-        runtime: &corio_executor::Handle,
-        name: Option<Box<str>>,
-        future: F,
-    ) -> Result<ChildHandle<T>, SpawnError>
-    where
-        F: Future<Output = Result<T, E>> + Send + 'static,
-        T: Send + 'static,
-    {
-        // On refusal `future` is dropped here, never polled.
-        self.core.admit()?;
-        let task = ChildTask::new(future, NativeSink::new(&self.core));
-        // If the runtime refuses, it drops the task, whose `Drop` reports it cancelled.
-        let task = spawner::spawn_native(runtime, name.as_deref(), task)?;
-        Ok(ChildHandle::native(task).named(name))
     }
 
     /// Spawns a child that need not be `Send` (it stays on the executor's thread), through
@@ -275,12 +254,12 @@ impl<E: Send + 'static, S> GroupHandle<E, S> {
     ) -> Result<ChildHandle<T>, SpawnError>
     where
         F: Future<Output = Result<T, E>>,
-        Submit: FnOnce(ChildTask<F, GroupSink<T>, E>) -> Result<(), SpawnError>,
+        Submit: FnOnce(ChildTask<F, CellSink<T, OkToCell>, E>) -> Result<(), SpawnError>,
     {
         // On refusal `future` is dropped here, never polled.
         self.core.admit()?;
         let (child_side, cell) = OutputCell::pair(Arc::clone(&self.core) as _);
-        let sink = GroupSink(child_side);
+        let sink = CellSink::new(child_side, 0);
         let task = if local {
             ChildTask::new_local(future, sink)
         } else {
@@ -572,24 +551,23 @@ impl<E: Send + 'static, S> TaskGroup<E, S> {
     /// turn of the loop (a no-op task spawned behind the children) before it returns.
     fn poll_settled(&mut self, cx: &mut Context<'_>, body_running: bool) -> Poll<Summary<E>> {
         #[cfg(feature = "corio")]
-        if let Some((barrier, _)) = &mut self.settling {
-            if Pin::new(barrier).poll(cx).is_pending() {
-                return Poll::Pending;
-            }
-            let (_, summary) = self.settling.take().expect("checked just above");
-            return Poll::Ready(summary);
+        if let Some(settling) = &mut self.settling {
+            std::task::ready!(settling.poll(cx));
+            let settling = self.settling.take().expect("checked just above");
+            return Poll::Ready(settling.into_summary());
         }
-        let summary = match self.core().poll_finished(cx, body_running) {
-            Poll::Ready(summary) => summary,
-            Poll::Pending => return Poll::Pending,
-        };
+        let summary = std::task::ready!(self.core().poll_finished(cx, body_running));
         #[cfg(feature = "corio")]
-        if let Some(runtime) = self.handle.native.as_ref().filter(|rt| !rt.is_current()) {
-            // A runtime that has shut down cancels the no-op at once: nothing to wait for.
-            let barrier = runtime.spawn(async {});
-            self.settling = Some((barrier, summary));
-            return self.poll_settled(cx, body_running);
-        }
+        let summary = match &self.handle.native {
+            Some(runtime) => match Settling::start(runtime, summary) {
+                Ok(settling) => {
+                    self.settling = Some(settling);
+                    return self.poll_settled(cx, body_running);
+                }
+                Err(summary) => summary,
+            },
+            None => summary,
+        };
         Poll::Ready(summary)
     }
 

@@ -88,20 +88,20 @@
 mod as_completed;
 mod batch;
 mod child;
-mod core;
 mod error;
 mod gather;
+mod gather_macro;
 mod group;
+mod group_core;
+mod loom;
 #[cfg(all(test, loom))]
-mod loom_tests;
-mod mixed;
+mod loom_models;
 mod race;
-mod registry;
 mod shared_cell;
 mod shield;
 mod spawner;
-mod sync;
 mod wait;
+mod waker_slab;
 
 #[cfg(feature = "corio")]
 pub use crate::as_completed::as_completed;
@@ -125,8 +125,8 @@ pub use crate::wait::{wait, ReturnWhen, Wait};
 #[doc(hidden)]
 pub mod __private {
     #[cfg(feature = "corio")]
-    pub use crate::mixed::default_spawner;
-    pub use crate::mixed::{AcceptOutput, MixedBatch, MixedSlot};
+    pub use crate::gather_macro::default_spawner;
+    pub use crate::gather_macro::{AcceptOutput, MixedBatch, MixedSlot};
 }
 
 /// `gather` for futures of different output types (all with the same error type): spawns

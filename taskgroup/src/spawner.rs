@@ -29,32 +29,6 @@ pub(crate) fn current_runtime(what: &str) -> corio_executor::Handle {
     })
 }
 
-/// Spawns with corio's native `Handle::spawn` (one allocation, no `FutureObj` box),
-/// refusing like `Spawn` does once the runtime has shut down. The task's output is the
-/// child's outcome, read through the returned `JoinHandle`.
-///
-/// A `name` goes to corio's task when spawned on the runtime's own thread (through
-/// `task::Builder`, which spawns only there); from another thread corio has no named spawn,
-/// and the name stays with the child's handle only.
-#[cfg(feature = "corio")]
-pub(crate) fn spawn_native<F>(
-    runtime: &corio_executor::Handle,
-    name: Option<&str>,
-    task: F,
-) -> Result<corio_executor::JoinHandle<F::Output>, SpawnError>
-where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    Spawn::status(runtime)?;
-    match name {
-        Some(name) if runtime.is_current() => {
-            Ok(corio_executor::task::Builder::new().name(name).spawn(task))
-        }
-        _ => Ok(runtime.spawn(task)),
-    }
-}
-
 pub(crate) fn spawn_send<S, F>(spawner: &S, task: F) -> Result<(), SpawnError>
 where
     S: Spawn + ?Sized,

@@ -14,8 +14,8 @@ use std::task::{Context, Poll, Waker};
 
 use crate::child::AbortRef;
 use crate::error::SpawnError;
-use crate::registry::WakerSlab;
-use crate::sync::{AtomicBool, AtomicUsize, Mutex, MutexGuard};
+use crate::loom::{AtomicBool, AtomicUsize, Mutex, MutexGuard};
+use crate::waker_slab::WakerSlab;
 
 /// The value of a child's key slot before it has a waker slot (and after it finished).
 pub(crate) const NO_KEY: usize = usize::MAX;

@@ -10,8 +10,9 @@ use std::task::{Context, Poll};
 
 use futures_task::{waker, ArcWake};
 
-use crate::child::{CellRef, ChildTask, GroupSink, OutputCell};
-use crate::core::{GroupCore, Policy};
+use crate::child::cell::OkToCell;
+use crate::child::{CellRef, CellSink, ChildTask, OutputCell};
+use crate::group_core::{GroupCore, Policy};
 
 const GROUP: Policy = Policy {
     cancel_on_failure: true,
@@ -31,11 +32,14 @@ impl ArcWake for Flag {
 fn child<F: Future<Output = Result<(), ()>>>(
     core: &Arc<GroupCore<()>>,
     future: F,
-) -> (Pin<Box<ChildTask<F, GroupSink<()>, ()>>>, CellRef<()>) {
+) -> (
+    Pin<Box<ChildTask<F, CellSink<(), OkToCell>, ()>>>,
+    CellRef<()>,
+) {
     core.admit().unwrap();
     let (child_side, cell) = OutputCell::pair(Arc::clone(core) as _);
     (
-        Box::pin(ChildTask::new(future, GroupSink(child_side))),
+        Box::pin(ChildTask::new(future, CellSink::new(child_side, 0))),
         cell,
     )
 }
@@ -201,8 +205,8 @@ fn loom_no_finish_touches_the_core_after_the_last_reference_goes() {
     });
 }
 
-fn slot() -> crate::sync::AtomicUsize {
-    crate::sync::AtomicUsize::new(crate::core::NO_KEY)
+fn slot() -> crate::loom::AtomicUsize {
+    crate::loom::AtomicUsize::new(crate::group_core::NO_KEY)
 }
 
 /// A child is polled on one thread while its group's owner drops the group on another: the
