@@ -49,7 +49,7 @@ impl AsyncExecutorSpawner {
     /// let executor = Arc::new(async_executor::Executor::new());
     /// let spawner = AsyncExecutorSpawner::new(executor.clone());
     /// let first = race_on(&spawner, [async { Ok::<_, ()>(1) }]);
-    /// assert_eq!(async_io::block_on(executor.run(first)), Ok(1));
+    /// assert_eq!(async_io::block_on(executor.run(first)), Some(Ok(1)));
     /// ```
     pub fn new(executor: Arc<Executor<'static>>) -> Self {
         Self { executor }

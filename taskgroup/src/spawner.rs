@@ -58,7 +58,7 @@ pub enum DefaultSpawner {}
 /// use std::time::Duration;
 /// use corio_taskgroup::{TaskGroup, Timer};
 /// use futures::executor::LocalPool;
-/// use futures::task::LocalSpawner;
+/// use futures::executor::LocalSpawner;
 ///
 /// /// futures' LocalPool has no timer: this one sleeps on a thread (a real program would
 /// /// use its executor's own).

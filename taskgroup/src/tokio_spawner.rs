@@ -54,7 +54,7 @@ impl TokioSpawner {
     /// use corio_taskgroup::{gather_on, TokioSpawner};
     /// # let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
     /// # runtime.block_on(async {
-    /// let both = gather_on(&TokioSpawner::current(), [async { Ok::<_, ()>(1) }, async { Ok(2) }]);
+    /// let both = gather_on(&TokioSpawner::current(), [1, 2].map(|n| async move { Ok::<_, ()>(n) }));
     /// assert_eq!(both.await, Ok(vec![1, 2]));
     /// # });
     /// ```
