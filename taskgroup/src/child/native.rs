@@ -4,8 +4,9 @@
 //!
 //! - The wrapper's output is the child's [`Outcome`], and its [`ChildHandle`] reads it
 //!   through the task's `JoinHandle` ([`NativeSource`]).
-//! - The child reaches its group through a plain pointer ([`NativeSink`]), kept valid by the
-//!   core's own reference while any child is live (`GroupCore::admit`).
+//! - The child holds a counted reference to its group ([`NativeSink`]). (A plain pointer
+//!   kept valid by a reference the core held to itself measured within noise of this, at
+//!   the price of `unsafe` and a loom model of its own: see the history of this file.)
 //! - A native child reports to its group at the end of its last poll, just before corio
 //!   marks its task complete; a waiter on another thread could see the group finished a
 //!   moment before the last child's handle does, so off the loop's thread the group waits
@@ -13,7 +14,6 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::ptr::NonNull;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -64,10 +64,8 @@ where
 /// slot key; a handle cancels the child through the `JoinHandle`, so there is no cancel flag
 /// of its own.
 pub(crate) struct NativeSink<E> {
-    /// Not a counted reference: the child is live in its group from its admit to its
-    /// finish, and while any child is live the core holds a reference to itself
-    /// (`GroupCore::admit`). The sink is used only until its child's finish.
-    core: NonNull<GroupCore<E>>,
+    /// The child's reference to its group (the handle has none: it reads the task).
+    core: Arc<GroupCore<E>>,
     /// The child's waker slot in its group (`NO_KEY` until it first pends); guarded by the
     /// group's lock.
     waker_key: AtomicUsize,
@@ -77,25 +75,11 @@ impl<E> NativeSink<E> {
     /// The sink of a child that `core` has just admitted.
     pub(crate) fn new(core: &Arc<GroupCore<E>>) -> Self {
         Self {
-            core: NonNull::new(Arc::as_ptr(core).cast_mut()).expect("an Arc is never null"),
+            core: Arc::clone(core),
             waker_key: AtomicUsize::new(NO_KEY),
         }
     }
-
-    fn typed_core(&self) -> &GroupCore<E> {
-        // The child was admitted before this sink was made and has not finished (after its
-        // finish the wrapper never reaches the sink's core again: `Reported`), so the core
-        // holds a reference to itself (`GroupCore::admit`).
-        // SAFETY: so the core is alive; the pointer is an `Arc`'s, used for shared access.
-        unsafe { self.core.as_ref() }
-    }
 }
-
-// SAFETY: the sink gives only shared access to the core, which is `Send + Sync` when `E:
-// Send` (its state sits behind a lock), and keeps it alive as long as it is used (above).
-unsafe impl<E: Send> Send for NativeSink<E> {}
-// SAFETY: as above.
-unsafe impl<E: Send> Sync for NativeSink<E> {}
 
 impl<E: Send + 'static> CellControl for NativeSink<E> {
     /// No cell: the outcome of a child dropped unfinished is the task's own (corio reports
@@ -108,7 +92,7 @@ impl<E: Send + 'static> CellControl for NativeSink<E> {
         &self.waker_key
     }
     fn group(&self) -> &dyn WakeChild {
-        self.typed_core()
+        &*self.core
     }
 }
 
@@ -128,7 +112,7 @@ impl<T, E: Send + 'static> Sink<Result<T, E>, E> for NativeSink<E> {
     }
 
     fn core(&self) -> &GroupCore<E> {
-        self.typed_core()
+        &self.core
     }
 }
 

@@ -13,7 +13,6 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::ptr::NonNull;
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use super::cell::Outcome;
@@ -226,21 +225,18 @@ where
     /// Reports the end of the child. Order matters: a failure reaches the group before the
     /// cell says so (a failed handle implies a group shutting down), and the cell is settled
     /// before the group stops counting the child (a finished group implies settled handles).
-    ///
-    /// Also returns the core's own reference if this was its last live child: the caller
-    /// drops it after its last use of `core` (see [`GroupCore::finish`]).
     fn report(
         core: &GroupCore<E>,
         sink: &K,
         failure: Option<Finish<E>>,
         end: Result<K::Ended, Outcome<()>>,
-    ) -> (K::Ended, Option<Arc<GroupCore<E>>>) {
+    ) -> K::Ended {
         if let Some(failure) = failure {
             core.record_failure(failure);
         }
         let ended = end.unwrap_or_else(|outcome| sink.settle(outcome));
-        let keepalive = core.finish(sink.waker_key(), sink.ordinal());
-        (ended, keepalive)
+        core.finish(sink.waker_key(), sink.ordinal());
+        ended
     }
 }
 
@@ -375,10 +371,7 @@ where
         // unregisters the child under the group's lock, so no group claims it again.
         // SAFETY: as above: the stage is ours.
         unsafe { *this.stage.get() = Stage::Reported };
-        let (ended, keepalive) = Self::report(core, &this.sink, failure, end);
-        // The last use of the core is behind us: its own reference may go now.
-        drop(keepalive);
-        Poll::Ready(ended)
+        Poll::Ready(Self::report(core, &this.sink, failure, end))
     }
 }
 
@@ -409,12 +402,9 @@ impl<F, K: CellControl, E> Drop for ChildTask<F, K, E> {
             };
             *stage = Stage::Reported;
             self.sink.settle_without_output(outcome);
-            let keepalive = self
-                .sink
+            self.sink
                 .group()
                 .finish_child(self.sink.waker_key(), self.sink.ordinal());
-            // The last use of the core is behind us: its own reference may go now.
-            drop(keepalive);
         }
     }
 }
@@ -425,6 +415,7 @@ pub(crate) mod tests {
     use crate::child::cell::{CellRef, CellSink, OkToCell, OutputCell};
     use crate::group_core::Policy;
     use futures_task::noop_waker;
+    use std::sync::Arc;
 
     const GROUP: Policy = Policy {
         cancel_on_failure: true,
