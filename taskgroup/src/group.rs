@@ -11,8 +11,9 @@
 //!   and `TaskGroup::spawn_local` takes `!Send` children through `LocalSpawn`.
 //!   Groups made by `TaskGroup::new`/`scope` hand `Send` children to corio's native spawn:
 //!   no `FutureObj` box, no result cell (the child's corio task holds its outcome and its
-//!   `ChildHandle` holds the task's `JoinHandle`), no counted reference to the group per
-//!   child (the group holds itself alive while any child is live). Such a group awaited off
+//!   `ChildHandle` holds the task's `JoinHandle`). On `taskgroup_10k` that measured
+//!   1.16-1.23x spawning by hand, against 1.66-1.69x for children whose results go through
+//!   a cell (see `child/native.rs`). Such a group awaited off
 //!   its loop's thread waits for one more turn of the loop, so that its children's handles
 //!   read finished once it is.
 //! - Deadlines: `with_timeout` uses the timer of the group's spawner (`Timer`: corio's

@@ -1,6 +1,6 @@
 //! The corio-native path: children of a group made by `TaskGroup::new`/`scope` are spawned
 //! with corio's own `Handle::spawn` (one allocation per child, the task's own: no
-//! `FutureObj` box, no result cell, no counted reference to the group).
+//! `FutureObj` box, no result cell).
 //!
 //! - The wrapper's output is the child's [`Outcome`], and its [`ChildHandle`] reads it
 //!   through the task's `JoinHandle` ([`NativeSource`]).
@@ -11,6 +11,11 @@
 //!   marks its task complete; a waiter on another thread could see the group finished a
 //!   moment before the last child's handle does, so off the loop's thread the group waits
 //!   one more turn of the loop ([`Settling`]) before it returns.
+//!
+//! Why it exists: on `taskgroup_10k` (10k trivial children; criterion medians of three
+//! interleaved runs on a busy 2-core machine, spread about 15%), spawning by hand took
+//! 0.80-1.07 ms, this path 1.16-1.28x that, and the same group with results through a cell
+//! 1.66-1.69x (the `FutureObj` box of the `Spawn` path made no measurable difference).
 
 use std::future::Future;
 use std::pin::Pin;
