@@ -436,8 +436,8 @@ impl<E: Send + 'static, S> TaskGroup<E, S> {
     }
 
     /// Cancels the group with a timeout error once `duration` has passed, on the timer of
-    /// the group's executor ([`Timer`]: corio's, [`TokioSpawner`](crate::TokioSpawner)'s,
-    /// [`AsyncExecutorSpawner`](crate::AsyncExecutorSpawner)'s). The clock starts now.
+    /// the group's executor ([`Timer`]: corio's, `TokioSpawner`'s,
+    /// `AsyncExecutorSpawner`'s). The clock starts now.
     ///
     /// ```
     /// # #[cfg(feature = "corio")] {

@@ -44,8 +44,8 @@ pub enum DefaultSpawner {}
 /// A spawner whose executor has a timer: what [`TaskGroup::with_timeout`] needs to cancel a
 /// group on that executor's clock (its paused test clock included).
 ///
-/// Implemented by corio's `Handle` (feature `corio`), [`TokioSpawner`](crate::TokioSpawner)
-/// (feature `tokio`) and [`AsyncExecutorSpawner`](crate::AsyncExecutorSpawner) (feature
+/// Implemented by corio's `Handle` (feature `corio`), `TokioSpawner`
+/// (feature `tokio`) and `AsyncExecutorSpawner` (feature
 /// `async-executor`). For any other executor, implement it with that executor's sleep, or
 /// give the group a timer future directly with [`TaskGroup::with_deadline`].
 ///
