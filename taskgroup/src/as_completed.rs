@@ -74,7 +74,24 @@ where
     }
 }
 
-/// Outputs in completion order; see [`as_completed`].
+/// Outputs in completion order; see [`as_completed`]. Dropping it cancels the futures still
+/// running.
+///
+/// ```
+/// use corio_taskgroup::{as_completed_on, AsCompleted};
+/// let mut pool = futures::executor::LocalPool::new();
+/// let (tx, rx) = futures::channel::oneshot::channel::<u8>();
+/// let mut done: AsCompleted<u8> = as_completed_on(
+///     &pool.spawner(),
+///     [
+///         Box::pin(async move { rx.await.unwrap() }) as std::pin::Pin<Box<dyn std::future::Future<Output = u8> + Send>>,
+///         Box::pin(async { 1 }),
+///     ],
+/// );
+/// assert_eq!(pool.run_until(done.next()), Some(1)); // the one that finished first
+/// tx.send(2).unwrap();
+/// assert_eq!(pool.run_until(done.next()), Some(2));
+/// ```
 #[must_use = "dropping this cancels the tasks still running"]
 pub struct AsCompleted<O> {
     batch: Batch<O>,
@@ -198,6 +215,18 @@ impl<O> AsCompleted<O> {
 }
 
 /// Outputs in completion order until a deadline; see [`AsCompleted::with_timeout`].
+///
+/// ```
+/// use corio_taskgroup::{as_completed_on, AsCompletedWithin, TimedOut};
+/// let mut pool = futures::executor::LocalPool::new();
+/// let (fire, fired) = futures::channel::oneshot::channel::<()>();
+/// let mut done: AsCompletedWithin<()> =
+///     as_completed_on(&pool.spawner(), [std::future::pending::<()>()])
+///         .with_deadline(async move { let _ = fired.await; });
+/// fire.send(()).unwrap();
+/// assert_eq!(pool.run_until(done.next()), Some(Err(TimedOut)));
+/// assert_eq!(pool.run_until(done.next()), None);
+/// ```
 #[must_use = "dropping this cancels the tasks still running"]
 pub struct AsCompletedWithin<O> {
     outputs: AsCompleted<O>,
@@ -228,11 +257,29 @@ impl<O> std::fmt::Debug for AsCompletedWithin<O> {
 impl<O> AsCompletedWithin<O> {
     /// The output of the next future to finish, `Err(TimedOut)` once after the deadline
     /// passed with futures still running, then `None`.
+    ///
+    /// ```
+    /// use corio_taskgroup::as_completed_on;
+    /// let mut pool = futures::executor::LocalPool::new();
+    /// let mut done = as_completed_on(&pool.spawner(), [async { 5 }])
+    ///     .with_deadline(std::future::pending());
+    /// assert_eq!(pool.run_until(done.next()), Some(Ok(5)));
+    /// assert_eq!(pool.run_until(done.next()), None);
+    /// ```
     pub async fn next(&mut self) -> Option<Result<O, TimedOut>> {
         std::future::poll_fn(|cx| self.poll_next(cx)).await
     }
 
     /// The poll form of [`next`](Self::next).
+    ///
+    /// ```
+    /// use corio_taskgroup::as_completed_on;
+    /// let mut pool = futures::executor::LocalPool::new();
+    /// let mut done = as_completed_on(&pool.spawner(), [async { 5 }])
+    ///     .with_deadline(std::future::pending());
+    /// let first = pool.run_until(std::future::poll_fn(|cx| done.poll_next(cx)));
+    /// assert_eq!(first, Some(Ok(5)));
+    /// ```
     pub fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<O, TimedOut>>> {
         if let Some(deadline) = &mut self.deadline {
             if deadline.as_mut().poll(cx).is_ready() {
@@ -257,6 +304,16 @@ impl<O> AsCompletedWithin<O> {
 
     /// How many outputs may still come (futures cancelled at the deadline included until
     /// they are dropped).
+    ///
+    /// ```
+    /// use corio_taskgroup::as_completed_on;
+    /// let mut pool = futures::executor::LocalPool::new();
+    /// let mut done = as_completed_on(&pool.spawner(), [1, 2].map(|n| async move { n }))
+    ///     .with_deadline(std::future::pending());
+    /// assert_eq!(done.remaining(), 2);
+    /// pool.run_until(done.next());
+    /// assert_eq!(done.remaining(), 1);
+    /// ```
     pub fn remaining(&self) -> usize {
         self.outputs.remaining()
     }

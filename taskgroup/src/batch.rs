@@ -15,8 +15,9 @@ use std::task::{Context, Poll};
 
 use futures_task::Spawn;
 
-use crate::child::{CellRef, ChildTask, Outcome, OutputCell, PlainSink};
-use crate::core::{GroupCore, Policy};
+use crate::child::cell::AllToCell;
+use crate::child::{CellRef, CellSink, ChildTask, Outcome, OutputCell};
+use crate::group_core::{GroupCore, Policy};
 use crate::spawner;
 
 const BATCH_POLICY: Policy = Policy {
@@ -72,7 +73,10 @@ impl Tracker {
         let (child_side, cell) = OutputCell::pair(Arc::clone(&self.core) as _);
         let ordinal = self.spawned;
         self.spawned += 1;
-        let task = ChildTask::<_, _, Infallible>::new(future, PlainSink(child_side, ordinal));
+        let task = ChildTask::<_, _, Infallible>::new(
+            future,
+            CellSink::<_, AllToCell>::new(child_side, ordinal),
+        );
         if let Err(error) = spawner::spawn_send(spawner, task) {
             panic!("{}: {error}", self.what);
         }

@@ -159,6 +159,25 @@ impl fmt::Display for SpawnError {
 
 impl Error for SpawnError {}
 
+/// So that `tg.spawn(future)?` works in a child or body whose error type is `String` (for
+/// `Box<dyn Error>` and anyhow-style errors, `SpawnError` is an [`Error`] already).
+///
+/// ```
+/// use corio_taskgroup::TaskGroup;
+/// let mut pool = futures::executor::LocalPool::new();
+/// let group = TaskGroup::<String, _>::with_spawner(pool.spawner());
+/// let outcome = pool.run_until(group.run(|tg| async move {
+///     let child = tg.spawn(async { Ok(2) })?;
+///     Ok(child.await.map_err(|e| e.to_string())? * 21)
+/// }));
+/// assert_eq!(outcome.unwrap(), 42);
+/// ```
+impl From<SpawnError> for String {
+    fn from(error: SpawnError) -> Self {
+        error.to_string()
+    }
+}
+
 impl From<futures_task::SpawnError> for SpawnError {
     fn from(_: futures_task::SpawnError) -> Self {
         Self::ExecutorShutDown

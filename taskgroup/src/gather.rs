@@ -65,7 +65,15 @@ where
     Gather { batch, outputs }
 }
 
-/// The future of [`gather`] / [`gather_on`].
+/// The future of [`gather`] / [`gather_on`]: every output in argument order, or the first
+/// error. Dropping it before it finished cancels the futures still running.
+///
+/// ```
+/// use corio_taskgroup::{gather_on, Gather};
+/// let mut pool = futures::executor::LocalPool::new();
+/// let all: Gather<u8, ()> = gather_on(&pool.spawner(), [1, 2].map(|n| async move { Ok(n) }));
+/// assert_eq!(pool.run_until(all), Ok(vec![1, 2]));
+/// ```
 #[must_use = "futures do nothing unless awaited; dropping this cancels the gathered tasks"]
 pub struct Gather<T, E> {
     batch: Batch<Result<T, E>>,
@@ -165,7 +173,16 @@ where
     GatherSettled { batch, outcomes }
 }
 
-/// The future of [`gather_settled`] / [`gather_settled_on`].
+/// The future of [`gather_settled`] / [`gather_settled_on`]: every outcome, in argument
+/// order. Dropping it before it finished cancels the futures still running.
+///
+/// ```
+/// use corio_taskgroup::{gather_settled_on, GatherSettled};
+/// let mut pool = futures::executor::LocalPool::new();
+/// let outcome = |n: u8| async move { if n == 1 { Ok(n) } else { Err("two failed") } };
+/// let all: GatherSettled<u8, &str> = gather_settled_on(&pool.spawner(), [1, 2].map(outcome));
+/// assert_eq!(pool.run_until(all), vec![Ok(1), Err("two failed")]);
+/// ```
 #[must_use = "futures do nothing unless awaited; dropping this cancels the gathered tasks"]
 pub struct GatherSettled<T, E> {
     batch: Batch<Result<T, E>>,

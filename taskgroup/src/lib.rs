@@ -1,111 +1,107 @@
-//! # corio-taskgroup: structured concurrency
+//! # corio-taskgroup: structured concurrency, as in asyncio
 //!
-//! asyncio's `TaskGroup` and `gather`, for any executor.
+//! Run several tasks as one unit. A [`TaskGroup`] starts child tasks and waits for all of
+//! them; when one fails it cancels the others and reports every error, so no task outlives
+//! the code that started it (asyncio's `async with TaskGroup() as tg:`). Beside it come
+//! asyncio's other ways to run futures at once: [`gather()`] (all outputs, first error
+//! returned at once), [`race`] (first output), [`as_completed`] (outputs in completion
+//! order), [`wait`] (split into done and pending) and [`shield`] (not cancelled with its
+//! awaiter).
 //!
-//! - A [`TaskGroup`] cancels every sibling (and its body) as soon as one child fails, waits for
-//!   all of them to finish, and returns every error that happened ([`GroupError`]). No child
-//!   outlives its group. [`TaskGroup::scope`] is `async with TaskGroup() as tg:`.
-//! - [`gather()`] returns at the first error and leaves the other futures running; that contrast
-//!   is the lesson. [`gather_settled`] waits for all and returns every outcome; [`gather!`]
-//!   takes futures of different types.
-//! - [`race`] gives the first output and cancels the rest; [`as_completed`] gives outputs in
-//!   completion order. A group-wide deadline ([`TaskGroup::with_timeout`],
-//!   [`TaskGroup::with_deadline`]) cancels the group with a timeout error.
-//! - [`wait`] waits on running children until the first finishes, the first fails, or all
-//!   finish (or a deadline), and splits their handles into done and pending.
-//! - [`shield`] runs a future as its own task that the cancellation of its awaiter (a
-//!   timeout, a dropped group) does not cancel.
+//! It runs on corio by default, on tokio and on async-executor (smol) through one-line
+//! adapters (`TokioSpawner`, `AsyncExecutorSpawner`), and on any executor that
+//! implements [`futures_task::Spawn`].
 //!
-//! Children are spawned through [`futures_task::Spawn`] / [`futures_task::LocalSpawn`], so the
-//! same group works on corio (the default, with the `corio` feature) and on any other
-//! executor ([`TaskGroup::with_spawner`], the `*_on` functions).
+//! ```toml
+//! [dependencies]
+//! # Not on crates.io yet: a path (or git) dependency on a clone of corio.
+//! corio-taskgroup = { path = "../corio/taskgroup" }
+//! # On tokio instead of corio:
+//! # corio-taskgroup = { path = "../corio/taskgroup", default-features = false, features = ["tokio"] }
+//! ```
 //!
-//! ## Decisions
-//! - Spawners: with the `corio` feature (default), `TaskGroup::new`, `TaskGroup::scope`,
-//!   `gather`, `gather!`, `race` and `as_completed` spawn on the current corio runtime and
-//!   panic with a clear message outside one. Everything also exists for any executor:
-//!   [`TaskGroup::with_spawner`] and the `*_on` functions take a `Spawn` (`Send` children),
-//!   and [`TaskGroup::spawn_local`] takes `!Send` children through `LocalSpawn`.
-//!   Groups made by `TaskGroup::new`/`scope` hand `Send` children to corio's native spawn:
-//!   no `FutureObj` box, no result cell (the child's corio task holds its outcome and its
-//!   [`ChildHandle`] holds the task's `JoinHandle`), no counted reference to the group per
-//!   child (the group holds itself alive while any child is live). Such a group awaited off
-//!   its loop's thread waits for one more turn of the loop, so that its children's handles
-//!   read finished once it is.
-//! - Deadlines: corio's timer behind the `corio` feature (`with_timeout`); for any other
-//!   executor, [`TaskGroup::with_deadline`] takes any future as the deadline (a timer of that
-//!   executor). A deadline is reported by [`GroupError::is_timeout`], not as an `E`.
-//! - A group's error type must be `Send` (errors reach the waiting task from any thread);
-//!   children's futures and values need not be, with `spawn_local`.
-//! - `gather` resumes a child's panic at once and leaves the others running, as it does with
-//!   errors; `race` and `as_completed` cancel the rest. `race` returns only after the losers
-//!   have been dropped, so it too leaves nothing running.
+//! Features: `corio` (default: `TaskGroup::new`, `scope`, `gather`, ... spawn on the current
+//! corio runtime), `tokio` (`TokioSpawner`), `async-executor` (`AsyncExecutorSpawner`).
 //!
-//! ## Dropping a group
-//! - A group that returns (with its value, its error or a timeout) has dropped everything
-//!   below it: every child finished and its future was dropped first, and with it any group
-//!   nested in that future (or in the scope's body), whose own children went the same way.
-//! - A group dropped before it finished (its owner was cancelled, or
-//!   `corio_executor::time::timeout` gave up on it) cancels its children and, before the drop
-//!   returns, drops on the dropping thread the future of every child that is idle (started,
-//!   and waiting to be woken); nested groups in those futures do the same, transitively.
-//!   A panic from their destructors is resumed by the drop once all were dropped (unless the
-//!   thread is already unwinding).
-//! - What the drop cannot reach, it leaves to the child: a child being polled on another
-//!   thread at that moment (a multi-threaded `Spawn` executor) drops its future at the end
-//!   of that poll, a moment after the drop returned (the drop never waits for another
-//!   thread's poll: that poll could be waiting for the dropping thread); a `!Send` child
-//!   (`spawn_local`) is dropped by the drop only on its own thread; and a child its
-//!   executor has not polled yet is dropped, never run, when the executor reaches it. On a
-//!   single-threaded executor, with the group dropped on the loop's thread (corio's usual
-//!   case), only that last one applies.
-//! - A child whose destructors panic while it is cancelled or dropped has panicked: its
-//!   group resumes that panic like any child's, and it never unwinds into the executor.
+//! ## A first program
 //!
-//! ## Invariants
-//! - Cancellation does not depend on the executor: every child runs inside a wrapper that
-//!   checks a cancel flag before each poll and is woken when cancelled; a cancelled child's
-//!   future is dropped at its next poll, before the group hears that it finished.
-//! - A group's future completes only after every child has reported (completed, failed,
-//!   panicked, or was cancelled). A child that panicked is caught, cancels its siblings, and
-//!   the panic is resumed in the task that waits for the group, after all children finished.
-//! - A refused spawn (group shutting down or finished) drops the future unpolled.
+//! Two children: one fails after 10 ms, so the other, still sleeping, is cancelled, and the
+//! group returns at 10 ms with the error.
 //!
 //! ```
+//! # #[cfg(feature = "corio")] {
+//! use std::time::Duration;
+//! use corio_executor::time::sleep;
 //! use corio_taskgroup::TaskGroup;
-//! use futures::executor::LocalPool;
 //!
-//! let mut pool = LocalPool::new();
-//! let group = TaskGroup::<String, _>::with_spawner(pool.spawner());
-//! let outcome = pool.run_until(group.run(|tg| async move {
-//!     tg.spawn(async { Err::<(), _>("first child failed".to_string()) }).unwrap();
-//!     tg.spawn(std::future::pending::<Result<(), String>>()).unwrap(); // cancelled
-//!     Ok(())
-//! }));
-//! assert_eq!(outcome.unwrap_err().errors(), ["first child failed"]);
+//! corio_executor::run(async {
+//!     let outcome = TaskGroup::<String>::scope(|tg| async move {
+//!         tg.spawn(async {
+//!             sleep(Duration::from_millis(10)).await;
+//!             Err::<(), _>("the first download failed".to_string())
+//!         })?;
+//!         let slow = tg.spawn(async {
+//!             sleep(Duration::from_secs(60)).await;
+//!             Ok("never")
+//!         })?;
+//!         Ok(slow)
+//!     })
+//!     .await;
+//!     let error = outcome.unwrap_err();
+//!     assert_eq!(error.errors(), ["the first download failed"]);
+//! });
+//! # }
 //! ```
+//!
+//! On tokio (feature `tokio`), the same group is
+//! `TaskGroup::with_spawner(TokioSpawner::current()).run(|tg| ...)`.
+//!
+//! ## Learn more
+//!
+//! The README's lessons teach this crate by running it: "Tasks: `spawn` and `JoinHandle`"
+//! and "TaskGroup vs. gather: what happens when one fails" (`cargo run --example taskgroup`,
+//! `--example gather`; `cargo run -p corio-taskgroup --example waiting` for `wait`,
+//! `as_completed` with a timeout, `shield` and named children). The behaviour on
+//! cancellation, dropping and panics, and the design decisions, are in the docs of
+//! [`TaskGroup`] and of each item.
+//!
+//! ## Spawning into a group that is closing
+//!
+//! [`TaskGroup::spawn`] returns `Result<ChildHandle, SpawnError>`. A group refuses a new
+//! child once it is shutting down (a child failed, its deadline passed, or it was dropped:
+//! [`SpawnError::ShuttingDown`]) or has finished ([`SpawnError::Finished`]), as asyncio's
+//! `create_task` raises then; the future is dropped unpolled. A group's body is cancelled at
+//! its next poll once the group shuts down, so a refused spawn is rare, and `?` passes it on:
+//! `SpawnError` converts into `String` and is a [`std::error::Error`] (so `Box<dyn Error>`
+//! and anyhow-style errors take it too).
 
 mod as_completed;
+#[cfg(feature = "async-executor")]
+mod async_executor_spawner;
 mod batch;
 mod child;
-mod core;
 mod error;
 mod gather;
+mod gather_macro;
 mod group;
+mod group_core;
+mod loom;
 #[cfg(all(test, loom))]
-mod loom_tests;
-mod mixed;
+mod loom_models;
 mod race;
-mod registry;
 mod shared_cell;
 mod shield;
 mod spawner;
-mod sync;
+#[cfg(feature = "tokio")]
+mod tokio_spawner;
 mod wait;
+mod waker_slab;
 
 #[cfg(feature = "corio")]
 pub use crate::as_completed::as_completed;
 pub use crate::as_completed::{as_completed_on, AsCompleted, AsCompletedWithin};
+#[cfg(feature = "async-executor")]
+pub use crate::async_executor_spawner::AsyncExecutorSpawner;
 pub use crate::child::ChildHandle;
 pub use crate::error::{ChildError, GroupError, SpawnError, TimedOut};
 #[cfg(feature = "corio")]
@@ -118,15 +114,17 @@ pub use crate::race::{race_on, Race};
 #[cfg(feature = "corio")]
 pub use crate::shield::shield;
 pub use crate::shield::{shield_on, Shield};
-pub use crate::spawner::DefaultSpawner;
+pub use crate::spawner::{DefaultSpawner, Timer};
+#[cfg(feature = "tokio")]
+pub use crate::tokio_spawner::TokioSpawner;
 pub use crate::wait::{wait, ReturnWhen, Wait};
 
 /// Items the [`gather!`] macro expands to. Not public API.
 #[doc(hidden)]
 pub mod __private {
     #[cfg(feature = "corio")]
-    pub use crate::mixed::default_spawner;
-    pub use crate::mixed::{AcceptOutput, MixedBatch, MixedSlot};
+    pub use crate::gather_macro::default_spawner;
+    pub use crate::gather_macro::{AcceptOutput, MixedBatch, MixedSlot};
 }
 
 /// `gather` for futures of different output types (all with the same error type): spawns

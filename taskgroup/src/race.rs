@@ -68,7 +68,21 @@ where
     }
 }
 
-/// The future of [`race`] / [`race_on`].
+/// The future of [`race`] / [`race_on`]: the first output (`None` with no futures), given
+/// once the others were cancelled and dropped.
+///
+/// ```
+/// use corio_taskgroup::{race_on, Race};
+/// let mut pool = futures::executor::LocalPool::new();
+/// let first: Race<&str> = race_on(
+///     &pool.spawner(),
+///     [
+///         Box::pin(std::future::pending()) as std::pin::Pin<Box<dyn std::future::Future<Output = &str> + Send>>,
+///         Box::pin(async { "fast" }),
+///     ],
+/// );
+/// assert_eq!(pool.run_until(first), Some("fast"));
+/// ```
 #[must_use = "futures do nothing unless awaited; dropping this cancels the racing tasks"]
 pub struct Race<O> {
     batch: Batch<O>,

@@ -7,7 +7,7 @@
 //! the other owner is seen gone already). Per child spawned that saves two or three atomic
 //! read-modify-writes.
 
-use crate::sync::{fence, AtomicUsize};
+use crate::loom::{fence, AtomicUsize};
 use std::ops::Deref;
 use std::ptr::NonNull;
 use std::sync::atomic::Ordering;

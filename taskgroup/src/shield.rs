@@ -82,6 +82,17 @@ where
 
 /// The future of [`shield`] / [`shield_on`]: the shielded task's output. Dropping it leaves
 /// the task running.
+///
+/// ```
+/// use corio_taskgroup::{shield_on, Shield};
+/// let mut pool = futures::executor::LocalPool::new();
+/// let (tx, rx) = futures::channel::oneshot::channel::<&str>();
+/// let shielded: Shield<()> = shield_on(&pool.spawner(), async move {
+///     tx.send("finished anyway").unwrap();
+/// });
+/// drop(shielded); // the awaiter gave up; the task still runs
+/// assert_eq!(pool.run_until(rx), Ok("finished anyway"));
+/// ```
 #[must_use = "the shielded task runs anyway; await this to get its output"]
 pub struct Shield<O> {
     /// A batch of one, detached when the `Shield` is dropped.

@@ -9,6 +9,18 @@ use std::task::{Context, Poll};
 use crate::child::{ChildHandle, Ended};
 
 /// When [`wait`] returns (asyncio's `return_when`).
+///
+/// ```
+/// use corio_taskgroup::{wait, ReturnWhen, TaskGroup};
+/// let mut pool = futures::executor::LocalPool::new();
+/// let tg = TaskGroup::<(), _>::with_spawner(pool.spawner());
+/// let quick = tg.spawn(async { Ok(1) }).unwrap();
+/// let stuck = tg.spawn(std::future::pending::<Result<i32, ()>>()).unwrap();
+/// let (done, pending) = pool.run_until(wait(vec![quick, stuck], ReturnWhen::FirstCompleted));
+/// assert_eq!((done.len(), pending.len()), (1, 1));
+/// pending[0].cancel();
+/// pool.run_until(tg.wait()).unwrap();
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ReturnWhen {
     /// As soon as any child has finished (asyncio's `FIRST_COMPLETED`).
@@ -66,6 +78,18 @@ where
 }
 
 /// The future of [`wait`]: `(done, pending)`.
+///
+/// ```
+/// use corio_taskgroup::{wait, ReturnWhen, TaskGroup, Wait};
+/// let mut pool = futures::executor::LocalPool::new();
+/// let tg = TaskGroup::<(), _>::with_spawner(pool.spawner());
+/// let children = vec![tg.spawn(async { Ok(1) }).unwrap(), tg.spawn(async { Ok(2) }).unwrap()];
+/// let all: Wait<i32> = wait(children, ReturnWhen::AllCompleted);
+/// let (done, pending) = pool.run_until(all);
+/// assert!(pending.is_empty());
+/// let values: Vec<_> = done.into_iter().map(|child| child.result().unwrap()).collect();
+/// assert_eq!(values, [1, 2]);
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Wait<T> {
     /// Still running, with their argument positions, in argument order.

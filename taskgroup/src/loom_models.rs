@@ -10,8 +10,9 @@ use std::task::{Context, Poll};
 
 use futures_task::{waker, ArcWake};
 
-use crate::child::{CellRef, ChildTask, GroupSink, OutputCell};
-use crate::core::{GroupCore, Policy};
+use crate::child::cell::OkToCell;
+use crate::child::{CellRef, CellSink, ChildTask, OutputCell};
+use crate::group_core::{GroupCore, Policy};
 
 const GROUP: Policy = Policy {
     cancel_on_failure: true,
@@ -31,11 +32,14 @@ impl ArcWake for Flag {
 fn child<F: Future<Output = Result<(), ()>>>(
     core: &Arc<GroupCore<()>>,
     future: F,
-) -> (Pin<Box<ChildTask<F, GroupSink<()>, ()>>>, CellRef<()>) {
+) -> (
+    Pin<Box<ChildTask<F, CellSink<(), OkToCell>, ()>>>,
+    CellRef<()>,
+) {
     core.admit().unwrap();
     let (child_side, cell) = OutputCell::pair(Arc::clone(core) as _);
     (
-        Box::pin(ChildTask::new(future, GroupSink(child_side))),
+        Box::pin(ChildTask::new(future, CellSink::new(child_side, 0))),
         cell,
     )
 }
@@ -148,61 +152,8 @@ fn loom_handle_cancel_racing_with_first_registration_is_never_lost() {
     });
 }
 
-/// Native children reach their group through a plain pointer, kept valid by the core's own
-/// reference while any child is live. Two children finish on two threads while a third is
-/// admitted and finishes on one of them, and the group's owner has let go: no finish uses
-/// the core after the drop of the reference that would free it.
-#[test]
-fn loom_no_finish_touches_the_core_after_the_last_reference_goes() {
-    /// A native child's view of its core (the model's `observer` keeps the memory valid).
-    #[derive(Clone, Copy)]
-    struct Plain(*const GroupCore<()>);
-    // SAFETY: only shared access to a `Sync` core, which the model keeps allocated.
-    unsafe impl Send for Plain {}
-    impl Plain {
-        fn finish(self) {
-            // SAFETY: `observer` keeps the allocation until the model ends; whether the core
-            // is logically alive is what `freed` checks.
-            let core = unsafe { &*self.0 };
-            if let Some(kept) = core.finish(&slot(), 0) {
-                // Only this reference and the model's observer left: dropping it frees.
-                if Arc::strong_count(&kept) == 2 {
-                    kept.freed.store(true, Ordering::SeqCst);
-                }
-                drop(kept);
-            }
-        }
-    }
-
-    loom::model(|| {
-        let owner = Arc::new(GroupCore::<()>::new(GROUP));
-        owner.admit().unwrap();
-        owner.admit().unwrap();
-        let observer = Arc::clone(&owner);
-        let plain = Plain(Arc::as_ptr(&owner));
-        let spawner = Arc::clone(&owner);
-        // The group's owner lets go while both children are live.
-        drop(owner);
-        let first = loom::thread::spawn(move || plain.finish());
-        let late = loom::thread::spawn(move || {
-            // Another thread spawns one more child (holding a handle meanwhile), lets go of
-            // its handle, and the child finishes there too.
-            let admitted = spawner.admit().is_ok();
-            drop(spawner);
-            if admitted {
-                plain.finish();
-            }
-        });
-        plain.finish();
-        first.join().unwrap();
-        late.join().unwrap();
-        assert_eq!(Arc::strong_count(&observer), 1, "the core would be freed");
-        assert!(observer.freed.load(Ordering::SeqCst));
-    });
-}
-
-fn slot() -> crate::sync::AtomicUsize {
-    crate::sync::AtomicUsize::new(crate::core::NO_KEY)
+fn slot() -> crate::loom::AtomicUsize {
+    crate::loom::AtomicUsize::new(crate::group_core::NO_KEY)
 }
 
 /// A child is polled on one thread while its group's owner drops the group on another: the

@@ -8,14 +8,13 @@
 use std::any::Any;
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
 use std::sync::PoisonError;
 use std::task::{Context, Poll, Waker};
 
 use crate::child::AbortRef;
 use crate::error::SpawnError;
-use crate::registry::WakerSlab;
-use crate::sync::{AtomicBool, AtomicUsize, Mutex, MutexGuard};
+use crate::loom::{AtomicBool, AtomicUsize, Mutex, MutexGuard};
+use crate::waker_slab::WakerSlab;
 
 /// The value of a child's key slot before it has a waker slot (and after it finished).
 pub(crate) const NO_KEY: usize = usize::MAX;
@@ -69,10 +68,6 @@ struct CoreState<E> {
     timed_out: bool,
     completed: VecDeque<usize>,
     waiter: Option<Waker>,
-    /// The core's own reference while any child is live (set by the admit that finds none,
-    /// taken by the finish that leaves none), so that native children can reach the core
-    /// through a plain pointer instead of a counted reference each (`NativeSink`).
-    keepalive: Option<Arc<GroupCore<E>>>,
 }
 
 pub(crate) struct GroupCore<E> {
@@ -83,10 +78,6 @@ pub(crate) struct GroupCore<E> {
     counts: AtomicUsize,
     policy: Policy,
     state: Mutex<CoreState<E>>,
-    /// Loom models set this where the core would be freed, and every use of the lock checks
-    /// it: a use after that point is a use after free in a real run.
-    #[cfg(loom)]
-    pub(crate) freed: AtomicBool,
 }
 
 impl<E> GroupCore<E> {
@@ -102,19 +93,11 @@ impl<E> GroupCore<E> {
                 timed_out: false,
                 completed: VecDeque::new(),
                 waiter: None,
-                keepalive: None,
             }),
-            #[cfg(loom)]
-            freed: AtomicBool::new(false),
         }
     }
 
     fn lock(&self) -> MutexGuard<'_, CoreState<E>> {
-        #[cfg(loom)]
-        assert!(
-            !self.freed.load(Ordering::SeqCst),
-            "the group's core was used after its last reference went"
-        );
         // No user code runs under the lock, so a poisoned lock still holds consistent state.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -123,16 +106,9 @@ impl<E> GroupCore<E> {
         self.cancelling.load(Ordering::Acquire)
     }
 
-    /// Admits one more child, or refuses it. The first live child makes the core hold
-    /// itself alive (`CoreState::keepalive`) until the last one finishes.
-    pub(crate) fn admit(self: &Arc<Self>) -> Result<(), SpawnError> {
-        if live(self.count_in()?) == 0 {
-            let mut state = self.lock();
-            if state.keepalive.is_none() {
-                state.keepalive = Some(Arc::clone(self));
-            }
-        }
-        Ok(())
+    /// Admits one more child, or refuses it.
+    pub(crate) fn admit(&self) -> Result<(), SpawnError> {
+        self.count_in().map(drop)
     }
 
     /// Counts one more child in, unless the group no longer admits any. Returns the word
@@ -226,21 +202,9 @@ impl<E> GroupCore<E> {
     /// completion order, or when this may be the last live child. The waker slot is freed
     /// before the count drops, so a group that sees no live child finds no slot either.
     ///
-    /// Native children reach the core through a plain pointer, kept valid by the core's own
-    /// reference (`CoreState::keepalive`), which the finish that leaves no child live takes.
-    /// So once this child's decrement is done, another child's finish on another thread may
-    /// take that reference and free the core: nothing here touches the core after a
-    /// decrement that does not leave it at zero. A decrement that may reach zero happens
-    /// under the lock, in the same critical section that takes the reference and the waiter
-    /// (an admit that finds no live child takes the lock too, to give the core its reference
-    /// again), so the core stays alive until the caller drops what this returns.
-    ///
-    /// Returns the core's own reference if this was the last live child: the caller drops
-    /// it once it no longer uses the core (it may be the last reference; dropping it inside
-    /// a method of the core would free the core under that method's `&self`).
-    #[must_use = "the core's own reference must be dropped after the last use of the core"]
-    pub(crate) fn finish(&self, key_slot: &AtomicUsize, ordinal: usize) -> Option<Arc<Self>> {
-        // Read before the decrement: afterwards the core may be gone (see above).
+    /// Every child holds a counted reference to its core (through its result cell, or its
+    /// native sink), so the core outlives every finish.
+    pub(crate) fn finish(&self, key_slot: &AtomicUsize, ordinal: usize) {
         let track_completion = self.policy.track_completion;
         // Only this child writes its own slot (under the lock); reading it here is ordered.
         if key_slot.load(Ordering::Relaxed) != NO_KEY {
@@ -249,7 +213,7 @@ impl<E> GroupCore<E> {
             state.wakers.remove(key);
         }
         if !track_completion {
-            // Not the last live child: count it out without the lock, and touch nothing after.
+            // Not the last live child: count it out without the lock.
             let mut word = self.counts.load(Ordering::Acquire);
             while live(word) > 1 {
                 match self.counts.compare_exchange_weak(
@@ -258,31 +222,28 @@ impl<E> GroupCore<E> {
                     Ordering::AcqRel,
                     Ordering::Acquire,
                 ) {
-                    Ok(_) => return None,
+                    Ok(_) => return,
                     Err(actual) => word = actual,
                 }
             }
         }
         // Maybe the last live child (or a batch, whose waiter hears of every finish): count
-        // it out under the lock, with the core's own reference and the waiter taken at once.
-        let (waiter, keepalive) = {
+        // it out under the lock, with the waiter taken at once.
+        let waiter = {
             let mut state = self.lock();
             if track_completion {
                 state.completed.push_back(ordinal);
             }
             let last = live(self.counts.fetch_sub(ONE_CHILD, Ordering::AcqRel)) == 1;
-            let keepalive = if last { state.keepalive.take() } else { None };
-            let waiter = if last || track_completion {
+            if last || track_completion {
                 state.waiter.take()
             } else {
                 None
-            };
-            (waiter, keepalive)
+            }
         };
         if let Some(waiter) = waiter {
             waiter.wake();
         }
-        keepalive
     }
 
     fn store_failure(&self, state: &mut CoreState<E>, how: Finish<E>) {
@@ -442,13 +403,7 @@ fn register(slot: &mut Option<Waker>, waker: &Waker) {
 pub(crate) trait WakeChild: Send + Sync {
     fn wake_child(&self, key_slot: &AtomicUsize);
     /// [`GroupCore::finish`], for a child dropped unfinished (where its `E` is not at hand).
-    /// The caller drops what it returns after its last use of the core.
-    #[must_use = "the core's own reference must be dropped after the last use of the core"]
-    fn finish_child(
-        &self,
-        key_slot: &AtomicUsize,
-        ordinal: usize,
-    ) -> Option<Arc<dyn Any + Send + Sync>>;
+    fn finish_child(&self, key_slot: &AtomicUsize, ordinal: usize);
     fn as_any(&self) -> &dyn Any;
     /// Records a child's panic (a child dropped unfinished whose destructors panicked,
     /// where its `E` is not at hand).
@@ -459,12 +414,8 @@ impl<E: Send + 'static> WakeChild for GroupCore<E> {
     fn wake_child(&self, key_slot: &AtomicUsize) {
         GroupCore::wake_child(self, key_slot);
     }
-    fn finish_child(
-        &self,
-        key_slot: &AtomicUsize,
-        ordinal: usize,
-    ) -> Option<Arc<dyn Any + Send + Sync>> {
-        self.finish(key_slot, ordinal).map(|core| core as _)
+    fn finish_child(&self, key_slot: &AtomicUsize, ordinal: usize) {
+        self.finish(key_slot, ordinal);
     }
     fn as_any(&self) -> &dyn Any {
         self
@@ -507,12 +458,12 @@ mod tests {
             .map(|_| core.admit().map(|()| slot()).unwrap())
             .collect();
         core.record_failure(Finish::Failed("third child, first error"));
-        drop(core.finish(&keys[2], 0));
+        core.finish(&keys[2], 0);
         assert!(core.is_cancelling());
         core.record_failure(Finish::Failed("first child, second error"));
-        drop(core.finish(&keys[0], 0));
+        core.finish(&keys[0], 0);
         assert!(finished(&core).is_none(), "one child is still live");
-        drop(core.finish(&keys[1], 0));
+        core.finish(&keys[1], 0);
         let summary = finished(&core).unwrap();
         assert_eq!(
             summary.errors,
@@ -526,7 +477,7 @@ mod tests {
         let core = Arc::new(GroupCore::<()>::new(GROUP));
         core.admit().unwrap();
         core.record_failure(Finish::Failed(()));
-        drop(core.finish(&slot(), 0));
+        core.finish(&slot(), 0);
         assert_eq!(core.admit(), Err(SpawnError::ShuttingDown));
         assert!(finished(&core).is_some());
         assert_eq!(core.admit(), Err(SpawnError::Finished));
@@ -538,9 +489,9 @@ mod tests {
         core.admit().unwrap();
         core.admit().unwrap();
         core.record_failure(Finish::Panicked(Box::new("first")));
-        drop(core.finish(&slot(), 0));
+        core.finish(&slot(), 0);
         core.record_failure(Finish::Panicked(Box::new("second")));
-        drop(core.finish(&slot(), 0));
+        core.finish(&slot(), 0);
         let panic = finished(&core).unwrap().panic.unwrap();
         assert_eq!(panic.downcast_ref::<&str>(), Some(&"first"));
     }
@@ -565,30 +516,7 @@ mod tests {
         core.cancel_all();
         assert_eq!(wakes.0.load(Ordering::SeqCst), 2);
         // Every admitted child finishes (a live child keeps its group alive).
-        drop(core.finish(&key, 0));
-    }
-
-    #[test]
-    fn the_core_keeps_itself_alive_while_a_child_is_live() {
-        let core = Arc::new(GroupCore::<()>::new(GROUP));
-        core.admit().unwrap();
-        core.admit().unwrap();
-        assert_eq!(
-            Arc::strong_count(&core),
-            2,
-            "one reference of its own, not one per child"
-        );
-        // The group's owner lets go while children still run, as a dropped TaskGroup does.
-        let children_view: *const GroupCore<()> = Arc::as_ptr(&core);
-        drop(core);
-        // SAFETY: two children are live, so the core's own reference keeps it alive.
-        let core = unsafe { &*children_view };
-        assert!(core.finish(&slot(), 0).is_none(), "a child is still live");
-        let last = core
-            .finish(&slot(), 0)
-            .expect("the last child gets the reference");
-        assert_eq!(Arc::strong_count(&last), 1);
-        drop(last); // frees the core (Miri checks that nothing touches it afterwards)
+        core.finish(&key, 0);
     }
 
     #[test]
@@ -596,7 +524,7 @@ mod tests {
         let core = Arc::new(GroupCore::<()>::new(GROUP));
         core.admit().unwrap();
         core.record_failure(Finish::Failed(()));
-        drop(core.finish(&slot(), 0));
+        core.finish(&slot(), 0);
         core.time_out();
         assert!(!finished(&core).unwrap().timed_out);
     }
