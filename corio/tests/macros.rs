@@ -26,6 +26,23 @@ async fn plain_test_runs_on_the_real_clock() {
     assert!(real.elapsed() >= Duration::from_millis(20));
 }
 
+#[corio::test]
+async fn plain_test_waits_for_a_wake_from_a_std_thread_before_its_timeout() {
+    // Why real is the default: a paused clock knows nothing of plain threads, and would
+    // jump to the timeout's deadline at once while the thread is still working.
+    let event = Arc::new(corio::sync::Event::new());
+    let setter = std::thread::spawn({
+        let event = event.clone();
+        move || {
+            std::thread::sleep(Duration::from_millis(50));
+            event.set();
+        }
+    });
+    let waited = timeout(Duration::from_secs(10), event.wait()).await;
+    assert!(waited.is_ok(), "the timeout fired before the thread's wake");
+    setter.join().unwrap();
+}
+
 #[corio::test(start_paused = false)]
 async fn start_paused_false_is_the_real_clock() {
     let real = std::time::Instant::now();
