@@ -61,6 +61,8 @@
 //! - `hyper`: hyper 1.x servers and clients on corio, through `corio::hyper`.
 
 #![deny(unsafe_op_in_unsafe_fn)]
+// The overview above links the `io` feature's items, which are absent without it.
+#![cfg_attr(not(feature = "io"), allow(rustdoc::broken_intra_doc_links))]
 
 pub use corio_macros::{main, test};
 

@@ -127,3 +127,10 @@ fn main_returns_the_body_error() {
     }
     assert!(main().is_err());
 }
+
+#[corio::test]
+#[should_panic(expected = "attributes after #[corio::test] still apply")]
+async fn attributes_written_after_the_macro_are_kept() {
+    corio::yield_now().await;
+    panic!("attributes after #[corio::test] still apply");
+}
