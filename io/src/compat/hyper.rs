@@ -36,6 +36,7 @@
 use crate::net::{TcpStream, UnixStream};
 use std::future::Future;
 use std::io;
+use std::mem::MaybeUninit;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
@@ -124,15 +125,11 @@ macro_rules! hyper_io {
             fn poll_read(
                 self: Pin<&mut Self>,
                 cx: &mut Context<'_>,
-                mut buf: hyper::rt::ReadBufCursor<'_>,
+                buf: hyper::rt::ReadBufCursor<'_>,
             ) -> Poll<io::Result<()>> {
-                // SAFETY: the slice is only written to (by read(2), through a raw pointer),
-                // never read, and never de-initialized: ReadBufCursor::as_mut's contract.
-                let unfilled = unsafe { buf.as_mut() };
-                let n = ready!(self.poll_read_uninit(cx, unfilled))?;
-                // SAFETY: read(2) initialized exactly the first `n` bytes of that slice.
-                unsafe { buf.advance(n) };
-                Poll::Ready(Ok(()))
+                // SAFETY: `poll_read_uninit` reads with read(2), which initializes exactly
+                // the first `n` bytes of the slice it is given and returns that `n`.
+                unsafe { fill_cursor(buf, |unfilled| self.poll_read_uninit(cx, unfilled)) }
             }
         }
 
@@ -165,3 +162,78 @@ macro_rules! hyper_io {
 }
 
 hyper_io!(TcpStream, UnixStream);
+
+/// Reads into the unfilled part of hyper's buffer with `read` and marks what it wrote as
+/// filled. The one place corio-io touches hyper's uninitialized buffers.
+///
+/// # Safety
+/// `read`, given a slice, must initialize the first `n` bytes of it when it returns
+/// `Ready(Ok(n))` (as read(2) does), and must not de-initialize any byte.
+unsafe fn fill_cursor(
+    mut buf: hyper::rt::ReadBufCursor<'_>,
+    read: impl FnOnce(&mut [MaybeUninit<u8>]) -> Poll<io::Result<usize>>,
+) -> Poll<io::Result<()>> {
+    // SAFETY: the slice is handed only to `read`, which by this function's contract never
+    // de-initializes a byte: `ReadBufCursor::as_mut`'s rule.
+    let unfilled = unsafe { buf.as_mut() };
+    let len = unfilled.len();
+    let n = ready!(read(unfilled))?;
+    assert!(n <= len, "a read reported {n} bytes into a buffer of {len}");
+    // SAFETY: `read` initialized the first `n` bytes of the unfilled part (this function's
+    // contract), which is what `advance(n)` requires.
+    unsafe { buf.advance(n) };
+    Poll::Ready(Ok(()))
+}
+
+// Unit tests of the cursor filling above, with a fake read: no syscalls, so Miri checks
+// the unsafe code (`cargo +nightly miri test -p corio-io --features hyper --lib
+// compat::hyper`).
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A read that writes `data` into the front of the slice it is given.
+    fn fake_read(
+        data: &[u8],
+    ) -> impl FnOnce(&mut [MaybeUninit<u8>]) -> Poll<io::Result<usize>> + '_ {
+        move |unfilled| {
+            let n = data.len().min(unfilled.len());
+            for (slot, byte) in unfilled.iter_mut().zip(&data[..n]) {
+                slot.write(*byte);
+            }
+            Poll::Ready(Ok(n))
+        }
+    }
+
+    #[test]
+    fn reads_land_behind_what_hyper_already_filled() {
+        let mut raw = [MaybeUninit::<u8>::uninit(); 8];
+        let mut buf = hyper::rt::ReadBuf::uninit(&mut raw);
+        // SAFETY: `fake_read` initializes the `n` bytes it reports.
+        let first = unsafe { fill_cursor(buf.unfilled(), fake_read(b"hello")) };
+        assert!(matches!(first, Poll::Ready(Ok(()))));
+        // SAFETY: as above.
+        let second = unsafe { fill_cursor(buf.unfilled(), fake_read(b" world")) };
+        assert!(matches!(second, Poll::Ready(Ok(()))));
+        assert_eq!(buf.filled(), b"hello wo", "the rest did not fit");
+    }
+
+    #[test]
+    fn pending_and_errors_fill_nothing() {
+        let mut raw = [MaybeUninit::<u8>::uninit(); 4];
+        let mut buf = hyper::rt::ReadBuf::uninit(&mut raw);
+        // SAFETY: a read that returns no count initializes nothing and claims nothing.
+        let pending = unsafe { fill_cursor(buf.unfilled(), |_| Poll::Pending) };
+        assert!(pending.is_pending());
+        // SAFETY: as above.
+        let failed = unsafe {
+            fill_cursor(buf.unfilled(), |_| {
+                Poll::Ready(Err(io::ErrorKind::ConnectionReset.into()))
+            })
+        };
+        assert!(
+            matches!(failed, Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::ConnectionReset)
+        );
+        assert!(buf.filled().is_empty());
+    }
+}
