@@ -110,6 +110,103 @@ impl<T: AsRawFd> Async<T> {
         self.poll_op(cx, Direction::Write, WRITE_SLOT, op, never_used_up)
     }
 
+    /// Waits until the fd is readable: a read on it would not block (it has data, a
+    /// connection to accept, end of stream or an error to report). For code that runs its
+    /// own non-blocking operations (a C library's, say) and only needs to know when.
+    ///
+    /// ```
+    /// use corio_io::Async;
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// corio_executor::run(async {
+    ///     let (a, mut b) = UnixStream::pair().unwrap();
+    ///     let a = Async::new(a).unwrap();
+    ///     b.write_all(b"ping").unwrap();
+    ///     a.readable().await.unwrap();
+    ///     let mut buf = [0; 4];
+    ///     assert_eq!(a.get_ref().read(&mut buf).unwrap(), 4); // does not block
+    /// });
+    /// ```
+    ///
+    /// The answer is the kernel's at the time it is given (one `poll(2)` confirms the
+    /// readiness the reactor last reported), so a read that drained the fd without going
+    /// on to `WouldBlock` does not make the next call return at once: it waits for new data.
+    /// Another task may still read first; the operation must then handle `WouldBlock`,
+    /// which [`read_with`](Async::read_with) does for you. Cancel-safe.
+    ///
+    /// # Errors
+    /// Once the runtime the fd was registered in has been dropped, or if `poll(2)` fails.
+    pub async fn readable(&self) -> io::Result<()> {
+        self.read_with(|io| ready_now(io.as_raw_fd(), Direction::Read))
+            .await
+    }
+
+    /// Waits until the fd is writable: a write on it would not block (it has buffer room,
+    /// or an error or a closed peer to report). As [`readable`](Async::readable), for the
+    /// write direction.
+    ///
+    /// ```
+    /// use corio_io::Async;
+    /// use std::io::Write;
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// corio_executor::run(async {
+    ///     let (a, _b) = UnixStream::pair().unwrap();
+    ///     let a = Async::new(a).unwrap();
+    ///     a.writable().await.unwrap(); // a fresh socket has room
+    ///     assert_eq!(a.get_ref().write(b"pong").unwrap(), 4);
+    /// });
+    /// ```
+    ///
+    /// # Errors
+    /// As [`readable`](Async::readable).
+    pub async fn writable(&self) -> io::Result<()> {
+        self.write_with(|io| ready_now(io.as_raw_fd(), Direction::Write))
+            .await
+    }
+
+    /// The polling form of [`readable`](Async::readable), in the read slot of
+    /// [`poll_read_with`](Async::poll_read_with) (one task at a time).
+    ///
+    /// ```
+    /// use corio_io::Async;
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// corio_executor::run(async {
+    ///     let (a, b) = UnixStream::pair().unwrap();
+    ///     let a = Async::new(a).unwrap();
+    ///     drop(b); // end of stream: a read would not block
+    ///     std::future::poll_fn(|cx| a.poll_readable(cx)).await.unwrap();
+    /// });
+    /// ```
+    ///
+    /// # Errors
+    /// As [`readable`](Async::readable).
+    pub fn poll_readable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_read_with(cx, |io| ready_now(io.as_raw_fd(), Direction::Read))
+    }
+
+    /// The polling form of [`writable`](Async::writable), in the write slot of
+    /// [`poll_write_with`](Async::poll_write_with) (one task at a time).
+    ///
+    /// ```
+    /// use corio_io::Async;
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// corio_executor::run(async {
+    ///     let (a, _b) = UnixStream::pair().unwrap();
+    ///     let a = Async::new(a).unwrap();
+    ///     std::future::poll_fn(|cx| a.poll_writable(cx)).await.unwrap();
+    /// });
+    /// ```
+    ///
+    /// # Errors
+    /// As [`readable`](Async::readable).
+    pub fn poll_writable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_write_with(cx, |io| ready_now(io.as_raw_fd(), Direction::Write))
+    }
+
     /// A stream socket's read or write of up to `len` bytes: one that moved fewer bytes
     /// than asked drained the socket's buffer (or filled it), so the readiness is used up
     /// and forgotten at once, which saves the `WouldBlock` call the next operation would
@@ -341,6 +438,39 @@ where
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.poll_flush(cx)
+    }
+}
+
+/// Whether `fd` is ready `direction`-wise right now, by `poll(2)` with no timeout: `Ok(())`
+/// if so (an error or hang-up counts: the operation will report it), else `WouldBlock`, so
+/// that `poll_op` forgets the readiness the reactor reported and waits for the next event.
+fn ready_now(fd: RawFd, direction: Direction) -> io::Result<()> {
+    let events = match direction {
+        Direction::Read => libc::POLLIN,
+        Direction::Write => libc::POLLOUT,
+    };
+    let mut pollfd = libc::pollfd {
+        fd,
+        events,
+        revents: 0,
+    };
+    loop {
+        // SAFETY: `pollfd` is one valid, exclusively borrowed `struct pollfd` for the call
+        // (nfds = 1); poll(2) only reads `fd` and `events` and writes `revents`. The fd is
+        // kept open by the `Async` the caller borrows; a closed one is reported as POLLNVAL.
+        let n = unsafe { libc::poll(&mut pollfd, 1, 0) };
+        if n >= 0 {
+            break;
+        }
+        let err = io::Error::last_os_error();
+        if err.kind() != io::ErrorKind::Interrupted {
+            return Err(err);
+        }
+    }
+    if pollfd.revents & (events | libc::POLLERR | libc::POLLHUP | libc::POLLNVAL) != 0 {
+        Ok(())
+    } else {
+        Err(io::ErrorKind::WouldBlock.into())
     }
 }
 
