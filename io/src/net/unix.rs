@@ -62,6 +62,12 @@ impl UnixListener {
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().local_addr()
     }
+
+    /// Stops listening now, even while a task still holds the listener: new connections
+    /// are refused (on Linux; elsewhere the drop does it), as `TcpListener`'s.
+    pub(crate) fn stop_listening(&self) {
+        let _ = socket2::SockRef::from(self.io.get_ref()).shutdown(Shutdown::Read);
+    }
 }
 
 /// A connected Unix stream socket. Reads and writes through `&self`, and implements
@@ -160,13 +166,61 @@ impl UnixStream {
         self.io.poll_read_uninit(cx, buf)
     }
 
-    fn poll_read_inner(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+    /// Writes what the socket takes of `buf` now, without waiting: `WouldBlock` if it
+    /// takes nothing.
+    ///
+    /// ```
+    /// use corio_io::net::UnixStream;
+    /// corio_executor::run(async {
+    ///     let (a, _b) = UnixStream::pair().unwrap();
+    ///     assert_eq!(a.try_write(b"now").unwrap(), 3);
+    /// });
+    /// ```
+    ///
+    /// # Errors
+    /// `WouldBlock` when the socket's buffer is full; the kernel's otherwise.
+    pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+        Write::write(&mut self.io.get_ref(), buf)
+    }
+
+    /// The polling form of [`read`](UnixStream::read); only the last task to poll is woken.
+    ///
+    /// ```
+    /// use corio_io::net::UnixStream;
+    /// corio_executor::run(async {
+    ///     let (a, b) = UnixStream::pair().unwrap();
+    ///     b.write(b"hi").await.unwrap();
+    ///     let mut buf = [0; 2];
+    ///     let n = std::future::poll_fn(|cx| a.poll_read(cx, &mut buf)).await.unwrap();
+    ///     assert_eq!(&buf[..n], b"hi");
+    /// });
+    /// ```
+    ///
+    /// # Errors
+    /// The kernel's, e.g. `ConnectionReset`.
+    pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         let len = buf.len();
         self.io
             .poll_stream_op(cx, Direction::Read, len, |mut s| s.read(buf))
     }
 
-    fn poll_write_inner(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    /// The polling form of [`write`](UnixStream::write); only the last task to poll is
+    /// woken.
+    ///
+    /// ```
+    /// use corio_io::net::UnixStream;
+    /// corio_executor::run(async {
+    ///     let (a, b) = UnixStream::pair().unwrap();
+    ///     let n = std::future::poll_fn(|cx| a.poll_write(cx, b"hi")).await.unwrap();
+    ///     assert_eq!(n, 2);
+    ///     let mut buf = [0; 2];
+    ///     b.read(&mut buf).await.unwrap();
+    /// });
+    /// ```
+    ///
+    /// # Errors
+    /// The kernel's, e.g. `BrokenPipe` once the peer is gone.
+    pub fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         self.io
             .poll_stream_op(cx, Direction::Write, buf.len(), |mut s| s.write(buf))
     }
@@ -180,7 +234,7 @@ macro_rules! unix_stream_io {
                 cx: &mut Context<'_>,
                 buf: &mut [u8],
             ) -> Poll<io::Result<usize>> {
-                self.poll_read_inner(cx, buf)
+                UnixStream::poll_read(&self, cx, buf)
             }
         }
 
@@ -191,7 +245,7 @@ macro_rules! unix_stream_io {
                 cx: &mut Context<'_>,
                 buf: &[u8],
             ) -> Poll<io::Result<usize>> {
-                self.poll_write_inner(cx, buf)
+                UnixStream::poll_write(&self, cx, buf)
             }
             fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
                 Poll::Ready(Ok(()))
