@@ -46,6 +46,20 @@ pub struct Async<T: AsRawFd> {
 impl<T: AsRawFd> Async<T> {
     /// Puts `io` in non-blocking mode and registers it with the current loop's reactor.
     ///
+    /// ```
+    /// use corio_io::Async;
+    /// corio_executor::run(async {
+    ///     let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+    ///     let a = Async::new(a).unwrap(); // now non-blocking, and watched by the loop
+    ///     let mut buf = [0; 1];
+    ///     let err = std::io::Read::read(&mut a.get_ref(), &mut buf).unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock, "no data: no blocking either");
+    ///     // A regular file cannot be watched.
+    ///     let file = std::fs::File::open("/proc/self/status").unwrap();
+    ///     assert!(Async::new(file).is_err());
+    /// });
+    /// ```
+    ///
     /// # Errors
     /// Outside a corio runtime, or if the fd cannot be made non-blocking or registered (an
     /// fd that epoll cannot watch, such as a regular file, is refused with `PermissionDenied`).
@@ -60,6 +74,15 @@ impl<T: AsRawFd> Async<T> {
     }
 
     /// The wrapped I/O object.
+    ///
+    /// ```
+    /// use corio_io::Async;
+    /// corio_executor::run(async {
+    ///     let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+    ///     let a = Async::new(a).unwrap();
+    ///     assert!(a.get_ref().peer_addr().unwrap().is_unnamed());
+    /// });
+    /// ```
     pub fn get_ref(&self) -> &T {
         self.io
             .as_ref()
@@ -67,6 +90,16 @@ impl<T: AsRawFd> Async<T> {
     }
 
     /// Deregisters the fd and gives the I/O object back (still in non-blocking mode).
+    ///
+    /// ```
+    /// use corio_io::Async;
+    /// corio_executor::run(async {
+    ///     let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+    ///     let a = Async::new(a).unwrap();
+    ///     let std_stream = a.into_inner().unwrap();
+    ///     std_stream.set_nonblocking(false).unwrap(); // yours again, as you want it
+    /// });
+    /// ```
     pub fn into_inner(mut self) -> io::Result<T> {
         let io = self
             .io
@@ -81,11 +114,42 @@ impl<T: AsRawFd> Async<T> {
     ///
     /// Cancel-safe when `op` is: dropping the future only stops waiting; each `op` call that
     /// ran has returned either `WouldBlock` (nothing done) or the result given back.
+    ///
+    /// ```
+    /// use corio_io::Async;
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    /// corio_executor::run(async {
+    ///     let (a, mut b) = UnixStream::pair().unwrap();
+    ///     let a = Async::new(a).unwrap();
+    ///     let writer = std::thread::spawn(move || b.write_all(b"late").unwrap());
+    ///     let mut buf = [0; 4];
+    ///     // Runs the read; while it would block, waits for the fd and tries again.
+    ///     let n = a.read_with(|mut s| s.read(&mut buf)).await.unwrap();
+    ///     assert!(n > 0 && buf[..n] == b"late"[..n]);
+    ///     writer.join().unwrap();
+    /// });
+    /// ```
     pub async fn read_with<R>(&self, op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
         self.op_with(Direction::Read, op, never_used_up).await
     }
 
     /// [`read_with`](Async::read_with) for the write direction.
+    ///
+    /// ```
+    /// use corio_io::Async;
+    /// use std::io::Write;
+    /// use std::net::UdpSocket;
+    /// corio_executor::run(async {
+    ///     let socket = Async::new(UdpSocket::bind("127.0.0.1:0").unwrap()).unwrap();
+    ///     let to = socket.get_ref().local_addr().unwrap();
+    ///     let sent = socket.write_with(|s| s.send_to(b"to myself", to)).await.unwrap();
+    ///     assert_eq!(sent, 9);
+    ///     let mut buf = [0; 16];
+    ///     let (n, _) = socket.read_with(|s| s.recv_from(&mut buf)).await.unwrap();
+    ///     assert_eq!(&buf[..n], b"to myself");
+    /// });
+    /// ```
     pub async fn write_with<R>(&self, op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
         self.op_with(Direction::Write, op, never_used_up).await
     }
@@ -93,6 +157,22 @@ impl<T: AsRawFd> Async<T> {
     /// The polling form of [`read_with`](Async::read_with): registers the task of `cx` to be
     /// woken. The fd has one read slot for this: if two tasks poll it at once, only the last
     /// one is woken (the `async` methods have no such limit).
+    ///
+    /// ```
+    /// use corio_io::Async;
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    /// corio_executor::run(async {
+    ///     let (a, mut b) = UnixStream::pair().unwrap();
+    ///     let a = Async::new(a).unwrap();
+    ///     b.write_all(b"polled").unwrap();
+    ///     let mut buf = [0; 6];
+    ///     let n = std::future::poll_fn(|cx| a.poll_read_with(cx, |mut s| s.read(&mut buf)))
+    ///         .await
+    ///         .unwrap();
+    ///     assert_eq!(&buf[..n], b"polled");
+    /// });
+    /// ```
     pub fn poll_read_with<R>(
         &self,
         cx: &mut Context<'_>,
@@ -102,6 +182,22 @@ impl<T: AsRawFd> Async<T> {
     }
 
     /// The polling form of [`write_with`](Async::write_with), with its own single slot.
+    ///
+    /// ```
+    /// use corio_io::Async;
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    /// corio_executor::run(async {
+    ///     let (a, mut b) = UnixStream::pair().unwrap();
+    ///     let a = Async::new(a).unwrap();
+    ///     let n = std::future::poll_fn(|cx| a.poll_write_with(cx, |mut s| s.write(b"polled")))
+    ///         .await
+    ///         .unwrap();
+    ///     let mut buf = [0; 6];
+    ///     b.read_exact(&mut buf[..n]).unwrap();
+    ///     assert_eq!(&buf[..n], b"polled");
+    /// });
+    /// ```
     pub fn poll_write_with<R>(
         &self,
         cx: &mut Context<'_>,

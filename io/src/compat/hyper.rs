@@ -43,6 +43,18 @@ use std::time::Duration;
 
 /// Spawns hyper's background futures (HTTP/2 streams, a connection driven apart from its
 /// handle) as corio tasks on the runtime it was made in.
+///
+/// ```
+/// use corio_io::hyper::CorioExecutor;
+/// use hyper::rt::Executor;
+/// corio_executor::run(async {
+///     let (tx, rx) = std::sync::mpsc::channel();
+///     // hyper hands it futures to run in the background, as corio tasks.
+///     CorioExecutor::current().execute(async move { tx.send("ran").unwrap() });
+///     corio_executor::yield_now().await;
+///     assert_eq!(rx.try_recv().unwrap(), "ran");
+/// });
+/// ```
 #[derive(Debug, Clone)]
 pub struct CorioExecutor {
     runtime: corio_executor::Handle,
@@ -50,6 +62,15 @@ pub struct CorioExecutor {
 
 impl CorioExecutor {
     /// An executor for the corio runtime running on this thread.
+    ///
+    /// ```
+    /// use corio_io::hyper::CorioExecutor;
+    /// corio_executor::run(async {
+    ///     // For hyper's builders, e.g. `hyper::server::conn::http2::Builder::new(executor)`.
+    ///     let executor = CorioExecutor::current();
+    ///     let _ = executor.clone();
+    /// });
+    /// ```
     ///
     /// # Panics
     /// Outside a corio runtime.
@@ -60,6 +81,18 @@ impl CorioExecutor {
     }
 
     /// An executor for the runtime of `runtime`.
+    ///
+    /// ```
+    /// use corio_io::hyper::CorioExecutor;
+    /// use hyper::rt::Executor;
+    /// let runtime = corio_executor::Runtime::new();
+    /// // Made outside the runtime, from its handle.
+    /// let executor = CorioExecutor::new(runtime.handle());
+    /// let (tx, rx) = std::sync::mpsc::channel();
+    /// executor.execute(async move { tx.send(1).unwrap() });
+    /// runtime.block_on(corio_executor::yield_now());
+    /// assert_eq!(rx.try_recv().unwrap(), 1);
+    /// ```
     pub fn new(runtime: corio_executor::Handle) -> CorioExecutor {
         CorioExecutor { runtime }
     }
@@ -79,6 +112,17 @@ where
 
 /// hyper's timer (header-read timeouts, keep-alive) on corio's clock, so hyper's timeouts
 /// follow the paused clock in tests too. Use it on the loop's thread.
+///
+/// ```
+/// use corio_io::hyper::CorioTimer;
+/// use hyper::rt::Timer;
+/// use std::time::Duration;
+/// corio_executor::Runtime::builder().start_paused(true).build().block_on(async {
+///     let start = corio_executor::time::Instant::now();
+///     CorioTimer::new().sleep(Duration::from_secs(30)).await; // on the paused clock: instant
+///     assert_eq!(start.elapsed(), Duration::from_secs(30));
+/// });
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CorioTimer {
     _private: (),
@@ -86,6 +130,13 @@ pub struct CorioTimer {
 
 impl CorioTimer {
     /// The timer.
+    ///
+    /// ```
+    /// use corio_io::hyper::CorioTimer;
+    /// // For hyper's builders: `hyper::server::conn::http1::Builder::new().timer(CorioTimer::new())`.
+    /// let mut builder = hyper::server::conn::http1::Builder::new();
+    /// builder.timer(CorioTimer::new());
+    /// ```
     pub fn new() -> CorioTimer {
         CorioTimer::default()
     }

@@ -5,6 +5,23 @@ use std::io;
 
 /// End of stream came before a `readexactly`/`readuntil` was satisfied. The bytes that did
 /// arrive are in [`partial`](IncompleteRead::partial): nothing is lost.
+///
+/// ```
+/// use corio_io::streams::{IncompleteRead, StreamError, StreamReader};
+/// corio_executor::run(async {
+///     let mut reader = StreamReader::new(&b"12 bytes?"[..]);
+///     let err = reader.readexactly(12).await.unwrap_err();
+///     assert!(matches!(
+///         &err,
+///         StreamError::IncompleteRead(IncompleteRead { partial, expected: Some(12) })
+///             if partial == b"12 bytes?"
+///     ));
+///     assert_eq!(
+///         err.to_string(),
+///         "incomplete read: 9 bytes read before end of stream, 12 expected"
+///     );
+/// });
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IncompleteRead {
     /// The bytes read before end of stream (taken out of the reader's buffer).
@@ -16,6 +33,19 @@ pub struct IncompleteRead {
 /// A `readuntil`/`readline` found no separator within the reader's limit. The buffered
 /// bytes stay in the reader (read them with `read`); [`consumed`](LimitOverrun::consumed)
 /// says how many bytes were searched.
+///
+/// ```
+/// use corio_io::streams::{LimitOverrun, StreamError, StreamReader};
+/// corio_executor::run(async {
+///     let mut reader = StreamReader::with_limit(&b"no newline in sight"[..], 4);
+///     match reader.readline().await {
+///         Err(StreamError::LimitOverrun(LimitOverrun { limit, .. })) => assert_eq!(limit, 4),
+///         other => panic!("{other:?}"),
+///     }
+///     // The bytes are still there.
+///     assert_eq!(reader.read_to_eof().await.unwrap(), b"no newline in sight");
+/// });
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LimitOverrun {
     /// Bytes in the buffer when the limit was passed.
@@ -26,13 +56,55 @@ pub struct LimitOverrun {
 
 /// What a [`StreamReader`](super::StreamReader) read can fail with. Converts into
 /// `io::Error` (`UnexpectedEof`, `InvalidData`) for `?` in functions returning `io::Result`.
+///
+/// ```
+/// use corio_io::streams::StreamReader;
+/// use std::io;
+///
+/// // `?` turns a StreamError into an io::Error.
+/// async fn greeting(reader: &mut StreamReader) -> io::Result<Vec<u8>> {
+///     Ok(reader.readexactly(5).await?)
+/// }
+///
+/// corio_executor::run(async {
+///     let mut reader = StreamReader::new(&b"hi"[..]);
+///     let err = greeting(&mut reader).await.unwrap_err();
+///     assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+/// });
+/// ```
 #[derive(Debug)]
 pub enum StreamError {
     /// See [`IncompleteRead`].
+    ///
+    /// ```
+    /// use corio_io::streams::{StreamError, StreamReader};
+    /// corio_executor::run(async {
+    ///     let mut reader = StreamReader::new(&b"abc"[..]);
+    ///     let err = reader.readuntil(b";").await.unwrap_err();
+    ///     assert!(matches!(err, StreamError::IncompleteRead(e) if e.expected.is_none()));
+    /// });
+    /// ```
     IncompleteRead(IncompleteRead),
     /// See [`LimitOverrun`].
+    ///
+    /// ```
+    /// use corio_io::streams::{StreamError, StreamReader};
+    /// corio_executor::run(async {
+    ///     let mut reader = StreamReader::with_limit(&b"0123456789"[..], 4);
+    ///     let err = reader.readuntil(b";").await.unwrap_err();
+    ///     assert!(matches!(err, StreamError::LimitOverrun(e) if e.limit == 4));
+    /// });
+    /// ```
     LimitOverrun(LimitOverrun),
     /// The socket's own error.
+    ///
+    /// ```
+    /// use corio_io::streams::StreamError;
+    /// use std::io;
+    /// let err = StreamError::from(io::Error::from(io::ErrorKind::ConnectionReset));
+    /// assert!(matches!(&err, StreamError::Io(e) if e.kind() == io::ErrorKind::ConnectionReset));
+    /// assert_eq!(io::Error::from(err).kind(), io::ErrorKind::ConnectionReset);
+    /// ```
     Io(io::Error),
 }
 

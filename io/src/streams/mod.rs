@@ -11,6 +11,29 @@
 //! | `await reader.readline()` | `reader.readline().await?` |
 //! | `writer.write(data); await writer.drain()` | `writer.write(data)?; writer.drain().await?` |
 //!
+//! ```
+//! use corio_io::streams::{open_connection, start_server};
+//! corio_executor::run(async {
+//!     // An echo server, as in asyncio's documentation.
+//!     let server = start_server(
+//!         |mut reader, writer| async move {
+//!             let data = reader.read(100).await.unwrap();
+//!             writer.write(&data).unwrap();
+//!             writer.drain().await.unwrap();
+//!             writer.close();
+//!         },
+//!         "127.0.0.1:0",
+//!     )
+//!     .await
+//!     .unwrap();
+//!     let (mut reader, writer) = open_connection(server.sockets()[0]).await.unwrap();
+//!     writer.write(b"Hello World!").unwrap();
+//!     assert_eq!(reader.read(100).await.unwrap(), b"Hello World!");
+//!     writer.close();
+//!     server.close();
+//! });
+//! ```
+//!
 //! The TCP and Unix forms share everything but the socket: a connection (`Connection`) is
 //! what a reader and a writer are made from, a listener (`Listener`) what a server accepts
 //! them on.

@@ -22,6 +22,11 @@ use std::time::Duration;
 
 /// How long the accept loop waits after the process ran out of a resource (file
 /// descriptors, memory) before it accepts again.
+///
+/// ```
+/// use corio_io::streams::ACCEPT_RETRY_DELAY;
+/// assert_eq!(ACCEPT_RETRY_DELAY, std::time::Duration::from_millis(100));
+/// ```
 pub const ACCEPT_RETRY_DELAY: Duration = Duration::from_millis(100);
 
 /// Starts serving: listens on every address `addr` resolves to and runs
@@ -269,6 +274,20 @@ fn remove_stale_socket(path: &Path) -> io::Result<()> {
 /// [`serve_forever`](Server::serve_forever), [`close`](Server::close),
 /// [`wait_closed`](Server::wait_closed), [`sockets`](Server::sockets). Dropping it closes
 /// it (running handlers go on).
+///
+/// ```
+/// # use corio_io::streams::{open_connection, start_server};
+/// # corio_executor::run(async {
+/// # let server = start_server(
+/// #     |_reader, writer| async move { writer.write(b"hi\n").unwrap(); },
+/// #     "127.0.0.1:0",
+/// # ).await.unwrap();
+/// let (mut reader, _writer) = open_connection(server.sockets()[0]).await.unwrap();
+/// assert_eq!(reader.readline().await.unwrap(), b"hi\n");
+/// server.close();
+/// server.wait_closed().await;
+/// # });
+/// ```
 pub struct Server<A = SocketAddr> {
     inner: Arc<Inner<A>>,
 }
@@ -289,6 +308,16 @@ impl<A: std::fmt::Debug> std::fmt::Debug for Server<A> {
 impl<A> Server<A> {
     /// The addresses the server listens on (with the ports the kernel chose for port 0; a
     /// Unix server's one path).
+    ///
+    /// ```
+    /// use corio_io::streams::start_server;
+    /// corio_executor::run(async {
+    ///     let server = start_server(|_, _| async {}, "127.0.0.1:0").await.unwrap();
+    ///     let addr = server.sockets()[0];
+    ///     assert!(addr.ip().is_loopback());
+    ///     assert_ne!(addr.port(), 0, "the port the kernel chose");
+    /// });
+    /// ```
     pub fn sockets(&self) -> &[A] {
         &self.inner.addrs
     }
@@ -296,6 +325,26 @@ impl<A> Server<A> {
     /// Serves until the server is closed. The server already serves from `start_server`
     /// on; this is what a program awaits to keep running. Cancelling it closes the server,
     /// as in asyncio.
+    ///
+    /// ```
+    /// # use corio_io::streams::{open_connection, start_server};
+    /// # corio_executor::run(async {
+    /// # let server = start_server(
+    /// #     |_reader, writer| async move { writer.write(b"hi\n").unwrap(); },
+    /// #     "127.0.0.1:0",
+    /// # ).await.unwrap();
+    /// let server = std::rc::Rc::new(server);
+    /// let serving = corio_executor::spawn_local({
+    ///     let server = server.clone();
+    ///     async move { server.serve_forever().await }
+    /// });
+    /// let (mut reader, _writer) = open_connection(server.sockets()[0]).await.unwrap();
+    /// assert_eq!(reader.readline().await.unwrap(), b"hi\n");
+    /// serving.cancel(); // cancelling serve_forever closes the server
+    /// let _ = serving.await;
+    /// assert!(server.is_closed());
+    /// # });
+    /// ```
     pub async fn serve_forever(&self) {
         struct CloseOnCancel<'a, A>(&'a Server<A>);
         impl<A> Drop for CloseOnCancel<'_, A> {
@@ -310,6 +359,20 @@ impl<A> Server<A> {
 
     /// Stops listening: the listening sockets are closed at once (a Unix server's socket
     /// file is removed); connections being handled go on.
+    ///
+    /// ```
+    /// # use corio_io::streams::{open_connection, start_server};
+    /// # corio_executor::run(async {
+    /// # let server = start_server(
+    /// #     |_reader, writer| async move { writer.write(b"hi\n").unwrap(); },
+    /// #     "127.0.0.1:0",
+    /// # ).await.unwrap();
+    /// let addr = server.sockets()[0];
+    /// server.close();
+    /// let err = open_connection(addr).await.unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
+    /// # });
+    /// ```
     pub fn close(&self) {
         let accepting = std::mem::take(&mut *self.inner.accepting.lock().unwrap());
         for (listener, task) in accepting {
@@ -324,11 +387,52 @@ impl<A> Server<A> {
     }
 
     /// True once [`close`](Server::close) was called.
+    ///
+    /// ```
+    /// # use corio_io::streams::{open_connection, start_server};
+    /// # corio_executor::run(async {
+    /// # let server = start_server(
+    /// #     |_reader, writer| async move { writer.write(b"hi\n").unwrap(); },
+    /// #     "127.0.0.1:0",
+    /// # ).await.unwrap();
+    /// assert!(!server.is_closed());
+    /// server.close();
+    /// assert!(server.is_closed());
+    /// # });
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.inner.closed.is_set()
     }
 
     /// Waits until the server is closed and every connection's handler has returned.
+    ///
+    /// ```
+    /// use corio_io::streams::{open_connection, start_server};
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// use std::sync::Arc;
+    /// corio_executor::run(async {
+    ///     let finished = Arc::new(AtomicBool::new(false));
+    ///     let flag = finished.clone();
+    ///     let server = start_server(
+    ///         move |mut reader, _writer| {
+    ///             let flag = flag.clone();
+    ///             async move {
+    ///                 let _ = reader.read_to_eof().await; // until the client hangs up
+    ///                 flag.store(true, Ordering::SeqCst);
+    ///             }
+    ///         },
+    ///         "127.0.0.1:0",
+    ///     )
+    ///     .await
+    ///     .unwrap();
+    ///     let (_reader, writer) = open_connection(server.sockets()[0]).await.unwrap();
+    ///     corio_executor::time::sleep(std::time::Duration::from_millis(10)).await;
+    ///     server.close(); // the running handler goes on
+    ///     writer.close();
+    ///     server.wait_closed().await;
+    ///     assert!(finished.load(Ordering::SeqCst), "wait_closed waited for the handler");
+    /// });
+    /// ```
     pub async fn wait_closed(&self) {
         self.inner.closed.wait().await;
         while self.inner.connections.load(Ordering::SeqCst) > 0 {
