@@ -481,6 +481,18 @@ impl Drop for WaiterGuard<'_> {
     }
 }
 
+/// Deregisters the fd from the reactor, then closes it (by dropping `T`), so no event can
+/// arrive for a closed (and perhaps reused) fd number.
+///
+/// ```
+/// use corio_io::Async;
+/// corio_executor::run(async {
+///     let (a, mut b) = std::os::unix::net::UnixStream::pair().unwrap();
+///     drop(Async::new(a).unwrap());
+///     // The fd is closed: the peer sees end of stream.
+///     assert_eq!(std::io::Read::read(&mut b, &mut [0; 1]).unwrap(), 0);
+/// });
+/// ```
 impl<T: AsRawFd> Drop for Async<T> {
     fn drop(&mut self) {
         if let Some(io) = self.io.take() {
@@ -490,12 +502,14 @@ impl<T: AsRawFd> Drop for Async<T> {
     }
 }
 
+/// The wrapped object's fd (the `Async` still owns it).
 impl<T: AsRawFd> AsRawFd for Async<T> {
     fn as_raw_fd(&self) -> RawFd {
         self.get_ref().as_raw_fd()
     }
 }
 
+/// The wrapped object's fd, borrowed.
 impl<T: AsRawFd + AsFd> AsFd for Async<T> {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.get_ref().as_fd()
@@ -516,6 +530,8 @@ where
     }
 }
 
+/// Writes through `&T`; `poll_flush` flushes `T`, and so does `poll_close` (closing the fd
+/// is the drop's job).
 impl<T: AsRawFd> futures_io::AsyncWrite for Async<T>
 where
     for<'a> &'a T: Write,

@@ -98,6 +98,8 @@ impl CorioExecutor {
     }
 }
 
+/// Spawns the future as a detached corio task on the executor's runtime (the type's example
+/// shows it run).
 impl<F> hyper::rt::Executor<F> for CorioExecutor
 where
     F: Future + Send + 'static,
@@ -154,6 +156,8 @@ impl Future for HyperSleep {
 
 impl hyper::rt::Sleep for HyperSleep {}
 
+/// Sleeps on corio's clock: `now` is corio's `Instant::now`, paused clock included (the
+/// type's example sleeps 30 s of it).
 impl hyper::rt::Timer for CorioTimer {
     fn sleep(&self, duration: Duration) -> Pin<Box<dyn hyper::rt::Sleep>> {
         Box::pin(HyperSleep(corio_executor::time::sleep(duration)))
@@ -172,6 +176,7 @@ impl hyper::rt::Timer for CorioTimer {
 
 macro_rules! hyper_io {
     ($($ty:ty),*) => {$(
+        /// hyper's `rt::Read`: reads straight into hyper's (possibly uninitialized) buffer.
         impl hyper::rt::Read for $ty {
             fn poll_read(
                 self: Pin<&mut Self>,
@@ -184,6 +189,7 @@ macro_rules! hyper_io {
             }
         }
 
+        /// hyper's `rt::Write`: as futures-io's `AsyncWrite`, vectored writes included.
         impl hyper::rt::Write for $ty {
             fn poll_write(
                 self: Pin<&mut Self>,

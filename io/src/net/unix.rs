@@ -393,6 +393,7 @@ impl UnixStream {
 
 macro_rules! unix_stream_io {
     ($ty:ty) => {
+        /// futures-io's `AsyncRead`: as [`read`](UnixStream::read) (the type's example uses it).
         impl futures_io::AsyncRead for $ty {
             fn poll_read(
                 self: Pin<&mut Self>,

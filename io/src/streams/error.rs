@@ -108,6 +108,21 @@ pub enum StreamError {
     Io(io::Error),
 }
 
+/// Says what happened, with the numbers: `incomplete read: 9 bytes read before end of
+/// stream, 12 expected`, `separator not found within the stream's limit of 4 bytes (10
+/// buffered)`, or the I/O error's own message.
+///
+/// ```
+/// use corio_io::streams::{StreamError, StreamReader};
+/// corio_executor::run(async {
+///     let mut reader = StreamReader::with_limit(&b"0123456789"[..], 4);
+///     let err = reader.readuntil(b";").await.unwrap_err();
+///     assert_eq!(
+///         err.to_string(),
+///         "separator not found within the stream's limit of 4 bytes (10 buffered)"
+///     );
+/// });
+/// ```
 impl fmt::Display for StreamError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -133,6 +148,7 @@ impl fmt::Display for StreamError {
     }
 }
 
+/// The source of an `Io` error is the `io::Error`; the framing errors have none.
 impl std::error::Error for StreamError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
@@ -142,12 +158,17 @@ impl std::error::Error for StreamError {
     }
 }
 
+/// An I/O error as a `StreamError::Io` (for `?` in functions returning `StreamError`); the
+/// `Io` variant's example shows it.
 impl From<io::Error> for StreamError {
     fn from(err: io::Error) -> Self {
         StreamError::Io(err)
     }
 }
 
+/// For `?` in functions returning `io::Result`: an `Io` error gives its `io::Error` back;
+/// `IncompleteRead` becomes `UnexpectedEof` and `LimitOverrun` `InvalidData`, each with the
+/// `StreamError`'s message (the `StreamError` example shows it).
 impl From<StreamError> for io::Error {
     fn from(err: StreamError) -> Self {
         match err {

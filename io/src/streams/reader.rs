@@ -59,6 +59,16 @@ pub struct StreamReader {
     eof: bool,
 }
 
+/// Shows the bytes buffered, the limit and whether end of stream was seen.
+///
+/// ```
+/// use corio_io::streams::StreamReader;
+/// let reader = StreamReader::new(&b""[..]);
+/// assert_eq!(
+///     format!("{reader:?}"),
+///     "StreamReader { buffered: 0, limit: 65536, eof: false, .. }"
+/// );
+/// ```
 impl std::fmt::Debug for StreamReader {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("StreamReader")
@@ -354,6 +364,19 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
+/// futures-io's `AsyncRead`: buffered bytes first, then the connection.
+///
+/// ```
+/// use corio_io::streams::StreamReader;
+/// use futures::AsyncReadExt;
+/// corio_executor::run(async {
+///     let mut reader = StreamReader::new(&b"line\nrest"[..]);
+///     reader.readline().await.unwrap();
+///     let mut rest = String::new();
+///     reader.read_to_string(&mut rest).await.unwrap();
+///     assert_eq!(rest, "rest");
+/// });
+/// ```
 impl AsyncRead for StreamReader {
     fn poll_read(
         self: Pin<&mut Self>,
@@ -377,6 +400,20 @@ impl AsyncRead for StreamReader {
     }
 }
 
+/// futures-io's `AsyncBufRead`: the reader's own buffer.
+///
+/// ```
+/// use corio_io::streams::StreamReader;
+/// use futures::AsyncBufReadExt;
+/// corio_executor::run(async {
+///     let mut reader = StreamReader::new(&b"a\nb\n"[..]);
+///     let lines: Vec<String> = futures::StreamExt::collect(
+///         futures::StreamExt::map(reader.lines(), |line| line.unwrap()),
+///     )
+///     .await;
+///     assert_eq!(lines, ["a", "b"]);
+/// });
+/// ```
 impl AsyncBufRead for StreamReader {
     fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
         let this = self.get_mut();

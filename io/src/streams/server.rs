@@ -292,6 +292,17 @@ pub struct Server<A = SocketAddr> {
     inner: Arc<Inner<A>>,
 }
 
+/// Shows the addresses, whether the server is closed and how many handlers run.
+///
+/// ```
+/// use corio_io::streams::start_server;
+/// corio_executor::run(async {
+///     let server = start_server(|_, _| async {}, "127.0.0.1:0").await.unwrap();
+///     let shown = format!("{server:?}");
+///     assert!(shown.starts_with("Server { sockets: [127.0.0.1:"), "{shown}");
+///     assert!(shown.ends_with("closed: false, connections: 0 }"), "{shown}");
+/// });
+/// ```
 impl<A: std::fmt::Debug> std::fmt::Debug for Server<A> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Server")
@@ -441,6 +452,18 @@ impl<A> Server<A> {
     }
 }
 
+/// [`close`](Server::close)s the server: it stops listening (a Unix server's socket file is
+/// removed); handlers still running go on.
+///
+/// ```
+/// use corio_io::streams::{open_connection, start_server};
+/// corio_executor::run(async {
+///     let server = start_server(|_, _| async {}, "127.0.0.1:0").await.unwrap();
+///     let addr = server.sockets()[0];
+///     drop(server);
+///     assert!(open_connection(addr).await.is_err(), "nothing listens any more");
+/// });
+/// ```
 impl<A> Drop for Server<A> {
     fn drop(&mut self) {
         self.close();

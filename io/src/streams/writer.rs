@@ -178,6 +178,19 @@ pub struct StreamWriter {
     peer: Option<SocketAddr>,
 }
 
+/// Shows the bytes buffered, whether flow control is paused and where the end stands.
+///
+/// ```
+/// # use corio_io::streams::open_connection;
+/// # corio_executor::run(async {
+/// # let listener = corio_io::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+/// let (_reader, writer) = open_connection(listener.local_addr().unwrap()).await.unwrap();
+/// assert_eq!(
+///     format!("{writer:?}"),
+///     "StreamWriter { buffered: 0, paused: false, end: Open, .. }"
+/// );
+/// # });
+/// ```
 impl std::fmt::Debug for StreamWriter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let state = self.shared.lock();
@@ -560,6 +573,20 @@ async fn flush(shared: Arc<Shared>) {
     }
 }
 
+/// Sends end of stream once the buffered bytes are out (the loop goes on sending them); the
+/// reader half may still read the reply.
+///
+/// ```
+/// # use corio_io::streams::{open_connection, StreamReader};
+/// # corio_executor::run(async {
+/// # let listener = corio_io::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+/// let (_reader, writer) = open_connection(listener.local_addr().unwrap()).await.unwrap();
+/// let mut peer = StreamReader::new(listener.accept().await.unwrap().0);
+/// writer.write(b"last words").unwrap();
+/// drop(writer);
+/// assert_eq!(peer.read_to_eof().await.unwrap(), b"last words");
+/// # });
+/// ```
 impl Drop for StreamWriter {
     fn drop(&mut self) {
         let mut state = self.shared.lock();

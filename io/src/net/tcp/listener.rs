@@ -48,6 +48,15 @@ pub struct ListenOptions {
     backlog: i32,
 }
 
+/// [`ListenOptions::new`]'s defaults.
+///
+/// ```
+/// use corio_io::net::ListenOptions;
+/// corio_executor::run(async {
+///     let listener = ListenOptions::default().bind("127.0.0.1:0").await.unwrap();
+///     # let _ = listener;
+/// });
+/// ```
 impl Default for ListenOptions {
     fn default() -> Self {
         ListenOptions::new()

@@ -169,12 +169,15 @@ pub struct OwnedWriteHalf {
 #[derive(Debug)]
 pub struct ReuniteError(pub OwnedReadHalf, pub OwnedWriteHalf);
 
+/// Says what went wrong: `tried to reunite halves that are not from the same TcpStream`
+/// (the type's example shows it).
 impl std::fmt::Display for ReuniteError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("tried to reunite halves that are not from the same TcpStream")
     }
 }
 
+/// A plain error, with no source.
 impl std::error::Error for ReuniteError {}
 
 impl OwnedReadHalf {
@@ -336,6 +339,22 @@ impl OwnedWriteHalf {
     }
 }
 
+/// Shuts the write side down (the peer reads end of stream), unless
+/// [`reunite`](OwnedReadHalf::reunite) took the stream back; the read half still reads.
+///
+/// ```
+/// # use corio_io::net::{TcpListener, TcpStream};
+/// # corio_executor::run(async {
+/// # let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+/// # let client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+/// # let (server, _) = listener.accept().await.unwrap();
+/// let (read, write) = server.into_split();
+/// drop(write);
+/// assert_eq!(client.read(&mut [0; 4]).await.unwrap(), 0, "end of stream");
+/// client.write(b"still").await.unwrap();
+/// assert_eq!(read.read(&mut [0; 5]).await.unwrap(), 5);
+/// # });
+/// ```
 impl Drop for OwnedWriteHalf {
     fn drop(&mut self) {
         if self.shutdown_on_drop {
@@ -347,6 +366,7 @@ impl Drop for OwnedWriteHalf {
 
 macro_rules! read_half {
     ($ty:ty, |$s:ident| $stream:expr) => {
+        /// futures-io's `AsyncRead`: as the half's `read`.
         impl futures_io::AsyncRead for $ty {
             fn poll_read(
                 self: Pin<&mut Self>,
@@ -362,6 +382,8 @@ macro_rules! read_half {
 
 macro_rules! write_half {
     ($ty:ty, |$s:ident| $stream:expr) => {
+        /// futures-io's `AsyncWrite`: as the half's `write`; `poll_flush` has nothing to do (writes
+        /// go straight to the kernel) and `poll_close` shuts the write side down.
         impl futures_io::AsyncWrite for $ty {
             fn poll_write(
                 self: Pin<&mut Self>,

@@ -446,6 +446,22 @@ impl TcpStream {
     }
 }
 
+/// futures-io's `AsyncRead`: as [`read`](TcpStream::read).
+///
+/// ```
+/// # use corio_io::net::{TcpListener, TcpStream};
+/// # corio_executor::run(async {
+/// # let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+/// # let client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+/// # let (server, _) = listener.accept().await.unwrap();
+/// use futures::{AsyncReadExt, AsyncWriteExt};
+/// let (mut client, mut server) = (client, server);
+/// client.write_all(b"exact").await.unwrap();
+/// let mut buf = [0; 5];
+/// server.read_exact(&mut buf).await.unwrap();
+/// assert_eq!(&buf, b"exact");
+/// # });
+/// ```
 impl futures_io::AsyncRead for TcpStream {
     fn poll_read(
         self: Pin<&mut Self>,
@@ -456,6 +472,8 @@ impl futures_io::AsyncRead for TcpStream {
     }
 }
 
+/// futures-io's `AsyncRead` through a shared reference, so one task may read while another
+/// writes.
 impl futures_io::AsyncRead for &TcpStream {
     fn poll_read(
         self: Pin<&mut Self>,
@@ -491,6 +509,7 @@ impl futures_io::AsyncWrite for TcpStream {
     }
 }
 
+/// futures-io's `AsyncWrite` through a shared reference, as on `TcpStream`.
 impl futures_io::AsyncWrite for &TcpStream {
     fn poll_write(
         self: Pin<&mut Self>,
