@@ -46,6 +46,20 @@ pub struct Async<T: AsRawFd> {
 impl<T: AsRawFd> Async<T> {
     /// Puts `io` in non-blocking mode and registers it with the current loop's reactor.
     ///
+    /// ```
+    /// use corio_io::Async;
+    /// corio_executor::run(async {
+    ///     let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+    ///     let a = Async::new(a).unwrap(); // now non-blocking, and watched by the loop
+    ///     let mut buf = [0; 1];
+    ///     let err = std::io::Read::read(&mut a.get_ref(), &mut buf).unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock, "no data: no blocking either");
+    ///     // A regular file cannot be watched.
+    ///     let file = std::fs::File::open("/proc/self/status").unwrap();
+    ///     assert!(Async::new(file).is_err());
+    /// });
+    /// ```
+    ///
     /// # Errors
     /// Outside a corio runtime, or if the fd cannot be made non-blocking or registered (an
     /// fd that epoll cannot watch, such as a regular file, is refused with `PermissionDenied`).
@@ -60,6 +74,15 @@ impl<T: AsRawFd> Async<T> {
     }
 
     /// The wrapped I/O object.
+    ///
+    /// ```
+    /// use corio_io::Async;
+    /// corio_executor::run(async {
+    ///     let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+    ///     let a = Async::new(a).unwrap();
+    ///     assert!(a.get_ref().peer_addr().unwrap().is_unnamed());
+    /// });
+    /// ```
     pub fn get_ref(&self) -> &T {
         self.io
             .as_ref()
@@ -67,6 +90,16 @@ impl<T: AsRawFd> Async<T> {
     }
 
     /// Deregisters the fd and gives the I/O object back (still in non-blocking mode).
+    ///
+    /// ```
+    /// use corio_io::Async;
+    /// corio_executor::run(async {
+    ///     let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+    ///     let a = Async::new(a).unwrap();
+    ///     let std_stream = a.into_inner().unwrap();
+    ///     std_stream.set_nonblocking(false).unwrap(); // yours again, as you want it
+    /// });
+    /// ```
     pub fn into_inner(mut self) -> io::Result<T> {
         let io = self
             .io
@@ -81,11 +114,42 @@ impl<T: AsRawFd> Async<T> {
     ///
     /// Cancel-safe when `op` is: dropping the future only stops waiting; each `op` call that
     /// ran has returned either `WouldBlock` (nothing done) or the result given back.
+    ///
+    /// ```
+    /// use corio_io::Async;
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    /// corio_executor::run(async {
+    ///     let (a, mut b) = UnixStream::pair().unwrap();
+    ///     let a = Async::new(a).unwrap();
+    ///     let writer = std::thread::spawn(move || b.write_all(b"late").unwrap());
+    ///     let mut buf = [0; 4];
+    ///     // Runs the read; while it would block, waits for the fd and tries again.
+    ///     let n = a.read_with(|mut s| s.read(&mut buf)).await.unwrap();
+    ///     assert!(n > 0 && buf[..n] == b"late"[..n]);
+    ///     writer.join().unwrap();
+    /// });
+    /// ```
     pub async fn read_with<R>(&self, op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
         self.op_with(Direction::Read, op, never_used_up).await
     }
 
     /// [`read_with`](Async::read_with) for the write direction.
+    ///
+    /// ```
+    /// use corio_io::Async;
+    /// use std::io::Write;
+    /// use std::net::UdpSocket;
+    /// corio_executor::run(async {
+    ///     let socket = Async::new(UdpSocket::bind("127.0.0.1:0").unwrap()).unwrap();
+    ///     let to = socket.get_ref().local_addr().unwrap();
+    ///     let sent = socket.write_with(|s| s.send_to(b"to myself", to)).await.unwrap();
+    ///     assert_eq!(sent, 9);
+    ///     let mut buf = [0; 16];
+    ///     let (n, _) = socket.read_with(|s| s.recv_from(&mut buf)).await.unwrap();
+    ///     assert_eq!(&buf[..n], b"to myself");
+    /// });
+    /// ```
     pub async fn write_with<R>(&self, op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
         self.op_with(Direction::Write, op, never_used_up).await
     }
@@ -93,6 +157,22 @@ impl<T: AsRawFd> Async<T> {
     /// The polling form of [`read_with`](Async::read_with): registers the task of `cx` to be
     /// woken. The fd has one read slot for this: if two tasks poll it at once, only the last
     /// one is woken (the `async` methods have no such limit).
+    ///
+    /// ```
+    /// use corio_io::Async;
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    /// corio_executor::run(async {
+    ///     let (a, mut b) = UnixStream::pair().unwrap();
+    ///     let a = Async::new(a).unwrap();
+    ///     b.write_all(b"polled").unwrap();
+    ///     let mut buf = [0; 6];
+    ///     let n = std::future::poll_fn(|cx| a.poll_read_with(cx, |mut s| s.read(&mut buf)))
+    ///         .await
+    ///         .unwrap();
+    ///     assert_eq!(&buf[..n], b"polled");
+    /// });
+    /// ```
     pub fn poll_read_with<R>(
         &self,
         cx: &mut Context<'_>,
@@ -102,12 +182,125 @@ impl<T: AsRawFd> Async<T> {
     }
 
     /// The polling form of [`write_with`](Async::write_with), with its own single slot.
+    ///
+    /// ```
+    /// use corio_io::Async;
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    /// corio_executor::run(async {
+    ///     let (a, mut b) = UnixStream::pair().unwrap();
+    ///     let a = Async::new(a).unwrap();
+    ///     let n = std::future::poll_fn(|cx| a.poll_write_with(cx, |mut s| s.write(b"polled")))
+    ///         .await
+    ///         .unwrap();
+    ///     let mut buf = [0; 6];
+    ///     b.read_exact(&mut buf[..n]).unwrap();
+    ///     assert_eq!(&buf[..n], b"polled");
+    /// });
+    /// ```
     pub fn poll_write_with<R>(
         &self,
         cx: &mut Context<'_>,
         op: impl FnMut(&T) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
         self.poll_op(cx, Direction::Write, WRITE_SLOT, op, never_used_up)
+    }
+
+    /// Waits until the fd is readable: a read on it would not block (it has data, a
+    /// connection to accept, end of stream or an error to report). For code that runs its
+    /// own non-blocking operations (a C library's, say) and only needs to know when.
+    ///
+    /// ```
+    /// use corio_io::Async;
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// corio_executor::run(async {
+    ///     let (a, mut b) = UnixStream::pair().unwrap();
+    ///     let a = Async::new(a).unwrap();
+    ///     b.write_all(b"ping").unwrap();
+    ///     a.readable().await.unwrap();
+    ///     let mut buf = [0; 4];
+    ///     assert_eq!(a.get_ref().read(&mut buf).unwrap(), 4); // does not block
+    /// });
+    /// ```
+    ///
+    /// The answer is the kernel's at the time it is given (one `poll(2)` confirms the
+    /// readiness the reactor last reported), so a read that drained the fd without going
+    /// on to `WouldBlock` does not make the next call return at once: it waits for new data.
+    /// Another task may still read first; the operation must then handle `WouldBlock`,
+    /// which [`read_with`](Async::read_with) does for you. Cancel-safe.
+    ///
+    /// # Errors
+    /// Once the runtime the fd was registered in has been dropped, or if `poll(2)` fails.
+    pub async fn readable(&self) -> io::Result<()> {
+        self.read_with(|io| ready_now(io.as_raw_fd(), Direction::Read))
+            .await
+    }
+
+    /// Waits until the fd is writable: a write on it would not block (it has buffer room,
+    /// or an error or a closed peer to report). As [`readable`](Async::readable), for the
+    /// write direction.
+    ///
+    /// ```
+    /// use corio_io::Async;
+    /// use std::io::Write;
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// corio_executor::run(async {
+    ///     let (a, _b) = UnixStream::pair().unwrap();
+    ///     let a = Async::new(a).unwrap();
+    ///     a.writable().await.unwrap(); // a fresh socket has room
+    ///     assert_eq!(a.get_ref().write(b"pong").unwrap(), 4);
+    /// });
+    /// ```
+    ///
+    /// # Errors
+    /// As [`readable`](Async::readable).
+    pub async fn writable(&self) -> io::Result<()> {
+        self.write_with(|io| ready_now(io.as_raw_fd(), Direction::Write))
+            .await
+    }
+
+    /// The polling form of [`readable`](Async::readable), in the read slot of
+    /// [`poll_read_with`](Async::poll_read_with) (one task at a time).
+    ///
+    /// ```
+    /// use corio_io::Async;
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// corio_executor::run(async {
+    ///     let (a, b) = UnixStream::pair().unwrap();
+    ///     let a = Async::new(a).unwrap();
+    ///     drop(b); // end of stream: a read would not block
+    ///     std::future::poll_fn(|cx| a.poll_readable(cx)).await.unwrap();
+    /// });
+    /// ```
+    ///
+    /// # Errors
+    /// As [`readable`](Async::readable).
+    pub fn poll_readable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_read_with(cx, |io| ready_now(io.as_raw_fd(), Direction::Read))
+    }
+
+    /// The polling form of [`writable`](Async::writable), in the write slot of
+    /// [`poll_write_with`](Async::poll_write_with) (one task at a time).
+    ///
+    /// ```
+    /// use corio_io::Async;
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// corio_executor::run(async {
+    ///     let (a, _b) = UnixStream::pair().unwrap();
+    ///     let a = Async::new(a).unwrap();
+    ///     std::future::poll_fn(|cx| a.poll_writable(cx)).await.unwrap();
+    /// });
+    /// ```
+    ///
+    /// # Errors
+    /// As [`readable`](Async::readable).
+    pub fn poll_writable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_write_with(cx, |io| ready_now(io.as_raw_fd(), Direction::Write))
     }
 
     /// A stream socket's read or write of up to `len` bytes: one that moved fewer bytes
@@ -288,6 +481,18 @@ impl Drop for WaiterGuard<'_> {
     }
 }
 
+/// Deregisters the fd from the reactor, then closes it (by dropping `T`), so no event can
+/// arrive for a closed (and perhaps reused) fd number.
+///
+/// ```
+/// use corio_io::Async;
+/// corio_executor::run(async {
+///     let (a, mut b) = std::os::unix::net::UnixStream::pair().unwrap();
+///     drop(Async::new(a).unwrap());
+///     // The fd is closed: the peer sees end of stream.
+///     assert_eq!(std::io::Read::read(&mut b, &mut [0; 1]).unwrap(), 0);
+/// });
+/// ```
 impl<T: AsRawFd> Drop for Async<T> {
     fn drop(&mut self) {
         if let Some(io) = self.io.take() {
@@ -297,12 +502,14 @@ impl<T: AsRawFd> Drop for Async<T> {
     }
 }
 
+/// The wrapped object's fd (the `Async` still owns it).
 impl<T: AsRawFd> AsRawFd for Async<T> {
     fn as_raw_fd(&self) -> RawFd {
         self.get_ref().as_raw_fd()
     }
 }
 
+/// The wrapped object's fd, borrowed.
 impl<T: AsRawFd + AsFd> AsFd for Async<T> {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.get_ref().as_fd()
@@ -323,6 +530,8 @@ where
     }
 }
 
+/// Writes through `&T`; `poll_flush` flushes `T`, and so does `poll_close` (closing the fd
+/// is the drop's job).
 impl<T: AsRawFd> futures_io::AsyncWrite for Async<T>
 where
     for<'a> &'a T: Write,
@@ -341,6 +550,39 @@ where
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.poll_flush(cx)
+    }
+}
+
+/// Whether `fd` is ready `direction`-wise right now, by `poll(2)` with no timeout: `Ok(())`
+/// if so (an error or hang-up counts: the operation will report it), else `WouldBlock`, so
+/// that `poll_op` forgets the readiness the reactor reported and waits for the next event.
+fn ready_now(fd: RawFd, direction: Direction) -> io::Result<()> {
+    let events = match direction {
+        Direction::Read => libc::POLLIN,
+        Direction::Write => libc::POLLOUT,
+    };
+    let mut pollfd = libc::pollfd {
+        fd,
+        events,
+        revents: 0,
+    };
+    loop {
+        // SAFETY: `pollfd` is one valid, exclusively borrowed `struct pollfd` for the call
+        // (nfds = 1); poll(2) only reads `fd` and `events` and writes `revents`. The fd is
+        // kept open by the `Async` the caller borrows; a closed one is reported as POLLNVAL.
+        let n = unsafe { libc::poll(&mut pollfd, 1, 0) };
+        if n >= 0 {
+            break;
+        }
+        let err = io::Error::last_os_error();
+        if err.kind() != io::ErrorKind::Interrupted {
+            return Err(err);
+        }
+    }
+    if pollfd.revents & (events | libc::POLLERR | libc::POLLHUP | libc::POLLNVAL) != 0 {
+        Ok(())
+    } else {
+        Err(io::ErrorKind::WouldBlock.into())
     }
 }
 

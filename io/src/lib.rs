@@ -45,6 +45,9 @@
 
 mod async_fd;
 pub(crate) mod compat;
+mod loom;
+#[cfg(all(test, loom))]
+mod loom_models;
 pub mod net;
 mod reactor;
 pub mod streams;

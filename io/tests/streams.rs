@@ -3,14 +3,14 @@
 
 mod common;
 
-use common::{pattern, watchdog};
+use common::{pattern, servers, watchdog};
 use corio_executor::time::{sleep, timeout};
 use corio_executor::{run, spawn, Runtime};
 use corio_io::net::{TcpListener, TcpStream};
 use corio_io::streams::{
     open_connection, start_server, StreamError, StreamReader, StreamWriter, DEFAULT_LIMIT,
 };
-use std::io::{ErrorKind, Read, Write};
+use std::io::{ErrorKind, Write};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -402,37 +402,16 @@ fn a_peer_reset_mid_read_is_connection_reset() {
 fn server_close_stops_accepting_and_wait_closed_waits_for_handlers() {
     watchdog(20, || {
         run(async {
-            let release = Arc::new(corio_sync::Event::new());
-            let gate = release.clone();
-            let server = start_server(
-                move |_reader, writer| {
-                    let gate = gate.clone();
-                    async move {
-                        gate.wait().await;
-                        writer.write(b"bye\n").unwrap();
-                    }
+            servers::close_stops_accepting_and_wait_closed_waits_for_handlers(
+                |handler| async move {
+                    start_server(move |r, w| handler(r, w), "127.0.0.1:0")
+                        .await
+                        .unwrap()
                 },
-                "127.0.0.1:0",
+                |server| open_connection(server.sockets()[0]),
+                ErrorKind::ConnectionRefused,
             )
-            .await
-            .unwrap();
-            let addr = server.sockets()[0];
-            let (mut reader, _writer) = open_connection(addr).await.unwrap();
-            sleep(Duration::from_millis(10)).await; // the handler is running now
-            server.close();
-            assert!(server.is_closed());
-            server.serve_forever().await; // returns at once: closed
-            let refused = TcpStream::connect(addr).await.unwrap_err();
-            assert_eq!(refused.kind(), ErrorKind::ConnectionRefused);
-            assert!(
-                timeout(Duration::from_millis(20), server.wait_closed())
-                    .await
-                    .is_err(),
-                "a handler still runs"
-            );
-            release.set();
-            server.wait_closed().await;
-            assert_eq!(reader.readline().await.unwrap(), b"bye\n");
+            .await;
         });
     });
 }
@@ -441,28 +420,14 @@ fn server_close_stops_accepting_and_wait_closed_waits_for_handlers() {
 fn a_plain_std_client_talks_to_start_server() {
     watchdog(20, || {
         run(async {
-            let server = start_server(
-                |mut reader, writer| async move {
-                    while let Ok(line) = reader.readline().await {
-                        if line.is_empty() {
-                            break;
-                        }
-                        writer.write(&line).unwrap();
-                        writer.drain().await.unwrap();
-                    }
-                },
-                "localhost:0",
-            )
-            .await
-            .unwrap();
+            let server = start_server(servers::echo_lines, "localhost:0")
+                .await
+                .unwrap();
             let addr = server.sockets()[0];
             let client = corio_executor::spawn_blocking(move || {
-                let mut conn = std::net::TcpStream::connect(addr).unwrap();
-                conn.write_all(b"one\ntwo\n").unwrap();
-                conn.shutdown(std::net::Shutdown::Write).unwrap();
-                let mut back = String::new();
-                conn.read_to_string(&mut back).unwrap();
-                back
+                servers::std_client_round_trip(std::net::TcpStream::connect(addr).unwrap(), |c| {
+                    c.shutdown(std::net::Shutdown::Write).unwrap()
+                })
             });
             assert_eq!(client.await.unwrap(), "one\ntwo\n");
         });

@@ -34,6 +34,7 @@ fn read_into<R: futures_io::AsyncRead + ?Sized>(
 
 macro_rules! tokio_read {
     ($($ty:ty),*) => {$(
+        /// tokio's `AsyncRead` (feature `tokio-io`): as futures-io's.
         impl tokio::io::AsyncRead for $ty {
             fn poll_read(
                 self: Pin<&mut Self>,
@@ -86,6 +87,7 @@ tokio_write!(
     StreamWriter
 );
 
+/// tokio's `AsyncBufRead` (feature `tokio-io`): the reader's buffer, as futures-io's.
 impl tokio::io::AsyncBufRead for StreamReader {
     fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
         futures_io::AsyncBufRead::poll_fill_buf(self, cx)

@@ -10,6 +10,19 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV
 ///
 /// Numeric addresses and `localhost` resolve without a lookup; other names go through the
 /// system resolver on corio's blocking pool.
+///
+/// ```
+/// use corio_io::net::{TcpListener, UdpSocket};
+/// use std::net::{Ipv4Addr, SocketAddr};
+/// corio_executor::run(async {
+///     let a = TcpListener::bind("127.0.0.1:0").await.unwrap();
+///     let b = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.unwrap();
+///     let c = TcpListener::bind(("localhost", 0)).await.unwrap();
+///     let any: SocketAddr = "127.0.0.1:0".parse().unwrap();
+///     let d = UdpSocket::bind(&[any][..]).await.unwrap();
+///     # let _ = (a, b, c, d);
+/// });
+/// ```
 pub trait ToSocketAddrs: sealed::Sealed {}
 
 mod sealed {

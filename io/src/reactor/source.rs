@@ -17,8 +17,7 @@
 //! hook): the count changes only under the waiter lock, by exactly the entries added or
 //! removed.
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::Mutex;
+use crate::loom::{AtomicU64, AtomicUsize, Mutex, MutexGuard, Ordering};
 use std::task::{Context, Poll, Waker};
 
 /// The fd has data to read, or a connection to accept.
@@ -96,7 +95,7 @@ impl Source {
         }
     }
 
-    fn waiters(&self) -> std::sync::MutexGuard<'_, Waiters> {
+    fn waiters(&self) -> MutexGuard<'_, Waiters> {
         // A panic cannot leave the list half-changed (every change is one Vec call).
         self.waiters.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -233,7 +232,10 @@ fn remove_id(waiters: &mut Waiters, id: u64) -> usize {
     }
 }
 
-#[cfg(test)]
+// Unit tests of the readiness word and the waiter list: no syscalls, so they run under
+// Miri too (`cargo +nightly miri test -p corio-io --lib reactor::source`). Under loom the
+// models in `loom_models` replace them (loom's types work only inside a model).
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
 
@@ -287,5 +289,41 @@ mod tests {
         assert_eq!(wake.len(), 2);
         assert_eq!(source.remove_waiter(a), 0, "already gone");
         assert_eq!(source.clear_waiters(), 1, "the writer is still there");
+    }
+
+    /// The loom model `loom_event_races_a_registering_waiter` as a plain threaded test, so
+    /// Miri's data-race checker and the sanitizers see the handshake on real threads.
+    #[test]
+    fn an_event_from_another_thread_is_seen_or_wakes_the_waiter() {
+        use std::sync::atomic::AtomicUsize as Count;
+        use std::sync::Arc;
+        struct CountWakes(Count);
+        impl std::task::Wake for CountWakes {
+            fn wake(self: Arc<Self>) {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        for _ in 0..if cfg!(miri) { 20 } else { 2000 } {
+            let source = Arc::new(Source::new());
+            let woken = Arc::new(CountWakes(Count::new(0)));
+            let waker = Waker::from(woken.clone());
+            let reactor = {
+                let source = source.clone();
+                std::thread::spawn(move || {
+                    let mut wake = Vec::new();
+                    let left = source.set_ready(READABLE, &mut wake);
+                    wake.into_iter().for_each(Waker::wake);
+                    left
+                })
+            };
+            let id = source.waiter_id();
+            let (poll, added) =
+                source.poll_ready(&mut Context::from_waker(&waker), Direction::Read, id);
+            let left = reactor.join().unwrap();
+            if poll.is_pending() {
+                assert_eq!(woken.0.load(Ordering::SeqCst), 1, "lost wake-up");
+            }
+            assert_eq!(added, left as isize);
+        }
     }
 }

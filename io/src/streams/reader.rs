@@ -10,6 +10,12 @@ use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 /// The default limit of a reader: asyncio's 64 KiB.
+///
+/// ```
+/// use corio_io::streams::{StreamReader, DEFAULT_LIMIT};
+/// assert_eq!(DEFAULT_LIMIT, 65536);
+/// assert_eq!(StreamReader::new(&b""[..]).limit(), DEFAULT_LIMIT);
+/// ```
 pub const DEFAULT_LIMIT: usize = 64 * 1024;
 /// The smallest buffer a reader reads into.
 const MIN_READ: usize = 8 * 1024;
@@ -31,6 +37,18 @@ const MIN_READ: usize = 8 * 1024;
 /// [`readexactly`]: StreamReader::readexactly
 /// [`readuntil`]: StreamReader::readuntil
 /// [`at_eof`]: StreamReader::at_eof
+///
+/// ```
+/// use corio_io::streams::StreamReader;
+/// corio_executor::run(async {
+///     let mut reader = StreamReader::new(&b"HELO mail\r\nDATA 5\r\nhello"[..]);
+///     assert_eq!(reader.readuntil(b"\r\n").await.unwrap(), b"HELO mail\r\n");
+///     assert_eq!(reader.readline().await.unwrap(), b"DATA 5\r\n");
+///     assert_eq!(reader.readexactly(5).await.unwrap(), b"hello");
+///     assert!(reader.read(100).await.unwrap().is_empty());
+///     assert!(reader.at_eof());
+/// });
+/// ```
 pub struct StreamReader {
     transport: Box<dyn AsyncRead + Send + Unpin>,
     /// `buf[start..end]` is unread data; the rest is room to read into.
@@ -41,6 +59,16 @@ pub struct StreamReader {
     eof: bool,
 }
 
+/// Shows the bytes buffered, the limit and whether end of stream was seen.
+///
+/// ```
+/// use corio_io::streams::StreamReader;
+/// let reader = StreamReader::new(&b""[..]);
+/// assert_eq!(
+///     format!("{reader:?}"),
+///     "StreamReader { buffered: 0, limit: 65536, eof: false, .. }"
+/// );
+/// ```
 impl std::fmt::Debug for StreamReader {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("StreamReader")
@@ -69,6 +97,15 @@ impl StreamReader {
 
     /// A reader whose `readuntil`/`readline` give up after `limit` bytes without separator.
     ///
+    /// ```
+    /// use corio_io::streams::{StreamError, StreamReader};
+    /// corio_executor::run(async {
+    ///     let mut reader = StreamReader::with_limit(&b"a long line without end"[..], 8);
+    ///     assert_eq!(reader.limit(), 8);
+    ///     assert!(matches!(reader.readline().await, Err(StreamError::LimitOverrun(_))));
+    /// });
+    /// ```
+    ///
     /// # Panics
     /// If `limit` is 0.
     pub fn with_limit(
@@ -87,6 +124,12 @@ impl StreamReader {
     }
 
     /// The limit of `readuntil`/`readline`.
+    ///
+    /// ```
+    /// use corio_io::streams::StreamReader;
+    /// let reader = StreamReader::with_limit(&b""[..], 1024);
+    /// assert_eq!(reader.limit(), 1024);
+    /// ```
     pub fn limit(&self) -> usize {
         self.limit
     }
@@ -139,6 +182,16 @@ impl StreamReader {
 
     /// Reads up to `n` bytes: what is buffered, or else what one read brings. Empty at end of
     /// stream (or for `n == 0`). Cancel-safe.
+    ///
+    /// ```
+    /// use corio_io::streams::StreamReader;
+    /// corio_executor::run(async {
+    ///     let mut reader = StreamReader::new(&b"abcdef"[..]);
+    ///     assert_eq!(reader.read(4).await.unwrap(), b"abcd");
+    ///     assert_eq!(reader.read(4).await.unwrap(), b"ef");
+    ///     assert!(reader.read(4).await.unwrap().is_empty(), "end of stream");
+    /// });
+    /// ```
     pub async fn read(&mut self, n: usize) -> io::Result<Vec<u8>> {
         if n == 0 {
             return Ok(Vec::new());
@@ -152,6 +205,15 @@ impl StreamReader {
 
     /// Reads everything up to end of stream (asyncio's `read(-1)`). Cancel-safe: what was
     /// read stays buffered.
+    ///
+    /// ```
+    /// use corio_io::streams::StreamReader;
+    /// corio_executor::run(async {
+    ///     let mut reader = StreamReader::new(&b"header\nthe whole body"[..]);
+    ///     reader.readline().await.unwrap();
+    ///     assert_eq!(reader.read_to_eof().await.unwrap(), b"the whole body");
+    /// });
+    /// ```
     pub async fn read_to_eof(&mut self) -> io::Result<Vec<u8>> {
         while self.fill().await? > 0 {}
         Ok(self.take(self.end - self.start))
@@ -161,6 +223,16 @@ impl StreamReader {
     /// none, then `at_eof` is true).
     ///
     /// Cancel-safe: a cancelled `readline` leaves its bytes for the next read.
+    ///
+    /// ```
+    /// use corio_io::streams::StreamReader;
+    /// corio_executor::run(async {
+    ///     let mut reader = StreamReader::new(&b"one\ntwo"[..]);
+    ///     assert_eq!(reader.readline().await.unwrap(), b"one\n");
+    ///     assert_eq!(reader.readline().await.unwrap(), b"two", "the last line has no newline");
+    ///     assert_eq!(reader.readline().await.unwrap(), b"", "end of stream");
+    /// });
+    /// ```
     ///
     /// # Errors
     /// [`StreamError::LimitOverrun`] if no newline comes within the limit; unlike asyncio,
@@ -175,6 +247,21 @@ impl StreamReader {
     /// Reads exactly `n` bytes.
     ///
     /// Cancel-safe: the bytes of a cancelled `readexactly` stay buffered for the next read.
+    ///
+    /// ```
+    /// use corio_io::streams::{StreamError, StreamReader};
+    /// corio_executor::run(async {
+    ///     let mut reader = StreamReader::new(&b"\x00\x03abc\x00\x09short"[..]);
+    ///     let len = reader.readexactly(2).await.unwrap();
+    ///     let n = u16::from_be_bytes([len[0], len[1]]) as usize;
+    ///     assert_eq!(reader.readexactly(n).await.unwrap(), b"abc");
+    ///     reader.readexactly(2).await.unwrap();
+    ///     match reader.readexactly(9).await {
+    ///         Err(StreamError::IncompleteRead(e)) => assert_eq!(e.partial, b"short"),
+    ///         other => panic!("{other:?}"),
+    ///     }
+    /// });
+    /// ```
     ///
     /// # Errors
     /// [`StreamError::IncompleteRead`] with the bytes that came, if the stream ends first.
@@ -254,6 +341,17 @@ impl StreamReader {
     }
 
     /// True once the stream has ended and the buffer is empty.
+    ///
+    /// ```
+    /// use corio_io::streams::StreamReader;
+    /// corio_executor::run(async {
+    ///     let mut reader = StreamReader::new(&b"last"[..]);
+    ///     assert!(!reader.at_eof(), "nothing read yet");
+    ///     reader.read(10).await.unwrap();
+    ///     reader.read(10).await.unwrap(); // sees end of stream
+    ///     assert!(reader.at_eof());
+    /// });
+    /// ```
     pub fn at_eof(&self) -> bool {
         self.eof && self.start == self.end
     }
@@ -266,6 +364,19 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
+/// futures-io's `AsyncRead`: buffered bytes first, then the connection.
+///
+/// ```
+/// use corio_io::streams::StreamReader;
+/// use futures::AsyncReadExt;
+/// corio_executor::run(async {
+///     let mut reader = StreamReader::new(&b"line\nrest"[..]);
+///     reader.readline().await.unwrap();
+///     let mut rest = String::new();
+///     reader.read_to_string(&mut rest).await.unwrap();
+///     assert_eq!(rest, "rest");
+/// });
+/// ```
 impl AsyncRead for StreamReader {
     fn poll_read(
         self: Pin<&mut Self>,
@@ -289,6 +400,20 @@ impl AsyncRead for StreamReader {
     }
 }
 
+/// futures-io's `AsyncBufRead`: the reader's own buffer.
+///
+/// ```
+/// use corio_io::streams::StreamReader;
+/// use futures::AsyncBufReadExt;
+/// corio_executor::run(async {
+///     let mut reader = StreamReader::new(&b"a\nb\n"[..]);
+///     let lines: Vec<String> = futures::StreamExt::collect(
+///         futures::StreamExt::map(reader.lines(), |line| line.unwrap()),
+///     )
+///     .await;
+///     assert_eq!(lines, ["a", "b"]);
+/// });
+/// ```
 impl AsyncBufRead for StreamReader {
     fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
         let this = self.get_mut();

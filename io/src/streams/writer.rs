@@ -18,8 +18,18 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
 /// asyncio's defaults: `drain` waits while more than 64 KiB are buffered, until 16 KiB are.
+///
+/// ```
+/// use corio_io::streams::{DEFAULT_HIGH_WATER, DEFAULT_LOW_WATER};
+/// assert_eq!((DEFAULT_HIGH_WATER, DEFAULT_LOW_WATER), (64 * 1024, 16 * 1024));
+/// ```
 pub const DEFAULT_HIGH_WATER: usize = 64 * 1024;
 /// See [`DEFAULT_HIGH_WATER`].
+///
+/// ```
+/// use corio_io::streams::{DEFAULT_HIGH_WATER, DEFAULT_LOW_WATER};
+/// assert!(DEFAULT_LOW_WATER < DEFAULT_HIGH_WATER);
+/// ```
 pub const DEFAULT_LOW_WATER: usize = 16 * 1024;
 
 /// What the writer sends through: a connected stream socket.
@@ -147,12 +157,40 @@ impl Shared {
 /// [`write_eof`]: StreamWriter::write_eof
 /// [`close`]: StreamWriter::close
 /// [`wait_closed`]: StreamWriter::wait_closed
+///
+/// ```
+/// # use corio_io::net::TcpListener;
+/// # use corio_io::streams::{open_connection, StreamReader};
+/// # corio_executor::run(async {
+/// # let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+/// # let (mut reader, writer) = open_connection(listener.local_addr().unwrap()).await.unwrap();
+/// # let mut peer = StreamReader::new(listener.accept().await.unwrap().0);
+/// # let _ = &mut reader;
+/// writer.write(b"GET / HTTP/1.0\r\n\r\n").unwrap();
+/// writer.drain().await.unwrap();
+/// writer.write_eof().unwrap(); // half-close: the reader half still reads the reply
+/// assert_eq!(peer.read_to_eof().await.unwrap(), b"GET / HTTP/1.0\r\n\r\n");
+/// # });
+/// ```
 pub struct StreamWriter {
     shared: Arc<Shared>,
     runtime: corio_executor::Handle,
     peer: Option<SocketAddr>,
 }
 
+/// Shows the bytes buffered, whether flow control is paused and where the end stands.
+///
+/// ```
+/// # use corio_io::streams::open_connection;
+/// # corio_executor::run(async {
+/// # let listener = corio_io::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+/// let (_reader, writer) = open_connection(listener.local_addr().unwrap()).await.unwrap();
+/// assert_eq!(
+///     format!("{writer:?}"),
+///     "StreamWriter { buffered: 0, paused: false, end: Open, .. }"
+/// );
+/// # });
+/// ```
 impl std::fmt::Debug for StreamWriter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let state = self.shared.lock();
@@ -196,6 +234,22 @@ impl StreamWriter {
     /// Queues `data` to be sent: sends what the socket takes now and buffers the rest for
     /// the loop to send. Never waits; call [`drain`](StreamWriter::drain) to respect flow
     /// control.
+    ///
+    /// ```
+    /// # use corio_io::net::TcpListener;
+    /// # use corio_io::streams::{open_connection, StreamReader};
+    /// # corio_executor::run(async {
+    /// # let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// # let (mut reader, writer) = open_connection(listener.local_addr().unwrap()).await.unwrap();
+    /// # let mut peer = StreamReader::new(listener.accept().await.unwrap().0);
+    /// # let _ = &mut reader;
+    /// writer.write(b"one ").unwrap();
+    /// writer.write(b"two").unwrap(); // never waits
+    /// writer.close();
+    /// assert_eq!(peer.read_to_eof().await.unwrap(), b"one two");
+    /// assert_eq!(writer.write(b"late").unwrap_err().kind(), std::io::ErrorKind::BrokenPipe);
+    /// # });
+    /// ```
     ///
     /// # Errors
     /// After `close`/`write_eof` (`BrokenPipe`), or once a send has failed (that error: the
@@ -249,6 +303,23 @@ impl StreamWriter {
     /// Waits until the buffer is at or below the low-water mark, if it went above the high
     /// one; returns at once otherwise. Cancelling it is harmless.
     ///
+    /// ```
+    /// # use corio_io::net::TcpListener;
+    /// # use corio_io::streams::{open_connection, StreamReader};
+    /// # corio_executor::run(async {
+    /// # let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// # let (mut reader, writer) = open_connection(listener.local_addr().unwrap()).await.unwrap();
+    /// # let mut peer = StreamReader::new(listener.accept().await.unwrap().0);
+    /// # let _ = &mut reader;
+    /// let chunk = vec![0u8; 1 << 20];
+    /// writer.write(&chunk).unwrap(); // far above the high-water mark
+    /// let consumer = corio_executor::spawn(async move { peer.readexactly(1 << 20).await.unwrap().len() });
+    /// writer.drain().await.unwrap(); // waits for the peer to take most of it
+    /// assert!(writer.buffered() <= corio_io::streams::DEFAULT_LOW_WATER);
+    /// assert_eq!(consumer.await.unwrap(), 1 << 20);
+    /// # });
+    /// ```
+    ///
     /// # Errors
     /// The send error that ended the connection, if one did.
     pub async fn drain(&self) -> io::Result<()> {
@@ -269,6 +340,20 @@ impl StreamWriter {
     /// Sends end of stream once the buffered bytes are out (the peer reads EOF; this side
     /// can still read the reply). Later writes are errors.
     ///
+    /// ```
+    /// # use corio_io::net::TcpListener;
+    /// # use corio_io::streams::{open_connection, StreamReader};
+    /// # corio_executor::run(async {
+    /// # let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// # let (mut reader, writer) = open_connection(listener.local_addr().unwrap()).await.unwrap();
+    /// # let mut peer = StreamReader::new(listener.accept().await.unwrap().0);
+    /// # let _ = &mut reader;
+    /// writer.write(b"question").unwrap();
+    /// writer.write_eof().unwrap();
+    /// assert_eq!(peer.read_to_eof().await.unwrap(), b"question", "then end of stream");
+    /// # });
+    /// ```
+    ///
     /// # Errors
     /// The send error that ended the connection, if one did.
     pub fn write_eof(&self) -> io::Result<()> {
@@ -287,6 +372,22 @@ impl StreamWriter {
 
     /// Closes the connection once the buffered bytes are out (both directions are shut
     /// down; the socket itself is freed when reader and writer are dropped).
+    ///
+    /// ```
+    /// # use corio_io::net::TcpListener;
+    /// # use corio_io::streams::{open_connection, StreamReader};
+    /// # corio_executor::run(async {
+    /// # let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// # let (mut reader, writer) = open_connection(listener.local_addr().unwrap()).await.unwrap();
+    /// # let mut peer = StreamReader::new(listener.accept().await.unwrap().0);
+    /// # let _ = &mut reader;
+    /// writer.write(b"bye").unwrap();
+    /// writer.close();
+    /// assert!(writer.is_closing());
+    /// writer.wait_closed().await.unwrap();
+    /// assert_eq!(peer.read_to_eof().await.unwrap(), b"bye", "buffered bytes go first");
+    /// # });
+    /// ```
     pub fn close(&self) {
         let mut state = self.shared.lock();
         if matches!(state.end, End::Closing | End::Closed) {
@@ -302,11 +403,42 @@ impl StreamWriter {
     }
 
     /// True once [`close`](StreamWriter::close) was called.
+    ///
+    /// ```
+    /// # use corio_io::net::TcpListener;
+    /// # use corio_io::streams::{open_connection, StreamReader};
+    /// # corio_executor::run(async {
+    /// # let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// # let (mut reader, writer) = open_connection(listener.local_addr().unwrap()).await.unwrap();
+    /// # let mut peer = StreamReader::new(listener.accept().await.unwrap().0);
+    /// # let _ = &mut reader;
+    /// assert!(!writer.is_closing());
+    /// writer.close();
+    /// assert!(writer.is_closing());
+    /// # let _ = peer;
+    /// # });
+    /// ```
     pub fn is_closing(&self) -> bool {
         matches!(self.shared.lock().end, End::Closing | End::Closed)
     }
 
     /// Waits until the connection is closed after [`close`](StreamWriter::close).
+    ///
+    /// ```
+    /// # use corio_io::net::TcpListener;
+    /// # use corio_io::streams::{open_connection, StreamReader};
+    /// # corio_executor::run(async {
+    /// # let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// # let (mut reader, writer) = open_connection(listener.local_addr().unwrap()).await.unwrap();
+    /// # let mut peer = StreamReader::new(listener.accept().await.unwrap().0);
+    /// # let _ = &mut reader;
+    /// writer.write(&[1; 100_000]).unwrap();
+    /// writer.close();
+    /// let consumer = corio_executor::spawn(async move { peer.read_to_eof().await.unwrap().len() });
+    /// writer.wait_closed().await.unwrap(); // every byte was handed to the kernel
+    /// assert_eq!(consumer.await.unwrap(), 100_000);
+    /// # });
+    /// ```
     ///
     /// # Errors
     /// The send error that ended the connection, if one did (buffered bytes were lost).
@@ -323,12 +455,45 @@ impl StreamWriter {
     }
 
     /// Bytes written but not yet taken by the kernel.
+    ///
+    /// ```
+    /// # use corio_io::net::TcpListener;
+    /// # use corio_io::streams::{open_connection, StreamReader};
+    /// # corio_executor::run(async {
+    /// # let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// # let (mut reader, writer) = open_connection(listener.local_addr().unwrap()).await.unwrap();
+    /// # let mut peer = StreamReader::new(listener.accept().await.unwrap().0);
+    /// # let _ = &mut reader;
+    /// assert_eq!(writer.buffered(), 0);
+    /// writer.write(b"small").unwrap();
+    /// assert_eq!(writer.buffered(), 0, "the socket took it at once");
+    /// # let _ = peer;
+    /// # });
+    /// ```
     pub fn buffered(&self) -> usize {
         self.shared.lock().pending()
     }
 
     /// Sets the flow-control marks (asyncio's `set_write_buffer_limits`): `drain` waits
     /// once more than `high` bytes are buffered, until `low` or fewer are.
+    ///
+    /// ```
+    /// # use corio_io::net::TcpListener;
+    /// # use corio_io::streams::{open_connection, StreamReader};
+    /// # corio_executor::run(async {
+    /// # let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// # let (mut reader, writer) = open_connection(listener.local_addr().unwrap()).await.unwrap();
+    /// # let mut peer = StreamReader::new(listener.accept().await.unwrap().0);
+    /// # let _ = &mut reader;
+    /// // Wait for the peer after every 1 KiB instead of every 64 KiB.
+    /// writer.set_write_buffer_limits(1024, 0);
+    /// writer.write(&[7; 4096]).unwrap();
+    /// let consumer = corio_executor::spawn(async move { peer.readexactly(4096).await.unwrap() });
+    /// writer.drain().await.unwrap();
+    /// assert_eq!(writer.buffered(), 0);
+    /// assert_eq!(consumer.await.unwrap(), vec![7; 4096]);
+    /// # });
+    /// ```
     ///
     /// # Panics
     /// If `low > high`.
@@ -349,6 +514,19 @@ impl StreamWriter {
     }
 
     /// The address of the peer (asyncio's `get_extra_info('peername')`).
+    ///
+    /// ```
+    /// # use corio_io::net::TcpListener;
+    /// # use corio_io::streams::{open_connection, StreamReader};
+    /// # corio_executor::run(async {
+    /// # let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// # let (mut reader, writer) = open_connection(listener.local_addr().unwrap()).await.unwrap();
+    /// # let mut peer = StreamReader::new(listener.accept().await.unwrap().0);
+    /// # let _ = &mut reader;
+    /// assert_eq!(writer.peer_addr(), Some(listener.local_addr().unwrap()));
+    /// # let _ = peer;
+    /// # });
+    /// ```
     pub fn peer_addr(&self) -> Option<SocketAddr> {
         self.peer
     }
@@ -395,6 +573,20 @@ async fn flush(shared: Arc<Shared>) {
     }
 }
 
+/// Sends end of stream once the buffered bytes are out (the loop goes on sending them); the
+/// reader half may still read the reply.
+///
+/// ```
+/// # use corio_io::streams::{open_connection, StreamReader};
+/// # corio_executor::run(async {
+/// # let listener = corio_io::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+/// let (_reader, writer) = open_connection(listener.local_addr().unwrap()).await.unwrap();
+/// let mut peer = StreamReader::new(listener.accept().await.unwrap().0);
+/// writer.write(b"last words").unwrap();
+/// drop(writer);
+/// assert_eq!(peer.read_to_eof().await.unwrap(), b"last words");
+/// # });
+/// ```
 impl Drop for StreamWriter {
     fn drop(&mut self) {
         let mut state = self.shared.lock();

@@ -33,3 +33,5 @@ pub fn pattern(conn: usize, len: usize) -> Vec<u8> {
 pub fn open_fds() -> usize {
     std::fs::read_dir("/proc/self/fd").unwrap().count()
 }
+
+pub mod servers;

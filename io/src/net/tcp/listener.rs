@@ -48,6 +48,15 @@ pub struct ListenOptions {
     backlog: i32,
 }
 
+/// [`ListenOptions::new`]'s defaults.
+///
+/// ```
+/// use corio_io::net::ListenOptions;
+/// corio_executor::run(async {
+///     let listener = ListenOptions::default().bind("127.0.0.1:0").await.unwrap();
+///     # let _ = listener;
+/// });
+/// ```
 impl Default for ListenOptions {
     fn default() -> Self {
         ListenOptions::new()
@@ -57,6 +66,14 @@ impl Default for ListenOptions {
 impl ListenOptions {
     /// The defaults: `SO_REUSEADDR` on (a restarted server can bind its port at once, as
     /// asyncio does on Unix), `SO_REUSEPORT` off, a backlog of 1024.
+    ///
+    /// ```
+    /// use corio_io::net::ListenOptions;
+    /// corio_executor::run(async {
+    ///     let listener = ListenOptions::new().bind("127.0.0.1:0").await.unwrap();
+    ///     assert_ne!(listener.local_addr().unwrap().port(), 0);
+    /// });
+    /// ```
     pub fn new() -> ListenOptions {
         ListenOptions {
             reuse_port: false,
@@ -66,18 +83,48 @@ impl ListenOptions {
 
     /// Sets `SO_REUSEPORT`: several listeners (of this or other processes) may bind the
     /// same address and the kernel spreads connections among them.
+    ///
+    /// ```
+    /// use corio_io::net::ListenOptions;
+    /// corio_executor::run(async {
+    ///     let options = ListenOptions::new().reuse_port(true);
+    ///     let first = options.bind("127.0.0.1:0").await.unwrap();
+    ///     let second = options.bind(first.local_addr().unwrap()).await.unwrap();
+    ///     assert_eq!(first.local_addr().unwrap(), second.local_addr().unwrap());
+    /// });
+    /// ```
     pub fn reuse_port(mut self, on: bool) -> ListenOptions {
         self.reuse_port = on;
         self
     }
 
     /// How many connections the kernel queues before `accept` takes them.
+    ///
+    /// ```
+    /// use corio_io::net::ListenOptions;
+    /// corio_executor::run(async {
+    ///     let listener = ListenOptions::new().backlog(8).bind("127.0.0.1:0").await.unwrap();
+    ///     // Connections wait in the backlog until accepted.
+    ///     let addr = listener.local_addr().unwrap();
+    ///     let _queued = std::net::TcpStream::connect(addr).unwrap();
+    ///     listener.accept().await.unwrap();
+    /// });
+    /// ```
     pub fn backlog(mut self, backlog: u32) -> ListenOptions {
         self.backlog = i32::try_from(backlog).unwrap_or(i32::MAX);
         self
     }
 
     /// Binds a listener to the first of `addr`'s addresses that works.
+    ///
+    /// ```
+    /// use corio_io::net::ListenOptions;
+    /// corio_executor::run(async {
+    ///     let taken = ListenOptions::new().bind("127.0.0.1:0").await.unwrap();
+    ///     let err = ListenOptions::new().bind(taken.local_addr().unwrap()).await.unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::AddrInUse);
+    /// });
+    /// ```
     ///
     /// # Errors
     /// The last address's error if none can be bound (e.g. `AddrInUse`), or the lookup's.
@@ -109,6 +156,14 @@ impl ListenOptions {
 impl TcpListener {
     /// Binds to `addr` with the default [`ListenOptions`].
     ///
+    /// ```
+    /// use corio_io::net::TcpListener;
+    /// corio_executor::run(async {
+    ///     let listener = TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+    ///     assert!(listener.local_addr().unwrap().ip().is_loopback());
+    /// });
+    /// ```
+    ///
     /// # Errors
     /// As [`ListenOptions::bind`].
     pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
@@ -116,6 +171,17 @@ impl TcpListener {
     }
 
     /// Takes over a listening std socket (made non-blocking here).
+    ///
+    /// ```
+    /// use corio_io::net::TcpListener;
+    /// corio_executor::run(async {
+    ///     let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    ///     let addr = std_listener.local_addr().unwrap();
+    ///     let listener = TcpListener::from_std(std_listener).unwrap();
+    ///     let _client = std::net::TcpStream::connect(addr).unwrap();
+    ///     let (_conn, _peer) = listener.accept().await.unwrap();
+    /// });
+    /// ```
     ///
     /// # Errors
     /// Outside a corio runtime, or if the socket cannot be registered.
@@ -130,6 +196,17 @@ impl TcpListener {
     /// Cancel-safe: if the future is dropped, no connection was taken from the queue; the
     /// next `accept` gets it. Any number of tasks may accept on one listener at once.
     ///
+    /// ```
+    /// use corio_io::net::{TcpListener, TcpStream};
+    /// corio_executor::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    ///     let client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+    ///     let (conn, peer) = listener.accept().await.unwrap();
+    ///     assert_eq!(peer, client.local_addr().unwrap());
+    ///     assert_eq!(conn.peer_addr().unwrap(), peer);
+    /// });
+    /// ```
+    ///
     /// # Errors
     /// The kernel's, e.g. `EMFILE` when the process is out of file descriptors (the
     /// connection stays queued: retry later).
@@ -140,6 +217,16 @@ impl TcpListener {
 
     /// The polling form of [`accept`](TcpListener::accept); only the last task to poll is
     /// woken.
+    ///
+    /// ```
+    /// use corio_io::net::{TcpListener, TcpStream};
+    /// corio_executor::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    ///     let client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+    ///     let (_conn, peer) = std::future::poll_fn(|cx| listener.poll_accept(cx)).await.unwrap();
+    ///     assert_eq!(peer, client.local_addr().unwrap());
+    /// });
+    /// ```
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
         self.io
             .poll_read_with(cx, |listener| listener.accept())
@@ -157,6 +244,16 @@ impl TcpListener {
     }
 
     /// The address the listener is bound to (with the port the kernel chose for port 0).
+    ///
+    /// ```
+    /// use corio_io::net::TcpListener;
+    /// corio_executor::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    ///     let addr = listener.local_addr().unwrap();
+    ///     assert_eq!(addr.ip(), std::net::Ipv4Addr::LOCALHOST);
+    ///     assert_ne!(addr.port(), 0, "the port the kernel chose");
+    /// });
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().local_addr()
     }
