@@ -27,17 +27,19 @@ mkdir -p "$target"
 target="$(cd "$target" && pwd)" # criterion runs in benches/: hand it absolute paths
 rm -rf "$target/bench-repeats"
 started=$SECONDS
+elapsed() { echo "$(((SECONDS - started) / 60)) min $(((SECONDS - started) % 60)) s"; }
 
 # Build first, so the runs time only the benchmarks.
 cargo bench -p corio-benches --benches --no-run >&2
 runs=()
 for ((i = 1; i <= repeats; i++)); do
-  echo "table.sh: run $i of $repeats" >&2
+  echo "table.sh: run $i of $repeats ($(elapsed) so far)" >&2
   CRITERION_HOME="$target/bench-repeats/$i" \
     cargo bench -p corio-benches --benches -- ${criterion_args[@]+"${criterion_args[@]}"} >&2
   runs+=(--criterion-dir "$target/bench-repeats/$i")
 done
 if command -v python3 >/dev/null; then
+  echo "table.sh: Python's asyncio workloads ($(elapsed) so far)" >&2
   python3 benches/asyncio/workloads.py > "$target/asyncio.json"
   asyncio=(--asyncio "$target/asyncio.json")
 else
@@ -45,4 +47,4 @@ else
   asyncio=()
 fi
 cargo run --quiet --release -p corio-benches --bin bench-table -- "${runs[@]}" ${asyncio[@]+"${asyncio[@]}"}
-echo "table.sh: $repeats run(s) and the table took $(((SECONDS - started) / 60)) min $(((SECONDS - started) % 60)) s" >&2
+echo "table.sh: $repeats run(s) and the table took $(elapsed)" >&2
