@@ -1,19 +1,21 @@
-//! The corio event loop beside tokio (current-thread), async-executor (`LocalExecutor`
-//! driven by `futures_lite::future::block_on`) and futures' `LocalPool`, on the same workloads.
+//! The corio event loop beside tokio (current-thread), smol's async-executor
+//! (`LocalExecutor` driven by `async_io::block_on`, which is what `smol::block_on` is) and
+//! futures' `LocalPool`, on the same workloads.
 //!
 //! Each criterion group is one workload, each function one runtime. Every workload is the same
-//! code for every runtime: it is written once in the `workloads!` macro against five
-//! operations (`spawn`, `spawn_detached`, `yield_now`, `sleep`, `block_on`) that each runtime
-//! module provides. Runtimes are built once per benchmark, outside the timed loop.
-//! - `spawn_many`: 10k empty tasks spawned, then each awaited.
-//! - `yield_many`: 200 tasks x 1000 yields.
-//! - `ping_pong`: 1000 tasks, each spawns a peer and exchanges two oneshot messages with it.
-//! - `chained_spawn`: a chain of 1000 tasks, each spawning the next.
-//! - `timer_cancel`: 100k sleeps of 1-6 s, each polled once (registered), then all dropped.
-//! - `timer_fire`: 100k tasks, each sleeping 1-2 ms.
+//! code for every runtime: it is written once in the `workloads!` macro against four
+//! operations that each runtime module provides the way that runtime's users write them:
+//! - `spawn(future)`, then `.await` on what it returns: corio's and tokio's `spawn` and their
+//!   `JoinHandle`; async-executor's `LocalExecutor::spawn` and its `Task`; futures'
+//!   `spawn_local_with_handle` and its `RemoteHandle`.
+//! - `spawn_detached(future)`, a task nobody awaits: corio's and tokio's `spawn` with the
+//!   `JoinHandle` dropped; async-executor's `spawn(..).detach()`; futures' `spawn_local`.
+//! - `yield_now()`: corio's and tokio's own; futures-lite's for the other two.
+//! - `sleep(duration)`: corio's and tokio's own; async-io's `Timer::after` for async-executor
+//!   and futures, which have no timers of their own (it is smol's timer).
 //!
-//! async-executor and futures have no timers of their own: they use async-io's `Timer`,
-//! smol's timer.
+//! Each runtime is built once per benchmark, outside the timed loop; one iteration is one
+//! `block_on` of the workload on it. What each workload measures is written above it.
 
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
@@ -30,6 +32,9 @@ const TIMERS: u64 = 100_000;
 /// `yield_now` and `sleep`.
 macro_rules! workloads {
     () => {
+        /// `spawn_many`: spawn 10k empty tasks from the root future, then await each handle
+        /// in spawn order. Measures the cost of a task's whole life: allocation, scheduling,
+        /// one poll, completion, and handing the output to an awaiting handle.
         pub async fn spawn_many() {
             let handles: Vec<_> = (0..super::SPAWN_MANY).map(|_| spawn(async {})).collect();
             for handle in handles {
@@ -37,6 +42,9 @@ macro_rules! workloads {
             }
         }
 
+        /// `yield_many`: 200 tasks, each yielding to the loop 1000 times; the root awaits
+        /// them all. Measures re-scheduling a task that woke itself: 200k wake + poll
+        /// round trips through the run queue.
         pub async fn yield_many() {
             let handles: Vec<_> = (0..super::YIELD_TASKS)
                 .map(|_| {
@@ -52,18 +60,22 @@ macro_rules! workloads {
             }
         }
 
+        /// `ping_pong`: 1000 tasks; each spawns a peer, sends it a oneshot "ping", awaits
+        /// its "pong", then awaits the peer's handle. Measures waking a task from another
+        /// task: 2000 spawns and 2000 cross-task wake-ups through a `futures` oneshot.
         pub async fn ping_pong() {
             let handles: Vec<_> = (0..super::PING_PONG)
                 .map(|_| {
                     spawn(async {
                         let (ping_tx, ping_rx) = super::oneshot::channel::<()>();
                         let (pong_tx, pong_rx) = super::oneshot::channel::<()>();
-                        spawn_detached(async move {
+                        let peer = spawn(async move {
                             ping_rx.await.unwrap();
                             pong_tx.send(()).unwrap();
                         });
                         ping_tx.send(()).unwrap();
                         pong_rx.await.unwrap();
+                        peer.await;
                     })
                 })
                 .collect();
@@ -72,6 +84,10 @@ macro_rules! workloads {
             }
         }
 
+        /// `chained_spawn`: a chain of 1000 detached tasks, each spawning the next from
+        /// inside the loop; the last one signals the root through a oneshot. Measures
+        /// spawning from a running task when only one task is ever runnable (the run
+        /// queue's latency, not its throughput).
         pub async fn chained_spawn() {
             fn link(left: usize, done: super::oneshot::Sender<()>) {
                 if left == 0 {
@@ -85,11 +101,13 @@ macro_rules! workloads {
             done_rx.await.unwrap();
         }
 
+        /// `timer_cancel`: 100k sleeps of 1-6 s made in the root future, each polled once
+        /// (so each registers its timer), then all dropped before any is due. Measures timer
+        /// registration and cancellation alone: no task, no timer ever fires.
         pub async fn timer_cancel() {
             let mut sleeps: Vec<_> = (0..super::TIMERS)
                 .map(|i| Box::pin(sleep(std::time::Duration::from_millis(1_000 + i % 5_000))))
                 .collect();
-            // Poll each once, so each registers its timer; then drop them all (cancel).
             std::future::poll_fn(|cx| {
                 for sleep in &mut sleeps {
                     assert!(std::future::Future::poll(sleep.as_mut(), cx).is_pending());
@@ -100,9 +118,19 @@ macro_rules! workloads {
             drop(sleeps);
         }
 
+        /// `timer_fire`: 100k tasks, each making a sleep of 1 or 2 ms once it runs and
+        /// awaiting it; the root awaits every task. The sleep is made inside the task, so
+        /// its deadline is 1-2 ms after the task's first poll and every sleep really
+        /// registers a timer and fires from the timer wheel (or heap). Measures spawning,
+        /// registering and firing 100k timers and waking their tasks; the iteration cannot
+        /// take less than the 2 ms the last sleeps wait.
         pub async fn timer_fire() {
             let handles: Vec<_> = (0..super::TIMERS)
-                .map(|i| spawn(sleep(std::time::Duration::from_millis(1 + i % 2))))
+                .map(|i| {
+                    spawn(async move {
+                        sleep(std::time::Duration::from_millis(1 + i % 2)).await;
+                    })
+                })
                 .collect();
             for handle in handles {
                 handle.await;
@@ -116,7 +144,6 @@ mod corio {
 
     thread_local! {
         static RUNTIME: corio_executor::Runtime = corio_executor::Runtime::new();
-        static HANDLE: corio_executor::Handle = RUNTIME.with(corio_executor::Runtime::handle);
     }
 
     pub fn block_on<F: Future>(future: F) -> F::Output {
@@ -132,8 +159,9 @@ mod corio {
         async move { handle.await.unwrap() }
     }
 
+    /// Dropping the `JoinHandle` detaches the task, as corio's users write it.
     fn spawn_detached(future: impl Future<Output = ()> + Send + 'static) {
-        HANDLE.with(|handle| handle.spawn_detached(future));
+        drop(corio_executor::spawn(future));
     }
 
     use corio_executor::time::sleep;
@@ -145,8 +173,9 @@ mod tokio_rt {
     use std::future::Future;
 
     thread_local! {
+        // What `#[tokio::main(flavor = "current_thread")]` builds.
         static RUNTIME: tokio::runtime::Runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_time()
+            .enable_all()
             .build()
             .expect("tokio runtime");
     }
@@ -174,7 +203,7 @@ mod tokio_rt {
 }
 
 mod async_executor_rt {
-    use async_executor::LocalExecutor;
+    use async_executor::{LocalExecutor, Task};
     use std::future::Future;
     use std::rc::Rc;
     use std::time::Duration;
@@ -183,20 +212,18 @@ mod async_executor_rt {
         static EXECUTOR: Rc<LocalExecutor<'static>> = Rc::new(LocalExecutor::new());
     }
 
+    /// `smol::block_on(executor.run(future))`: `async_io::block_on` drives async-io's
+    /// reactor (its timers) on this thread while it waits.
     pub fn block_on<F: Future>(future: F) -> F::Output {
         let executor = EXECUTOR.with(Rc::clone);
-        futures_lite::future::block_on(executor.run(future))
+        async_io::block_on(executor.run(future))
     }
 
-    fn spawn<F>(future: F) -> impl Future<Output = F::Output>
-    where
-        F: Future + Send + 'static,
-        F::Output: Send,
-    {
+    fn spawn<F: Future + 'static>(future: F) -> Task<F::Output> {
         EXECUTOR.with(|ex| ex.spawn(future))
     }
 
-    fn spawn_detached(future: impl Future<Output = ()> + Send + 'static) {
+    fn spawn_detached(future: impl Future<Output = ()> + 'static) {
         EXECUTOR.with(|ex| ex.spawn(future).detach());
     }
 
@@ -210,7 +237,8 @@ mod async_executor_rt {
 
 mod futures_rt {
     use futures::executor::{LocalPool, LocalSpawner};
-    use futures::task::{LocalSpawnExt, SpawnExt};
+    use futures::future::RemoteHandle;
+    use futures::task::LocalSpawnExt;
     use std::cell::RefCell;
     use std::future::Future;
     use std::time::Duration;
@@ -226,15 +254,15 @@ mod futures_rt {
         POOL.with(|pool| pool.borrow_mut().run_until(future))
     }
 
-    fn spawn<F>(future: F) -> impl Future<Output = F::Output>
-    where
-        F: Future + Send + 'static,
-        F::Output: Send,
-    {
-        SPAWNER.with(|spawner| spawner.spawn_with_handle(future).expect("LocalPool spawn"))
+    fn spawn<F: Future + 'static>(future: F) -> RemoteHandle<F::Output> {
+        SPAWNER.with(|spawner| {
+            spawner
+                .spawn_local_with_handle(future)
+                .expect("LocalPool spawn")
+        })
     }
 
-    fn spawn_detached(future: impl Future<Output = ()> + Send + 'static) {
+    fn spawn_detached(future: impl Future<Output = ()> + 'static) {
         SPAWNER.with(|spawner| spawner.spawn_local(future).expect("LocalPool spawn"));
     }
 

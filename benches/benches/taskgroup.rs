@@ -1,11 +1,20 @@
 //! TaskGroup overhead: a group of 10k trivial children against spawning and joining 10k
 //! tasks by hand, and against tokio's `JoinSet` (current-thread runtime).
 //!
-//! Group `taskgroup_10k`: `corio_taskgroup` is a TaskGroup on corio (the default spawner),
-//! `corio_by_hand` spawns 10k corio tasks and awaits each `JoinHandle`; `tokio` is
-//! `JoinSet` on a current-thread runtime, `tokio_by_hand` the same by hand; and
-//! `tokio_taskgroup` is the TaskGroup on that tokio runtime through a four-line `Spawn`
-//! adapter, which shows the group's own cost (cancellable wrapper, result cell) on tokio too.
+//! One criterion group, `taskgroup_10k`; every function spawns 10k children that each return
+//! their index (through `black_box`, so the work is not optimized away) and waits until all
+//! have finished and been collected. Measures what structured concurrency costs over bare
+//! spawns on the same loop:
+//! - `corio_taskgroup`: a corio `TaskGroup` (on corio, its default spawner): `spawn` each
+//!   child, then `wait()` for all.
+//! - `corio_by_hand`: 10k `corio_executor::spawn`, then each `JoinHandle` awaited in order.
+//! - `tokio`: tokio's `JoinSet`, tokio users' structured way: `spawn` each child, then
+//!   `join_next()` until empty.
+//! - `tokio_by_hand`: 10k `tokio::spawn`, then each `JoinHandle` awaited in order.
+//! - `tokio_taskgroup`: corio's `TaskGroup` on the tokio runtime through a four-line `Spawn`
+//!   adapter, which shows the group's own cost (cancellable wrapper, result cell) on tokio.
+//!
+//! Both runtimes are built once, outside the timed loop; one iteration is one `block_on`.
 
 use std::hint::black_box;
 

@@ -3,8 +3,13 @@
 //! Criterion leaves, for every benchmark it ran, a directory
 //! `<target>/criterion/<group>/<function>/new/` holding `benchmark.json` (the group and
 //! function ids) and `estimates.json` (the statistics). Every workload is a criterion group
-//! and every runtime a function in it, so one group becomes one row: corio's median, each
-//! peer's median, and the ratio corio / fastest peer that the issues set targets on.
+//! and every runtime a function in it, so one group becomes one row.
+//!
+//! One run of the suite is noisy (a ratio can move by 2x between two runs on a busy machine),
+//! so the table is made from several runs: each cell is the median over the runs of each
+//! run's criterion median, and each ratio (corio / fastest peer, corio / tokio) is computed
+//! within each run and shown as `median (min-max)` over the runs, so the reader sees how far
+//! to trust it.
 
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -177,129 +182,244 @@ const SUITES: &[(&str, &[&str])] = &[
     ),
 ];
 
-/// Renders the markdown: one table per suite that has results (titled when there are
+/// A value seen once per run, summarized: its median over the runs and its range.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Spread {
+    /// The median of the values (the mean of the middle two for an even count).
+    pub median: f64,
+    /// The smallest value.
+    pub min: f64,
+    /// The largest value.
+    pub max: f64,
+    /// How many runs the values came from.
+    pub runs: usize,
+}
+
+impl Spread {
+    /// The spread of `values`, or `None` if there are none.
+    ///
+    /// ```
+    /// use corio_benches::table::Spread;
+    /// let s = Spread::of(&[3.0, 1.0, 2.0, 10.0]).unwrap();
+    /// assert_eq!((s.median, s.min, s.max, s.runs), (2.5, 1.0, 10.0, 4));
+    /// assert!(Spread::of(&[]).is_none());
+    /// ```
+    pub fn of(values: &[f64]) -> Option<Spread> {
+        let mut sorted = values.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        let n = sorted.len();
+        let median = match n {
+            0 => return None,
+            _ if n % 2 == 1 => sorted[n / 2],
+            _ => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+        };
+        Some(Spread {
+            median,
+            min: sorted[0],
+            max: sorted[n - 1],
+            runs: n,
+        })
+    }
+
+    /// A ratio as the table shows it: `0.62x (0.58-0.70)`, the median then the range over
+    /// the runs; only `0.62x` when there was one run, which has no range to show.
+    ///
+    /// ```
+    /// use corio_benches::table::Spread;
+    /// assert_eq!(Spread::of(&[0.7, 0.58, 0.62]).unwrap().ratio(), "0.62x (0.58-0.70)");
+    /// assert_eq!(Spread::of(&[0.5]).unwrap().ratio(), "0.50x");
+    /// ```
+    pub fn ratio(&self) -> String {
+        if self.runs == 1 {
+            format!("{:.2}x", self.median)
+        } else {
+            format!("{:.2}x ({:.2}-{:.2})", self.median, self.min, self.max)
+        }
+    }
+}
+
+/// Every run's median for one workload: `medians[runtime][run]`, `None` where that run has
+/// no result for the runtime.
+struct Workload<'a> {
+    name: &'a str,
+    medians: BTreeMap<&'a str, Vec<Option<f64>>>,
+}
+
+impl Workload<'_> {
+    /// The runtime's medians over the runs that have one.
+    fn present(&self, runtime: &str) -> Vec<f64> {
+        self.medians
+            .get(runtime)
+            .map(|runs| runs.iter().flatten().copied().collect())
+            .unwrap_or_default()
+    }
+
+    /// The runtime's median in run `run`.
+    fn in_run(&self, runtime: &str, run: usize) -> Option<f64> {
+        self.medians.get(runtime).and_then(|runs| runs[run])
+    }
+
+    /// `corio` / the fastest peer's median, per run that has both.
+    fn ratios_to_fastest_peer(&self, corio: &str, runs: usize) -> Vec<f64> {
+        (0..runs)
+            .filter_map(|run| {
+                let fastest = self
+                    .medians
+                    .keys()
+                    .filter(|runtime| !is_corio(runtime))
+                    .filter_map(|peer| self.in_run(peer, run))
+                    .reduce(f64::min)?;
+                Some(self.in_run(corio, run)? / fastest)
+            })
+            .collect()
+    }
+
+    /// `corio` / `peer`, per run that has both.
+    fn ratios_to(&self, corio: &str, peer: &str, runs: usize) -> Vec<f64> {
+        (0..runs)
+            .filter_map(|run| Some(self.in_run(corio, run)? / self.in_run(peer, run)?))
+            .collect()
+    }
+}
+
+/// Renders the markdown from every run's measurements (`runs[i]` holds run `i`'s): a caption
+/// saying how many runs, then one table per suite that has results (titled when there are
 /// several), each with the columns of its own peers.
 ///
-/// A row per workload and corio variant; a column per peer runtime (medians), an optional
-/// `asyncio` column (medians of the same workloads on Python's asyncio, in seconds), then
-/// `corio / fastest peer` and `corio / tokio`. Python is not counted as a peer.
+/// A row per workload and corio variant: the row is named after the workload, with the corio
+/// variant in parentheses when it is not plain `corio` (`taskgroup_10k (corio_by_hand)`).
+/// Then corio's and each peer's median of the runs' medians, an optional `Python asyncio`
+/// column (the same workloads on Python's asyncio, one median, not counted as a peer), then
+/// `corio / fastest peer` and `corio / tokio`, each computed within every run and shown as
+/// `median (min-max)` over the runs.
 ///
 /// ```
 /// use corio_benches::table::{render_markdown, Measurement};
-/// let m = |w: &str, r: &str, ns| Measurement { workload: w.into(), runtime: r.into(), median_ns: ns };
-/// let table = render_markdown(&[m("spawn_many", "corio", 50.0), m("spawn_many", "tokio", 100.0)], &Default::default());
-/// assert!(table.contains("| spawn_many | corio | 50.0 ns | 100.0 ns | 0.50x | 0.50x |"));
+/// let m = |r: &str, ns| Measurement { workload: "spawn_many".into(), runtime: r.into(), median_ns: ns };
+/// let runs = [
+///     vec![m("corio", 50.0), m("tokio", 100.0)],
+///     vec![m("corio", 60.0), m("tokio", 100.0)],
+/// ];
+/// let table = render_markdown(&runs, &Default::default());
+/// assert!(table.contains("| spawn_many | 55.0 ns | 100.0 ns | 0.55x (0.50-0.60) | 0.55x (0.50-0.60) |"));
 /// ```
 pub fn render_markdown(
-    measurements: &[Measurement],
+    runs: &[Vec<Measurement>],
     asyncio_seconds: &BTreeMap<String, f64>,
 ) -> String {
+    let mut workloads: Vec<Workload<'_>> = Vec::new();
+    for (run, measurements) in runs.iter().enumerate() {
+        for m in measurements {
+            let index = match workloads.iter().position(|w| w.name == m.workload) {
+                Some(index) => index,
+                None => {
+                    workloads.push(Workload {
+                        name: &m.workload,
+                        medians: BTreeMap::new(),
+                    });
+                    workloads.len() - 1
+                }
+            };
+            workloads[index]
+                .medians
+                .entry(&m.runtime)
+                .or_insert_with(|| vec![None; runs.len()])[run] = Some(m.median_ns);
+        }
+    }
+
     let listed = |workload: &str| SUITES.iter().any(|(_, w)| w.contains(&workload));
-    let mut tables: Vec<(&str, Vec<&Measurement>)> = SUITES
+    let mut tables: Vec<(&str, Vec<&Workload<'_>>)> = SUITES
         .iter()
-        .map(|(title, workloads)| {
-            let mut rows: Vec<&Measurement> = measurements
+        .map(|(title, names)| {
+            let mut rows: Vec<&Workload<'_>> = workloads
                 .iter()
-                .filter(|m| workloads.contains(&m.workload.as_str()))
+                .filter(|w| names.contains(&w.name))
                 .collect();
-            let position = |m: &Measurement| workloads.iter().position(|w| *w == m.workload);
-            rows.sort_by_key(|m| position(m));
+            rows.sort_by_key(|w| names.iter().position(|name| *name == w.name));
             (*title, rows)
         })
         .collect();
-    tables.push((
-        "Other workloads",
-        measurements
-            .iter()
-            .filter(|m| !listed(&m.workload))
-            .collect(),
-    ));
+    let mut others: Vec<&Workload<'_>> = workloads.iter().filter(|w| !listed(w.name)).collect();
+    others.sort_by_key(|w| w.name);
+    tables.push(("Other workloads", others));
     tables.retain(|(_, rows)| !rows.is_empty());
+
+    let mut out = match runs.len() {
+        0 => return String::new(),
+        1 => "One run: each cell is criterion's median; ratios divide corio's median by the peer's.\n\n".to_owned(),
+        n => format!(
+            "{n} runs: each cell is the median of the runs' criterion medians; each ratio is \
+             computed within every run and shown as median (min-max) over the {n} runs.\n\n"
+        ),
+    };
     let titled = tables.len() > 1;
-    let mut out = String::new();
-    for (title, rows) in tables {
+    for (index, (title, rows)) in tables.iter().enumerate() {
         if titled {
-            let _ = write!(
-                out,
-                "{}**{title}**\n\n",
-                if out.is_empty() { "" } else { "\n" }
-            );
+            let _ = write!(out, "{}**{title}**\n\n", if index == 0 { "" } else { "\n" });
         }
-        out.push_str(&render_table(&rows, asyncio_seconds));
+        out.push_str(&render_table(rows, runs.len(), asyncio_seconds));
     }
     out
 }
 
-/// One table: `rows` holds every measurement of its workloads, in the order to show them.
-fn render_table(rows: &[&Measurement], asyncio_seconds: &BTreeMap<String, f64>) -> String {
-    let mut workloads: Vec<(&str, Vec<&Measurement>)> = Vec::new();
-    let mut peers: Vec<&str> = Vec::new();
-    for m in rows {
-        match workloads.iter_mut().find(|(w, _)| *w == m.workload) {
-            Some((_, results)) => results.push(m),
-            None => workloads.push((&m.workload, vec![m])),
-        }
-        if !is_corio(&m.runtime) && !peers.contains(&m.runtime.as_str()) {
-            peers.push(&m.runtime);
-        }
-    }
-    peers.sort();
+/// One table: `workloads` in the order to show them, from `runs` runs.
+fn render_table(
+    workloads: &[&Workload<'_>],
+    runs: usize,
+    asyncio_seconds: &BTreeMap<String, f64>,
+) -> String {
+    let mut peers: Vec<&str> = workloads
+        .iter()
+        .flat_map(|w| w.medians.keys().copied())
+        .filter(|runtime| !is_corio(runtime))
+        .collect();
+    peers.sort_unstable();
+    peers.dedup();
     let with_asyncio = workloads
         .iter()
-        .any(|(w, _)| asyncio_seconds.contains_key(*w));
+        .any(|w| asyncio_seconds.contains_key(w.name));
 
-    let mut out = String::from("| workload | corio | corio median |");
+    let mut out = String::from("| workload | corio |");
     for peer in &peers {
         let _ = write!(out, " {peer} |");
     }
     if with_asyncio {
         out.push_str(" Python asyncio |");
     }
-    out.push_str(" corio / fastest peer | corio / tokio |\n|---|---|---|");
+    out.push_str(" corio / fastest peer | corio / tokio |\n|---|---|");
     out.push_str(&"---|".repeat(peers.len() + usize::from(with_asyncio) + 2));
     out.push('\n');
 
-    for (workload, results) in &workloads {
-        let median_of = |runtime: &str| {
-            results
-                .iter()
-                .find(|m| m.runtime == runtime)
-                .map(|m| m.median_ns)
-        };
-        let fastest_peer = results
-            .iter()
-            .filter(|m| !is_corio(&m.runtime))
-            .map(|m| m.median_ns)
-            .fold(None, |best: Option<f64>, ns| {
-                Some(best.map_or(ns, |b| b.min(ns)))
-            });
-        for corio in results.iter().filter(|m| is_corio(&m.runtime)) {
-            let _ = write!(
-                out,
-                "| {workload} | {} | {} |",
-                corio.runtime,
-                human_time(corio.median_ns)
-            );
+    let median_cell = |w: &Workload<'_>, runtime: &str| {
+        Spread::of(&w.present(runtime))
+            .map(|s| human_time(s.median))
+            .unwrap_or_default()
+    };
+    for w in workloads {
+        for corio in w.medians.keys().filter(|runtime| is_corio(runtime)) {
+            let label = if *corio == "corio" {
+                w.name.to_owned()
+            } else {
+                format!("{} ({corio})", w.name)
+            };
+            let _ = write!(out, "| {label} | {} |", median_cell(w, corio));
             for peer in &peers {
-                let cell = median_of(peer).map(human_time).unwrap_or_default();
-                let _ = write!(out, " {cell} |");
+                let _ = write!(out, " {} |", median_cell(w, peer));
             }
             if with_asyncio {
                 let cell = asyncio_seconds
-                    .get(*workload)
+                    .get(w.name)
                     .map(|s| human_time(s * 1e9))
                     .unwrap_or_default();
                 let _ = write!(out, " {cell} |");
             }
-            let ratio = |peer: Option<f64>| {
-                peer.map(|p| format!("{:.2}x", corio.median_ns / p))
-                    .unwrap_or_default()
-            };
+            let ratio =
+                |ratios: Vec<f64>| Spread::of(&ratios).map(|s| s.ratio()).unwrap_or_default();
             let _ = writeln!(
                 out,
                 " {} | {} |",
-                ratio(fastest_peer),
-                ratio(median_of("tokio"))
+                ratio(w.ratios_to_fastest_peer(corio, runs)),
+                ratio(w.ratios_to(corio, "tokio", runs))
             );
         }
     }
@@ -318,21 +438,83 @@ mod tests {
         }
     }
 
+    /// The table's lines from the header of the first table on, without the caption.
+    fn table_lines(table: &str) -> Vec<&str> {
+        table
+            .lines()
+            .skip_while(|l| !l.starts_with('|') && !l.starts_with("**"))
+            .collect()
+    }
+
     #[test]
     fn ratio_is_against_the_fastest_peer_and_tokio() {
         let table = render_markdown(
-            &[
+            &[vec![
                 m("yield", "corio", 30.0),
                 m("yield", "tokio", 120.0),
                 m("yield", "futures", 60.0),
-            ],
+            ]],
             &BTreeMap::new(),
         );
-        let lines: Vec<&str> = table.lines().collect();
-        assert_eq!(lines[0], "| workload | corio | corio median | futures | tokio | corio / fastest peer | corio / tokio |");
+        let lines = table_lines(&table);
+        assert_eq!(
+            lines[0],
+            "| workload | corio | futures | tokio | corio / fastest peer | corio / tokio |"
+        );
+        assert_eq!(lines[1], "|---|---|---|---|---|---|");
         assert_eq!(
             lines[2],
-            "| yield | corio | 30.0 ns | 60.0 ns | 120.0 ns | 0.50x | 0.25x |"
+            "| yield | 30.0 ns | 60.0 ns | 120.0 ns | 0.50x | 0.25x |"
+        );
+        assert!(table.starts_with("One run: "), "{table}");
+    }
+
+    #[test]
+    fn medians_of_medians_and_ratio_spread_over_runs() {
+        // The fastest peer changes between runs: each run's ratio uses that run's fastest.
+        let runs = [
+            vec![
+                m("w", "corio", 10.0),
+                m("w", "tokio", 20.0),
+                m("w", "futures", 40.0),
+            ],
+            vec![
+                m("w", "corio", 30.0),
+                m("w", "tokio", 20.0),
+                m("w", "futures", 15.0),
+            ],
+            vec![
+                m("w", "corio", 12.0),
+                m("w", "tokio", 16.0),
+                m("w", "futures", 30.0),
+            ],
+        ];
+        let table = render_markdown(&runs, &BTreeMap::new());
+        assert!(table.starts_with("3 runs: "), "{table}");
+        let lines = table_lines(&table);
+        // corio: median of 10, 30, 12 = 12; futures: 30; tokio: 20.
+        // fastest peer per run: 20, 15, 16 -> 0.50, 2.00, 0.75; tokio: 0.50, 1.50, 0.75.
+        assert_eq!(
+            lines[2],
+            "| w | 12.0 ns | 30.0 ns | 20.0 ns | 0.75x (0.50-2.00) | 0.75x (0.50-1.50) |"
+        );
+    }
+
+    #[test]
+    fn even_run_count_takes_the_middle_two_and_missing_runs_are_skipped() {
+        let runs = [
+            vec![m("w", "corio", 10.0), m("w", "tokio", 10.0)],
+            vec![m("w", "corio", 20.0), m("w", "tokio", 10.0)],
+            // A run where tokio's result is missing: no ratio from it.
+            vec![m("w", "corio", 90.0)],
+            vec![m("w", "corio", 30.0), m("w", "tokio", 10.0)],
+        ];
+        let table = render_markdown(&runs, &BTreeMap::new());
+        let lines = table_lines(&table);
+        // corio: 10, 20, 30, 90 -> 25; ratios over runs 0, 1, 3: 1, 2, 3 -> 2.
+        assert_eq!(
+            lines[2],
+            "| w | 25.0 ns | 10.0 ns | 2.00x (1.00-3.00) | 2.00x (1.00-3.00) |"
         );
     }
 
@@ -340,55 +522,71 @@ mod tests {
     fn asyncio_column_and_missing_cells() {
         let asyncio = BTreeMap::from([("a".to_string(), 0.002)]);
         let table = render_markdown(
-            &[
+            &[vec![
                 m("a", "corio", 1e6),
                 m("b", "corio", 2e3),
                 m("b", "tokio", 4e3),
-            ],
+            ]],
             &asyncio,
         );
         assert!(
-            table.contains("| a | corio | 1.00 ms |  | 2.00 ms |  |  |"),
+            table.contains("| a | 1.00 ms |  | 2.00 ms |  |  |"),
             "{table}"
         );
         assert!(
-            table.contains("| b | corio | 2.00 µs | 4.00 µs |  | 0.50x | 0.50x |"),
+            table.contains("| b | 2.00 µs | 4.00 µs |  | 0.50x | 0.50x |"),
             "{table}"
         );
     }
 
     #[test]
-    fn one_row_per_corio_variant() {
-        let table = render_markdown(
-            &[
+    fn one_row_per_corio_variant_named_in_the_label() {
+        let runs = [
+            vec![
                 m("group", "corio_taskgroup", 12.0),
                 m("group", "corio_by_hand", 10.0),
                 m("group", "tokio", 20.0),
             ],
-            &BTreeMap::new(),
+            vec![
+                m("group", "corio_taskgroup", 14.0),
+                m("group", "corio_by_hand", 10.0),
+                m("group", "tokio", 20.0),
+            ],
+        ];
+        let table = render_markdown(&runs, &BTreeMap::new());
+        let lines = table_lines(&table);
+        assert_eq!(
+            lines[0],
+            "| workload | corio | tokio | corio / fastest peer | corio / tokio |"
         );
-        assert!(table.contains("| group | corio_taskgroup | 12.0 ns | 20.0 ns | 0.60x | 0.60x |"));
-        assert!(table.contains("| group | corio_by_hand | 10.0 ns | 20.0 ns | 0.50x | 0.50x |"));
+        assert_eq!(
+            lines[2],
+            "| group (corio_by_hand) | 10.0 ns | 20.0 ns | 0.50x (0.50-0.50) | 0.50x (0.50-0.50) |"
+        );
+        assert_eq!(
+            lines[3],
+            "| group (corio_taskgroup) | 13.0 ns | 20.0 ns | 0.65x (0.60-0.70) | 0.65x (0.60-0.70) |"
+        );
     }
 
     #[test]
     fn one_titled_table_per_suite_with_its_own_peers_in_suite_order() {
         let table = render_markdown(
-            &[
+            &[vec![
                 m("yield_many", "corio", 1.0),
                 m("yield_many", "futures", 2.0),
                 m("spawn_many", "corio", 1.0),
                 m("spawn_many", "futures", 4.0),
                 m("semaphore", "corio", 3.0),
                 m("semaphore", "async-lock", 2.0),
-            ],
+            ]],
             &BTreeMap::new(),
         );
-        let lines: Vec<&str> = table.lines().collect();
+        let lines = table_lines(&table);
         assert_eq!(lines[0], "**The event loop (benches/benches/executor.rs)**");
         assert_eq!(
             lines[2],
-            "| workload | corio | corio median | futures | corio / fastest peer | corio / tokio |"
+            "| workload | corio | futures | corio / fastest peer | corio / tokio |"
         );
         assert!(
             lines[4].starts_with("| spawn_many |"),
@@ -402,10 +600,7 @@ mod tests {
             lines[7],
             "**Synchronization primitives (benches/benches/sync.rs)**"
         );
-        assert_eq!(
-            lines[11],
-            "| semaphore | corio | 3.0 ns | 2.0 ns | 1.50x |  |"
-        );
+        assert_eq!(lines[11], "| semaphore | 3.0 ns | 2.0 ns | 1.50x |  |");
     }
 
     #[test]

@@ -1,15 +1,21 @@
-//! Prints the README's benchmark table from criterion's last results.
+//! Prints the README's benchmark table from one or more runs of criterion's results.
 //!
 //! ```text
-//! cargo run --release -p corio-benches --bin bench-table -- [--criterion-dir DIR | --cargo-criterion FILE] [--asyncio FILE]
+//! cargo run --release -p corio-benches --bin bench-table -- [--criterion-dir DIR]... [--cargo-criterion FILE]... [--asyncio FILE]
 //! ```
-//! `DIR` defaults to `$CARGO_TARGET_DIR/criterion` (or `target/criterion`), where `cargo bench`
-//! leaves its results; `--cargo-criterion` reads instead the messages that
+//! Each `--criterion-dir DIR` is one run: a criterion output directory, where `cargo bench`
+//! left its results (`benches/table.sh` gives each of its repeats its own,
+//! `target/bench-repeats/<i>/`). Each `--cargo-criterion FILE` is one run too: the messages
 //! `cargo criterion --message-format=json` printed (cargo-criterion keeps its results in a
-//! binary format). The `--asyncio` file is the JSON that `benches/asyncio/workloads.py`
-//! prints. `benches/table.sh` runs everything in order.
+//! binary format). With neither, the one run in `$CARGO_TARGET_DIR/criterion` (or
+//! `target/criterion`) is read. With several runs, each cell is the median of the runs'
+//! medians and each ratio its median (min-max) over the runs. The `--asyncio` file is the
+//! JSON that `benches/asyncio/workloads.py` prints. `benches/table.sh` runs everything in
+//! order.
 
-use corio_benches::table::{read_cargo_criterion_messages, read_criterion_dir, render_markdown};
+use corio_benches::table::{
+    read_cargo_criterion_messages, read_criterion_dir, render_markdown, Measurement,
+};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -31,20 +37,47 @@ fn read(path: &str) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))
 }
 
+/// Where one run's results are.
+enum Source {
+    CriterionDir(PathBuf),
+    CargoCriterion(String),
+}
+
+impl Source {
+    fn read(&self) -> Result<Vec<Measurement>, String> {
+        let (found, name) = match self {
+            Source::CriterionDir(dir) => (
+                read_criterion_dir(dir).map_err(|e| {
+                    format!(
+                        "cannot read criterion results in {}: {e} (run `cargo bench` first)",
+                        dir.display()
+                    )
+                })?,
+                dir.display().to_string(),
+            ),
+            Source::CargoCriterion(path) => {
+                (read_cargo_criterion_messages(&read(path)?)?, path.clone())
+            }
+        };
+        if found.is_empty() {
+            return Err(format!(
+                "no benchmark results in {name} (run `cargo bench` or `cargo criterion` first)"
+            ));
+        }
+        Ok(found)
+    }
+}
+
 fn run() -> Result<String, String> {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
-    let mut criterion_dir = target.join("criterion");
-    let mut cargo_criterion_messages = None;
+    let mut sources = Vec::new();
     let mut asyncio = BTreeMap::new();
 
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or(format!("{arg} needs a value"));
         match arg.as_str() {
-            "--criterion-dir" => criterion_dir = PathBuf::from(value()?),
-            "--cargo-criterion" => cargo_criterion_messages = Some(value()?),
+            "--criterion-dir" => sources.push(Source::CriterionDir(PathBuf::from(value()?))),
+            "--cargo-criterion" => sources.push(Source::CargoCriterion(value()?)),
             "--asyncio" => {
                 let path = value()?;
                 asyncio = serde_json::from_str(&read(&path)?)
@@ -58,22 +91,15 @@ fn run() -> Result<String, String> {
             }
         }
     }
-    let (measurements, source) = match cargo_criterion_messages {
-        Some(path) => (read_cargo_criterion_messages(&read(&path)?)?, path),
-        None => {
-            let found = read_criterion_dir(&criterion_dir).map_err(|e| {
-                format!(
-                    "cannot read criterion results in {}: {e} (run `cargo bench` first)",
-                    criterion_dir.display()
-                )
-            })?;
-            (found, criterion_dir.display().to_string())
-        }
-    };
-    if measurements.is_empty() {
-        return Err(format!(
-            "no benchmark results in {source} (run `cargo bench` or `cargo criterion` first)"
-        ));
+    if sources.is_empty() {
+        let target = std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
+        sources.push(Source::CriterionDir(target.join("criterion")));
     }
-    Ok(render_markdown(&measurements, &asyncio))
+    let runs = sources
+        .iter()
+        .map(Source::read)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(render_markdown(&runs, &asyncio))
 }
