@@ -1,4 +1,4 @@
-//! gather behaviour (SEMANTICS.md, "gather"), on every executor.
+//! gather behaviour (docs/SEMANTICS.md, "gather"), on every executor.
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! TaskGroup behaviour (SEMANTICS.md, "TaskGroup"), on every executor.
+//! TaskGroup behaviour (docs/SEMANTICS.md, "TaskGroup"), on every executor.
 
 mod common;
 
