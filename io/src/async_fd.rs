@@ -387,6 +387,65 @@ impl<T: AsRawFd> Async<T> {
     }
 }
 
+/// The reads and writes of a stream socket (`TcpStream`, `UnixStream`), written once for both:
+/// each is a [`stream_op`](Async::stream_op) in its direction's slot, so a short read or
+/// write forgets the readiness it used up.
+impl<T: AsRawFd> Async<T>
+where
+    for<'a> &'a T: Read + Write,
+{
+    /// Reads some bytes into `buf`, waiting for readiness; `Ok(0)` at end of stream.
+    #[inline]
+    pub(crate) fn stream_read<'a>(
+        &'a self,
+        buf: &'a mut [u8],
+    ) -> StreamOp<'a, T, impl FnMut(&T) -> io::Result<usize> + Unpin + 'a> {
+        let len = buf.len();
+        self.stream_op(Direction::Read, len, move |mut io| io.read(buf))
+    }
+
+    /// Writes some of `buf`, waiting for readiness.
+    #[inline]
+    pub(crate) fn stream_write<'a>(
+        &'a self,
+        buf: &'a [u8],
+    ) -> StreamOp<'a, T, impl FnMut(&T) -> io::Result<usize> + Unpin + 'a> {
+        self.stream_op(Direction::Write, buf.len(), move |mut io| io.write(buf))
+    }
+
+    /// The polling form of [`stream_read`](Async::stream_read).
+    #[inline]
+    pub(crate) fn poll_stream_read(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        let len = buf.len();
+        self.poll_stream_op(cx, Direction::Read, len, |mut io| io.read(buf))
+    }
+
+    /// The polling form of [`stream_write`](Async::stream_write).
+    #[inline]
+    pub(crate) fn poll_stream_write(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_stream_op(cx, Direction::Write, buf.len(), |mut io| io.write(buf))
+    }
+
+    /// A vectored [`poll_stream_write`](Async::poll_stream_write): `writev(2)` of `bufs`.
+    #[inline]
+    pub(crate) fn poll_stream_write_vectored(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let len = bufs.iter().map(|b| b.len()).sum();
+        self.poll_stream_op(cx, Direction::Write, len, |mut io| io.write_vectored(bufs))
+    }
+}
+
 impl<T: AsRawFd> Async<T> {
     /// Reads into possibly uninitialized memory (`read(2)` on the fd), for readers such as
     /// hyper's that hand out uninitialized buffers. Returns how many bytes were written

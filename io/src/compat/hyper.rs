@@ -174,6 +174,8 @@ impl hyper::rt::Timer for CorioTimer {
     }
 }
 
+// Shaped like `tokio_io`'s adapters but not the same: hyper's `rt::Read` fills an
+// uninitialized buffer (tokio's path initializes it first) and its `rt::Write` is vectored.
 macro_rules! hyper_io {
     ($($ty:ty),*) => {$(
         /// hyper's `rt::Read`: reads straight into hyper's (possibly uninitialized) buffer.
@@ -183,9 +185,9 @@ macro_rules! hyper_io {
                 cx: &mut Context<'_>,
                 buf: hyper::rt::ReadBufCursor<'_>,
             ) -> Poll<io::Result<()>> {
-                // SAFETY: `poll_read_uninit` reads with read(2), which initializes exactly
-                // the first `n` bytes of the slice it is given and returns that `n`.
-                unsafe { fill_cursor(buf, |unfilled| self.poll_read_uninit(cx, unfilled)) }
+                // SAFETY: `Async::poll_read_uninit` reads with read(2), which initializes
+                // exactly the first `n` bytes of the slice it is given and returns that `n`.
+                unsafe { fill_cursor(buf, |unfilled| self.io.poll_read_uninit(cx, unfilled)) }
             }
         }
 

@@ -20,6 +20,9 @@
 //! });
 //! ```
 
+#[macro_use]
+mod io_traits;
+
 pub(crate) mod addr;
 pub mod tcp;
 mod udp;

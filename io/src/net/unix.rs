@@ -1,13 +1,11 @@
 //! Unix domain sockets: [`UnixListener`], [`UnixStream`], [`UnixDatagram`].
 
-use crate::reactor::source::Direction;
 use crate::Async;
 use socket2::{Domain, SockAddr, Socket, Type};
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::net::Shutdown;
 use std::os::unix::net::{self as std_unix, SocketAddr};
 use std::path::Path;
-use std::pin::Pin;
 use std::task::{Context, Poll};
 
 /// A Unix stream socket listening at a path.
@@ -146,7 +144,8 @@ impl UnixListener {
 /// ```
 #[derive(Debug)]
 pub struct UnixStream {
-    io: Async<std_unix::UnixStream>,
+    /// Crate-visible for the hyper adapter's reads into uninitialized memory.
+    pub(crate) io: Async<std_unix::UnixStream>,
 }
 
 impl UnixStream {
@@ -232,6 +231,9 @@ impl UnixStream {
         })
     }
 
+    // `read`, `write` and the `poll_*` forms are `TcpStream`'s too, one line each over the
+    // `Async::stream_*` methods both share: each type keeps its own for its docs and examples.
+
     /// Reads some bytes; `Ok(0)` at end of stream. Cancel-safe.
     ///
     /// ```
@@ -250,9 +252,7 @@ impl UnixStream {
         &'a self,
         buf: &'a mut [u8],
     ) -> impl std::future::Future<Output = io::Result<usize>> + 'a {
-        let len = buf.len();
-        self.io
-            .stream_op(Direction::Read, len, move |mut s| s.read(buf))
+        self.io.stream_read(buf)
     }
 
     /// Writes some of `buf`. Cancel-safe.
@@ -269,8 +269,7 @@ impl UnixStream {
         &'a self,
         buf: &'a [u8],
     ) -> impl std::future::Future<Output = io::Result<usize>> + 'a {
-        self.io
-            .stream_op(Direction::Write, buf.len(), move |mut s| s.write(buf))
+        self.io.stream_write(buf)
     }
 
     /// Shuts down reading, writing or both.
@@ -321,16 +320,6 @@ impl UnixStream {
         self.io.get_ref().peer_addr()
     }
 
-    /// Reads into uninitialized memory, for hyper's reader.
-    #[cfg(feature = "hyper")]
-    pub(crate) fn poll_read_uninit(
-        &self,
-        cx: &mut Context<'_>,
-        buf: &mut [std::mem::MaybeUninit<u8>],
-    ) -> Poll<io::Result<usize>> {
-        self.io.poll_read_uninit(cx, buf)
-    }
-
     /// Writes what the socket takes of `buf` now, without waiting: `WouldBlock` if it
     /// takes nothing.
     ///
@@ -364,9 +353,7 @@ impl UnixStream {
     /// # Errors
     /// The kernel's, e.g. `ConnectionReset`.
     pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        let len = buf.len();
-        self.io
-            .poll_stream_op(cx, Direction::Read, len, |mut s| s.read(buf))
+        self.io.poll_stream_read(cx, buf)
     }
 
     /// The polling form of [`write`](UnixStream::write); only the last task to poll is
@@ -386,45 +373,28 @@ impl UnixStream {
     /// # Errors
     /// The kernel's, e.g. `BrokenPipe` once the peer is gone.
     pub fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.io
-            .poll_stream_op(cx, Direction::Write, buf.len(), |mut s| s.write(buf))
+        self.io.poll_stream_write(cx, buf)
     }
 }
 
-macro_rules! unix_stream_io {
-    ($ty:ty) => {
-        /// futures-io's `AsyncRead`: as [`read`](UnixStream::read) (the type's example uses it).
-        impl futures_io::AsyncRead for $ty {
-            fn poll_read(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                buf: &mut [u8],
-            ) -> Poll<io::Result<usize>> {
-                UnixStream::poll_read(&self, cx, buf)
-            }
-        }
-
-        /// `poll_close` shuts the write side down.
-        impl futures_io::AsyncWrite for $ty {
-            fn poll_write(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                buf: &[u8],
-            ) -> Poll<io::Result<usize>> {
-                UnixStream::poll_write(&self, cx, buf)
-            }
-            fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-                Poll::Ready(Ok(()))
-            }
-            fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-                Poll::Ready(self.shutdown(Shutdown::Write))
-            }
-        }
-    };
-}
-
-unix_stream_io!(UnixStream);
-unix_stream_io!(&UnixStream);
+// No `vectored`: `UnixStream` has no `poll_write_vectored` of its own, so futures-io's
+// default (the first non-empty buffer) stands, as it always has.
+futures_read!(
+    /// futures-io's `AsyncRead`: as [`read`](UnixStream::read) (the type's example uses it).
+    UnixStream => UnixStream, |stream| stream
+);
+futures_read!(
+    /// futures-io's `AsyncRead`: as [`read`](UnixStream::read) (the type's example uses it).
+    &UnixStream => UnixStream, |stream| *stream
+);
+futures_write!(
+    /// `poll_close` shuts the write side down.
+    UnixStream => UnixStream, |stream| stream
+);
+futures_write!(
+    /// `poll_close` shuts the write side down.
+    &UnixStream => UnixStream, |stream| *stream
+);
 
 /// A Unix datagram socket.
 ///

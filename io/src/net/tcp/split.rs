@@ -5,9 +5,7 @@
 use super::TcpStream;
 use std::io;
 use std::net::{Shutdown, SocketAddr};
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
 /// The read half of [`TcpStream::split`].
 ///
@@ -364,55 +362,21 @@ impl Drop for OwnedWriteHalf {
     }
 }
 
-macro_rules! read_half {
-    ($ty:ty, |$s:ident| $stream:expr) => {
-        /// futures-io's `AsyncRead`: as the half's `read`.
-        impl futures_io::AsyncRead for $ty {
-            fn poll_read(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                buf: &mut [u8],
-            ) -> Poll<io::Result<usize>> {
-                let $s = &*self;
-                TcpStream::poll_read($stream, cx, buf)
-            }
-        }
-    };
-}
-
-macro_rules! write_half {
-    ($ty:ty, |$s:ident| $stream:expr) => {
-        /// futures-io's `AsyncWrite`: as the half's `write`; `poll_flush` has nothing to do (writes
-        /// go straight to the kernel) and `poll_close` shuts the write side down.
-        impl futures_io::AsyncWrite for $ty {
-            fn poll_write(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                buf: &[u8],
-            ) -> Poll<io::Result<usize>> {
-                let $s = &*self;
-                TcpStream::poll_write($stream, cx, buf)
-            }
-            fn poll_write_vectored(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                bufs: &[io::IoSlice<'_>],
-            ) -> Poll<io::Result<usize>> {
-                let $s = &*self;
-                TcpStream::poll_write_vectored($stream, cx, bufs)
-            }
-            fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-                Poll::Ready(Ok(()))
-            }
-            fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-                let $s = &*self;
-                Poll::Ready($stream.shutdown(Shutdown::Write))
-            }
-        }
-    };
-}
-
-read_half!(ReadHalf<'_>, |half| half.0);
-write_half!(WriteHalf<'_>, |half| half.0);
-read_half!(OwnedReadHalf, |half| &half.0);
-write_half!(OwnedWriteHalf, |half| &half.stream);
+futures_read!(
+    /// futures-io's `AsyncRead`: as the half's `read`.
+    ReadHalf<'_> => TcpStream, |half| half.0
+);
+futures_read!(
+    /// futures-io's `AsyncRead`: as the half's `read`.
+    OwnedReadHalf => TcpStream, |half| &half.0
+);
+futures_write!(
+    /// futures-io's `AsyncWrite`: as the half's `write`; `poll_flush` has nothing to do
+    /// (writes go straight to the kernel) and `poll_close` shuts the write side down.
+    WriteHalf<'_> => TcpStream, |half| half.0, vectored
+);
+futures_write!(
+    /// futures-io's `AsyncWrite`: as the half's `write`; `poll_flush` has nothing to do
+    /// (writes go straight to the kernel) and `poll_close` shuts the write side down.
+    OwnedWriteHalf => TcpStream, |half| &half.stream, vectored
+);

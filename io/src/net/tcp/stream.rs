@@ -2,12 +2,10 @@
 
 use super::split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 use crate::net::addr::{resolve, ToSocketAddrs};
-use crate::reactor::source::Direction;
 use crate::Async;
 use socket2::{Domain, Protocol, Socket, Type};
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::net::{Shutdown, SocketAddr};
-use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -43,7 +41,8 @@ use std::task::{Context, Poll};
 /// ```
 #[derive(Debug)]
 pub struct TcpStream {
-    io: Async<std::net::TcpStream>,
+    /// Crate-visible for the hyper adapter's reads into uninitialized memory.
+    pub(crate) io: Async<std::net::TcpStream>,
 }
 
 impl TcpStream {
@@ -147,9 +146,7 @@ impl TcpStream {
         &'a self,
         buf: &'a mut [u8],
     ) -> impl std::future::Future<Output = io::Result<usize>> + 'a {
-        let len = buf.len();
-        self.io
-            .stream_op(Direction::Read, len, move |mut socket| socket.read(buf))
+        self.io.stream_read(buf)
     }
 
     /// Writes some of `buf`; returns how many bytes the kernel took.
@@ -172,10 +169,7 @@ impl TcpStream {
         &'a self,
         buf: &'a [u8],
     ) -> impl std::future::Future<Output = io::Result<usize>> + 'a {
-        self.io
-            .stream_op(Direction::Write, buf.len(), move |mut socket| {
-                socket.write(buf)
-            })
+        self.io.stream_write(buf)
     }
 
     /// Writes some of `buf` if the socket takes it now, without waiting: `WouldBlock` if
@@ -211,19 +205,7 @@ impl TcpStream {
     /// # });
     /// ```
     pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        let len = buf.len();
-        self.io
-            .poll_stream_op(cx, Direction::Read, len, |mut socket| socket.read(buf))
-    }
-
-    /// Reads into uninitialized memory, for hyper's reader.
-    #[cfg(feature = "hyper")]
-    pub(crate) fn poll_read_uninit(
-        &self,
-        cx: &mut Context<'_>,
-        buf: &mut [std::mem::MaybeUninit<u8>],
-    ) -> Poll<io::Result<usize>> {
-        self.io.poll_read_uninit(cx, buf)
+        self.io.poll_stream_read(cx, buf)
     }
 
     /// The polling form of [`write`](TcpStream::write); only the last task to poll is woken.
@@ -240,10 +222,7 @@ impl TcpStream {
     /// # });
     /// ```
     pub fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.io
-            .poll_stream_op(cx, Direction::Write, buf.len(), |mut socket| {
-                socket.write(buf)
-            })
+        self.io.poll_stream_write(cx, buf)
     }
 
     /// Vectored write: the polling form, for the I/O traits.
@@ -271,11 +250,7 @@ impl TcpStream {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        let len = bufs.iter().map(|b| b.len()).sum();
-        self.io
-            .poll_stream_op(cx, Direction::Write, len, |mut socket| {
-                socket.write_vectored(bufs)
-            })
+        self.io.poll_stream_write_vectored(cx, bufs)
     }
 
     /// The local address of the connection.
@@ -446,89 +421,36 @@ impl TcpStream {
     }
 }
 
-/// futures-io's `AsyncRead`: as [`read`](TcpStream::read).
-///
-/// ```
-/// # use corio_io::net::{TcpListener, TcpStream};
-/// # corio_executor::run(async {
-/// # let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-/// # let client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
-/// # let (server, _) = listener.accept().await.unwrap();
-/// use futures::{AsyncReadExt, AsyncWriteExt};
-/// let (mut client, mut server) = (client, server);
-/// client.write_all(b"exact").await.unwrap();
-/// let mut buf = [0; 5];
-/// server.read_exact(&mut buf).await.unwrap();
-/// assert_eq!(&buf, b"exact");
-/// # });
-/// ```
-impl futures_io::AsyncRead for TcpStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        TcpStream::poll_read(&self, cx, buf)
-    }
-}
-
-/// futures-io's `AsyncRead` through a shared reference, so one task may read while another
-/// writes.
-impl futures_io::AsyncRead for &TcpStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        TcpStream::poll_read(&self, cx, buf)
-    }
-}
-
-/// Writes go straight to the kernel: `poll_flush` has nothing to do, and `poll_close`
-/// shuts the write side down.
-impl futures_io::AsyncWrite for TcpStream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        TcpStream::poll_write(&self, cx, buf)
-    }
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        TcpStream::poll_write_vectored(&self, cx, bufs)
-    }
-    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-    fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(self.shutdown(Shutdown::Write))
-    }
-}
-
-/// futures-io's `AsyncWrite` through a shared reference, as on `TcpStream`.
-impl futures_io::AsyncWrite for &TcpStream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        TcpStream::poll_write(&self, cx, buf)
-    }
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        TcpStream::poll_write_vectored(&self, cx, bufs)
-    }
-    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-    fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(self.shutdown(Shutdown::Write))
-    }
-}
+futures_read!(
+    /// futures-io's `AsyncRead`: as [`read`](TcpStream::read).
+    ///
+    /// ```
+    /// # use corio_io::net::{TcpListener, TcpStream};
+    /// # corio_executor::run(async {
+    /// # let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// # let client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+    /// # let (server, _) = listener.accept().await.unwrap();
+    /// use futures::{AsyncReadExt, AsyncWriteExt};
+    /// let (mut client, mut server) = (client, server);
+    /// client.write_all(b"exact").await.unwrap();
+    /// let mut buf = [0; 5];
+    /// server.read_exact(&mut buf).await.unwrap();
+    /// assert_eq!(&buf, b"exact");
+    /// # });
+    /// ```
+    TcpStream => TcpStream, |stream| stream
+);
+futures_read!(
+    /// futures-io's `AsyncRead` through a shared reference, so one task may read while
+    /// another writes.
+    &TcpStream => TcpStream, |stream| *stream
+);
+futures_write!(
+    /// Writes go straight to the kernel: `poll_flush` has nothing to do, and `poll_close`
+    /// shuts the write side down.
+    TcpStream => TcpStream, |stream| stream, vectored
+);
+futures_write!(
+    /// futures-io's `AsyncWrite` through a shared reference, as on `TcpStream`.
+    &TcpStream => TcpStream, |stream| *stream, vectored
+);
