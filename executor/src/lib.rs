@@ -53,6 +53,8 @@
 
 mod blocking;
 mod loom;
+#[cfg(all(test, loom))]
+mod loom_models;
 mod runtime;
 pub mod task;
 pub mod time;

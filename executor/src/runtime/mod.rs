@@ -13,8 +13,6 @@
 
 pub(crate) mod context;
 pub mod driver;
-#[cfg(all(test, loom))]
-mod loom_models;
 mod owned;
 pub(crate) use owned::OwnedTasks;
 pub(crate) mod park;

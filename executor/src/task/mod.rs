@@ -4,7 +4,7 @@
 //! `state` the atomic state word, `join` the handle and its error.
 
 mod join;
-mod join_waker;
+pub(crate) mod join_waker;
 pub(crate) mod raw;
 pub(crate) mod state;
 #[cfg(all(test, not(loom)))]
