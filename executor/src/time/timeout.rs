@@ -357,6 +357,7 @@ impl TimeoutHandle {
             scope: Some(ScopeLink {
                 state: self.state.clone(),
                 seen: None,
+                owns_handle: false,
             }),
         }
     }
@@ -380,6 +381,10 @@ struct ScopeLink {
     /// The handle's generation the scope's sleep was last armed for; `None` before the first
     /// poll.
     seen: Option<u64>,
+    /// This scope is the handle's one scope: it entered the handle (its first poll found the
+    /// handle unused), so the phase and the waker slot are its own. A refused second scope
+    /// never is, and leaves both alone, also when it is dropped.
+    owns_handle: bool,
 }
 
 /// Marks the scope's body as being polled until dropped.
@@ -403,6 +408,7 @@ impl ScopeLink {
                  make one TimeoutHandle per scope"
             );
             state.phase = Phase::Entered;
+            self.owns_handle = true;
         }
         match &mut state.waker {
             Some(kept) if kept.will_wake(waker) => {}
@@ -432,6 +438,11 @@ impl ScopeLink {
 
 impl Drop for ScopeLink {
     fn drop(&mut self) {
+        if !self.owns_handle {
+            // Never polled, or refused because another scope has the handle: that scope's
+            // phase and waker are not ours to touch.
+            return;
+        }
         let mut state = self.state.lock();
         if state.phase == Phase::Entered {
             // Dropped while running: expired if its deadline had passed by then.
