@@ -51,7 +51,6 @@
 //!   [`time::interval`].
 //! - `blocking`: [`spawn_blocking`]'s thread pool.
 
-mod blocking;
 mod loom;
 #[cfg(all(test, loom))]
 mod loom_models;
@@ -60,7 +59,7 @@ pub mod task;
 pub mod time;
 mod yield_now;
 
-pub use blocking::spawn_blocking;
+pub use runtime::blocking::spawn_blocking;
 pub use runtime::driver;
 pub use runtime::{run, Builder, Handle, Runtime};
 pub use task::{spawn, spawn_local, JoinError, JoinHandle};

@@ -11,8 +11,8 @@
 use crate::runtime::driver::{Driver, Installed};
 use crate::runtime::park::Parker;
 use crate::runtime::shared::{Runnable, Shared};
-use crate::task::join_waker::JoinWaker;
-use crate::task::state::{AfterPoll, Detach, State};
+use crate::runtime::task::join_waker::JoinWaker;
+use crate::runtime::task::state::{AfterPoll, Detach, State};
 use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use loom::sync::Arc;
 use std::task::{Wake, Waker};
@@ -94,7 +94,7 @@ fn complete(task: &Task) -> bool {
         return true;
     }
     if before.has_join_waker() {
-        // SAFETY: JOIN_WAKER was set at completion: the slot is the completer's.
+        // SAFETY: [JOIN-WAKER] JOIN_WAKER was set at completion: the slot is the completer's.
         if let Some(waker) = unsafe { task.join_waker.take() } {
             waker.wake();
         }
@@ -125,9 +125,9 @@ fn loom_register_twice_racing_completion() {
         };
         let (first_count, first) = counting_waker();
         let (second_count, second) = counting_waker();
-        // SAFETY: this thread is the one handle.
+        // SAFETY: [JOIN-WAKER] this thread is the task's one handle.
         let first_ok = unsafe { task.join_waker.register(&task.state, &first) }.is_ok();
-        // SAFETY: as above.
+        // SAFETY: [JOIN-WAKER] this thread is the task's one handle.
         let second_ok =
             first_ok && unsafe { task.join_waker.register(&task.state, &second) }.is_ok();
         let loop_disposed = loop_thread.join().unwrap();
@@ -144,7 +144,7 @@ fn loom_register_twice_racing_completion() {
             (true, false) => assert!(woken == (1, 0) || woken == (0, 0), "{woken:?}"),
             _ => assert_eq!(woken, (0, 0)),
         }
-        // SAFETY: both threads are done; the completer took any waker it owned.
+        // SAFETY: [JOIN-WAKER] both threads are done; the completer took any waker it owned.
         assert!(
             unsafe { task.join_waker.take() }.is_none(),
             "a waker was left behind"
@@ -164,14 +164,14 @@ fn loom_detach_racing_completion() {
             loom::thread::spawn(move || complete(&task))
         };
         let (_count, waker) = counting_waker();
-        // SAFETY: this thread is the one handle.
+        // SAFETY: [JOIN-WAKER] this thread is the task's one handle.
         let registered = unsafe { task.join_waker.register(&task.state, &waker) }.is_ok();
         let handle_disposed = match task.state.detach() {
             Detach::Complete => true,
             Detach::Detached { waker_is_ours, .. } => {
                 assert_eq!(waker_is_ours, registered);
                 if waker_is_ours {
-                    // SAFETY: detach gave the slot back to the handle.
+                    // SAFETY: [JOIN-WAKER] detach gave the slot back to the handle.
                     drop(unsafe { task.join_waker.take() });
                 }
                 false
@@ -182,7 +182,7 @@ fn loom_detach_racing_completion() {
             handle_disposed != loop_disposed,
             "the output must be disposed of exactly once"
         );
-        // SAFETY: both threads are done.
+        // SAFETY: [JOIN-WAKER] both threads are done: nobody else can touch the slot.
         assert!(
             unsafe { task.join_waker.take() }.is_none(),
             "a waker was left behind"
@@ -240,7 +240,7 @@ fn loom_remote_push_racing_shutdown_is_drained() {
         let shared = std::sync::Arc::new(Shared::new());
         let pusher = {
             let shared = shared.clone();
-            loom::thread::spawn(move || shared.schedule(Runnable::Main))
+            loom::thread::spawn(move || shared.push(Runnable::Main))
         };
         shared.close();
         shared.drain_remote();
@@ -264,7 +264,7 @@ fn loom_a_blocking_jobs_end_wakes_a_paused_idle_loop() {
         let worker = {
             let shared = shared.clone();
             loom::thread::spawn(move || {
-                shared.schedule(Runnable::Main); // the job's result wakes its task
+                shared.push(Runnable::Main); // the job's result wakes its task
                 shared.blocking.job_done();
             })
         };

@@ -7,12 +7,11 @@
 
 use super::owned::OwnedTasks;
 use super::shared::{Runnable, Shared};
-use crate::task::raw::{Header, Polling};
+use super::task::{Notified, Polling, TaskAddr, TaskInfo};
 use crate::time::clock::Clock;
-use crate::time::driver::TimerDriver;
+use crate::time::driver::TimeDriver;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
-use std::ptr::NonNull;
 use std::sync::Arc;
 use std::task::{Wake, Waker};
 
@@ -21,8 +20,8 @@ pub(crate) struct Core {
     /// The local run queue: FIFO in order of being woken.
     pub(crate) queue: RefCell<VecDeque<Runnable>>,
     pub(crate) owned: RefCell<OwnedTasks>,
-    pub(crate) clock: Clock,
-    pub(crate) timers: RefCell<TimerDriver>,
+    /// The clock and the timers: what `time/` reaches through [`with_time`].
+    pub(crate) time: TimeDriver,
     /// Wakes the `block_on` future.
     pub(crate) main_waker: Waker,
     /// The task being polled, so it can wake itself without an atomic operation.
@@ -58,11 +57,10 @@ impl Core {
         let shared = Arc::new(Shared::new());
         Core {
             main_waker: Waker::from(Arc::new(MainWaker(shared.clone()))),
+            time: TimeDriver::new(shared.id, clock),
             shared,
             queue: RefCell::new(VecDeque::with_capacity(256)),
             owned: RefCell::new(OwnedTasks::default()),
-            clock,
-            timers: RefCell::new(TimerDriver::new()),
             polling: Polling::new(),
             polling_main: Cell::new(false),
             main_woke_itself: Cell::new(false),
@@ -156,9 +154,20 @@ pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Core>) -> R) -> R {
     f(unsafe { ptr.as_ref() })
 }
 
+/// The time driver (clock and timers) of the runtime running on this thread, if any: the
+/// one way `time/` reaches it.
+pub(crate) fn with_time<R>(f: impl FnOnce(Option<&TimeDriver>) -> R) -> R {
+    with_current(|core| f(core.map(|core| &core.time)))
+}
+
+/// The task this thread's loop is polling right now, if any.
+pub(crate) fn current_task() -> Option<TaskInfo> {
+    with_current(|core| core?.polling.current())
+}
+
 /// Records a wake of the task this thread's loop is polling right now; false if `task` is
-/// not that task (see `raw::Polling`).
-pub(crate) fn note_self_wake(task: NonNull<Header>) -> bool {
+/// not that task (see `task::Polling`).
+pub(crate) fn note_self_wake(task: TaskAddr) -> bool {
     with_current(|core| core.is_some_and(|core| core.polling.note_wake(task)))
 }
 
@@ -184,5 +193,17 @@ pub(crate) fn push_local(shared: &Shared, runnable: Runnable) -> Result<(), Runn
             Ok(())
         }
         _ => Err(runnable),
+    })
+}
+
+/// Queues a woken task on the local queue if `shared`'s loop is the one running on this
+/// thread; else gives it back.
+pub(crate) fn push_local_task(shared: &Shared, task: Notified) -> Result<(), Notified> {
+    with_current(|core| match core {
+        Some(core) if std::ptr::eq(Arc::as_ptr(&core.shared), shared) => {
+            core.push(Runnable::Task(task));
+            Ok(())
+        }
+        _ => Err(task),
     })
 }

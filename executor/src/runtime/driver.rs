@@ -159,8 +159,8 @@ pub(crate) fn poll_now(core: &context::Core) {
 /// Nothing is runnable and `driver` is installed: wait in it until the next timer, an event
 /// or a wake; with the paused clock, by the rules in the module docs.
 pub(crate) fn idle(core: &context::Core, driver: &dyn Driver) {
-    let next_deadline = core.timers.borrow().next_deadline();
-    let clock = &core.clock;
+    let next_deadline = core.time.timers.borrow().next_deadline();
+    let clock = &core.time.clock;
     let Some(tick) = next_deadline else {
         core.shared.park_in_driver(driver, None);
         return;

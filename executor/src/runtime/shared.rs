@@ -1,23 +1,24 @@
 //! The part of a runtime that other threads may reach: the cross-thread run queue, the
 //! parker (and the driver it may park in), the closed flag and the blocking pool. Tasks and `Handle`s hold it in an `Arc`.
 
+use super::blocking::BlockingPool;
 use super::context;
 use super::driver::{Driver, Installed};
 use super::park::Parker;
-use crate::blocking::BlockingPool;
+use super::task::{self, Notified, Schedule, TaskAddr};
 use crate::loom::{fence, AtomicBool, Ordering, RemoteQueue};
-use crate::task::raw::TaskRef;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
+use std::task::RawWakerVTable;
 use std::time::Duration;
 
 /// An entry of a run queue.
 #[derive(Debug)]
 pub(crate) enum Runnable {
     /// A task to poll (a wake, or a task spawned on the loop's thread).
-    Task(TaskRef),
+    Task(Notified),
     /// A task spawned from another thread: the loop adopts it into its owned list first.
-    Spawned(TaskRef),
+    Spawned(Notified),
     /// The future given to `block_on` was woken.
     Main,
 }
@@ -70,7 +71,7 @@ impl Shared {
 
     /// Puts `runnable` on a run queue: the loop's own queue when called on its thread while
     /// it runs (no locks, no atomics), else the cross-thread queue plus an unpark.
-    pub(crate) fn schedule(&self, runnable: Runnable) {
+    pub(crate) fn push(&self, runnable: Runnable) {
         let Err(runnable) = context::push_local(self, runnable) else {
             return;
         };
@@ -94,7 +95,7 @@ impl Shared {
     pub(crate) fn wake_main(&self) {
         if !self.main_scheduled.swap(true, Ordering::AcqRel) && !context::note_main_self_wake(self)
         {
-            self.schedule(Runnable::Main);
+            self.push(Runnable::Main);
         }
     }
 
@@ -160,5 +161,28 @@ impl Shared {
             }
         }
         drained
+    }
+}
+
+/// The waker vtable of every task of every runtime: one `static`, one address (see
+/// `Schedule::waker_vtable`).
+static TASK_WAKER: RawWakerVTable = task::waker_vtable::<Arc<Shared>>();
+
+/// A task's way back to its runtime: each task holds its runtime's `Arc<Shared>`.
+impl Schedule for Arc<Shared> {
+    fn waker_vtable() -> &'static RawWakerVTable {
+        &TASK_WAKER
+    }
+
+    fn note_self_wake(task: TaskAddr) -> bool {
+        context::note_self_wake(task)
+    }
+
+    fn schedule_local(&self, task: Notified) -> Result<(), Notified> {
+        context::push_local_task(self, task)
+    }
+
+    fn schedule(&self, task: Notified) {
+        self.push(Runnable::Task(task));
     }
 }

@@ -1,23 +1,15 @@
-//! Tasks: spawning futures onto the running loop, their [`JoinHandle`]s, and names.
+//! Tasks: spawning futures onto the running loop, their [`JoinHandle`]s, names and
+//! [`current`].
 //!
-//! `raw` holds the single-allocation task and its waker (all of the crate's task `unsafe`),
-//! `state` the atomic state word, `join` the handle and its error.
+//! This module is the public face only: spawning is the runtime's (`runtime/spawn.rs`), and
+//! the task itself (allocation, state word, waker, `JoinHandle`) is the task layer in
+//! `runtime/task/`, whose contract opens its `mod.rs`.
 
-mod join;
-pub(crate) mod join_waker;
-pub(crate) mod raw;
-pub(crate) mod state;
-#[cfg(all(test, not(loom)))]
-mod tests;
-
-pub use join::{JoinError, JoinHandle};
-
-use raw::Header;
-
-use crate::runtime::context::{self, Core};
-use crate::runtime::spawn_on_loop;
+use crate::runtime::{context, spawn};
 use std::future::Future;
 use std::sync::Arc;
+
+pub use crate::runtime::task::{JoinError, JoinHandle, TaskInfo};
 
 /// Spawns a `Send` future as a new task on the running loop, like `asyncio.create_task`.
 ///
@@ -40,7 +32,7 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    Builder::new().spawn(future)
+    spawn::spawn_on_current("spawn", future, None)
 }
 
 /// Spawns a `!Send` future (one holding an `Rc`, say) as a task on the running loop.
@@ -64,12 +56,12 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    Builder::new().spawn_local(future)
+    // On the loop's thread, so the future never leaves it.
+    spawn::spawn_on_current("spawn_local", future, None)
 }
 
-/// Spawns tasks with options: a name, shown in panic reports and [`Runtime::live_tasks`].
-///
-/// [`Runtime::live_tasks`]: crate::Runtime::live_tasks
+/// Spawns tasks with options: a name, shown in panic reports, [`current`] and
+/// [`Runtime::live_tasks`](crate::Runtime::live_tasks).
 ///
 /// ```
 /// corio_executor::run(async {
@@ -94,7 +86,7 @@ impl Builder {
         self
     }
 
-    /// Spawns a `Send` future; see [`spawn`].
+    /// Spawns a `Send` future on the running loop; see [`spawn`].
     ///
     /// # Panics
     /// Outside a running corio runtime.
@@ -103,10 +95,10 @@ impl Builder {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        with_current_core("spawn", |core| spawn_on_loop(core, future, self.name))
+        spawn::spawn_on_current("spawn", future, self.name)
     }
 
-    /// Spawns a `!Send` future; see [`spawn_local`].
+    /// Spawns a `!Send` future on the running loop; see [`spawn_local`].
     ///
     /// # Panics
     /// Outside a running corio runtime.
@@ -116,19 +108,8 @@ impl Builder {
         F::Output: 'static,
     {
         // On the loop's thread, so the future never leaves it.
-        with_current_core("spawn_local", |core| spawn_on_loop(core, future, self.name))
+        spawn::spawn_on_current("spawn_local", future, self.name)
     }
-}
-
-/// Runs `f` on the runtime running on this thread; panics naming `what` outside one.
-fn with_current_core<R>(what: &str, f: impl FnOnce(&Core) -> R) -> R {
-    context::with_current(|core| match core {
-        Some(core) => f(core),
-        None => panic!(
-            "corio_executor::{what} called outside a corio runtime: spawn from inside \
-             corio_executor::run / Runtime::block_on, or use Runtime::handle().spawn from elsewhere"
-        ),
-    })
 }
 
 /// The task this thread is polling right now: its id and name, for logs and debugging.
@@ -151,39 +132,5 @@ fn with_current_core<R>(what: &str, f: impl FnOnce(&Core) -> R) -> R {
 /// });
 /// ```
 pub fn current() -> Option<TaskInfo> {
-    context::with_current(|core| core?.polling.with_current(TaskInfo::of))
-}
-
-/// What [`current`] and [`Runtime::live_tasks`](crate::Runtime::live_tasks) tell about one
-/// task: its id and name. Cloning it copies a number and a reference count.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TaskInfo {
-    id: u64,
-    name: Option<Arc<str>>,
-}
-
-impl TaskInfo {
-    /// The task's id, unique within its runtime.
-    pub fn id(&self) -> u64 {
-        self.id
-    }
-
-    /// The task's name, if it was spawned with one.
-    pub fn name(&self) -> Option<&str> {
-        self.name.as_deref()
-    }
-
-    fn of(task: &Header) -> TaskInfo {
-        TaskInfo {
-            id: task.id,
-            name: task.name.clone(),
-        }
-    }
-
-    pub(crate) fn list(owned: &crate::runtime::OwnedTasks) -> Vec<TaskInfo> {
-        owned
-            .iter()
-            .map(|task| TaskInfo::of(task.header()))
-            .collect()
-    }
+    context::current_task()
 }

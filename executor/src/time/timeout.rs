@@ -110,7 +110,8 @@ impl<F: Future> Future for Timeout<F> {
         this.started = true;
         let polled = {
             let _in_body = this.scope.as_ref().map(ScopeLink::enter_body);
-            // SAFETY: see above: the future stays where it is until dropped.
+            // SAFETY: `future` is structurally pinned (the comment at the top of `poll`): it
+            // stays where it is until dropped.
             unsafe { Pin::new_unchecked(&mut this.future) }.poll(cx)
         };
         if let Poll::Ready(output) = polled {

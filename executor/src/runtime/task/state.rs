@@ -17,16 +17,16 @@ const SCHEDULED: usize = 1 << 0;
 const COMPLETE: usize = 1 << 1;
 /// `JoinHandle::cancel` was called: the next time the loop picks it up, it drops the future.
 const CANCELLED: usize = 1 << 2;
-/// The loop is polling the task, or requeued it after it woke itself during its poll (see
-/// `raw::Polling`). A wake meanwhile only sets `SCHEDULED`: the loop sees it when the poll
-/// ends and queues the task again with the entry it already holds, or the task is queued.
-const RUNNING: usize = 1 << 5;
 /// A `JoinHandle` exists and has not taken the output. If it is set when the task
 /// completes, the handle disposes of the output; if not, the loop drops it at once.
 const JOIN_INTEREST: usize = 1 << 3;
 /// The join waker slot holds the handle's waker and belongs to the completer, who takes it
 /// once `COMPLETE` is set. While clear, the slot belongs to the `JoinHandle`.
 const JOIN_WAKER: usize = 1 << 4;
+/// The loop is polling the task, or requeued it after it woke itself during its poll (see
+/// `raw::Polling`). A wake meanwhile only sets `SCHEDULED`: the loop sees it when the poll
+/// ends and queues the task again with the entry it already holds, or the task is queued.
+const RUNNING: usize = 1 << 5;
 /// The reference count lives above the flag bits.
 const REF_SHIFT: u32 = 6;
 const REF_ONE: usize = 1 << REF_SHIFT;

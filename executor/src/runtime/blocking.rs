@@ -4,9 +4,11 @@
 //! [`KEEP_ALIVE`] without work, or when the runtime is gone. The loop awaits a job's result
 //! through an ordinary task, so its `JoinHandle` behaves like any other.
 
+use super::context;
+use super::park::Parker;
+use super::spawn::{spawn_joined, To};
+use super::task::JoinHandle;
 use crate::loom::{AtomicUsize, Condvar, Mutex, Ordering};
-use crate::runtime::park::Parker;
-use crate::task::JoinHandle;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
@@ -39,17 +41,18 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    let shared = crate::runtime::context::with_current(|core| core.map(|core| core.shared.clone()))
-        .expect("corio_executor::spawn_blocking called outside a corio runtime");
-    let slot = Arc::new(ResultSlot {
-        state: std::sync::Mutex::new((None, None)),
-    });
-    let job_slot = slot.clone();
-    shared.blocking.execute(Box::new(move || {
-        let result = catch_unwind(AssertUnwindSafe(f));
-        job_slot.complete(result);
-    }));
-    crate::runtime::spawn_inner(&shared, BlockingResult { slot }, None)
+    context::with_current(|core| {
+        let core = core.expect("corio_executor::spawn_blocking called outside a corio runtime");
+        let slot = Arc::new(ResultSlot {
+            state: std::sync::Mutex::new((None, None)),
+        });
+        let job_slot = slot.clone();
+        core.shared.blocking.execute(Box::new(move || {
+            let result = catch_unwind(AssertUnwindSafe(f));
+            job_slot.complete(result);
+        }));
+        spawn_joined(To::Loop(core), BlockingResult { slot }, None)
+    })
 }
 
 type Job = Box<dyn FnOnce() + Send>;

@@ -36,7 +36,8 @@ impl JoinWaker {
         if state.load().has_join_waker() {
             state.unset_join_waker()?;
         }
-        // SAFETY: JOIN_WAKER is clear, so the slot is the handle's, and the caller is it.
+        // SAFETY: [JOIN-WAKER] JOIN_WAKER is clear, so the slot is the handle's, and the
+        // caller is it.
         self.slot.with_mut(|slot| unsafe {
             match &*slot {
                 Some(old) if old.will_wake(waker) => {}
@@ -47,7 +48,7 @@ impl JoinWaker {
             Ok(_) => Ok(()),
             Err(complete) => {
                 // The completer saw no JOIN_WAKER, so the slot is still ours: empty it.
-                // SAFETY: as above.
+                // SAFETY: [JOIN-WAKER] the handle's still, as the failed `set` says.
                 drop(unsafe { self.take() });
                 Err(complete)
             }
@@ -60,7 +61,7 @@ impl JoinWaker {
     /// The caller owns the slot: the handle while `JOIN_WAKER` is clear (or just cleared by
     /// its own `detach`), the completer after its `complete` saw `JOIN_WAKER` set.
     pub(crate) unsafe fn take(&self) -> Option<Waker> {
-        // SAFETY: the caller owns the slot.
+        // SAFETY: [JOIN-WAKER] the caller owns the slot.
         self.slot.with_mut(|slot| unsafe { (*slot).take() })
     }
 }
