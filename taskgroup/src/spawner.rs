@@ -34,7 +34,7 @@ pub(crate) fn current_runtime(what: &str) -> corio_executor::Handle {
 /// child's outcome, read through the returned `JoinHandle`.
 ///
 /// A `name` goes to corio's task when spawned on the runtime's own thread (through
-/// `task::Builder`, which spawns only there); from another thread corio has no named spawn,
+/// `task::TaskBuilder`, which spawns only there); from another thread corio has no named spawn,
 /// and the name stays with the child's handle only.
 #[cfg(feature = "corio")]
 pub(crate) fn spawn_native<F>(
@@ -48,9 +48,9 @@ where
 {
     Spawn::status(runtime)?;
     match name {
-        Some(name) if runtime.is_current() => {
-            Ok(corio_executor::task::Builder::new().name(name).spawn(task))
-        }
+        Some(name) if runtime.is_current() => Ok(corio_executor::task::TaskBuilder::new()
+            .name(name)
+            .spawn(task)),
         _ => Ok(runtime.spawn(task)),
     }
 }

@@ -217,7 +217,7 @@ impl Runtime {
     /// ```
     /// let rt = corio_executor::Runtime::new();
     /// rt.block_on(async {
-    ///     corio_executor::task::Builder::new().name("worker").spawn(std::future::pending::<()>());
+    ///     corio_executor::task::TaskBuilder::new().name("worker").spawn(std::future::pending::<()>());
     /// });
     /// let tasks = rt.live_tasks();
     /// assert_eq!(tasks.len(), 1);

@@ -63,25 +63,27 @@ where
 /// Spawns tasks with options: a name, shown in panic reports, [`current`] and
 /// [`Runtime::live_tasks`](crate::Runtime::live_tasks).
 ///
+/// (Not `Builder`: that one builds a [`Runtime`](crate::Runtime).)
+///
 /// ```
 /// corio_executor::run(async {
-///     let task = corio_executor::task::Builder::new().name("fetcher").spawn(async { 3 });
+///     let task = corio_executor::task::TaskBuilder::new().name("fetcher").spawn(async { 3 });
 ///     assert_eq!(task.await.unwrap(), 3);
 /// });
 /// ```
 #[derive(Debug, Default, Clone)]
-pub struct Builder {
+pub struct TaskBuilder {
     name: Option<Arc<str>>,
 }
 
-impl Builder {
+impl TaskBuilder {
     /// A builder with no name set.
-    pub fn new() -> Builder {
-        Builder::default()
+    pub fn new() -> TaskBuilder {
+        TaskBuilder::default()
     }
 
     /// Names the task.
-    pub fn name(mut self, name: impl Into<String>) -> Builder {
+    pub fn name(mut self, name: impl Into<String>) -> TaskBuilder {
         self.name = Some(Arc::from(name.into()));
         self
     }
@@ -123,7 +125,7 @@ impl Builder {
 /// use corio_executor::task;
 /// corio_executor::run(async {
 ///     assert!(task::current().is_none(), "the block_on future is not a task");
-///     let job = task::Builder::new().name("fetcher").spawn(async {
+///     let job = task::TaskBuilder::new().name("fetcher").spawn(async {
 ///         let me = task::current().expect("inside a task");
 ///         (me.id(), me.name().map(str::to_owned))
 ///     });
