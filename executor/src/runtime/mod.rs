@@ -419,7 +419,20 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        spawn::spawn_joined(To::Runtime(&self.shared), future, None)
+        self.spawn_with_name(future, None)
+    }
+
+    /// [`spawn`](Self::spawn) with a name, for `TaskBuilder::spawn_on`.
+    pub(crate) fn spawn_with_name<F>(
+        &self,
+        future: F,
+        name: Option<Arc<str>>,
+    ) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        spawn::spawn_joined(To::Runtime(&self.shared), future, name)
     }
 
     /// Spawns a `Send` future that nobody will await, from any thread: [`spawn`] without

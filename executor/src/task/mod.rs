@@ -5,7 +5,7 @@
 //! the task itself (allocation, state word, waker, `JoinHandle`) is the task layer in
 //! `runtime/task/`, whose contract opens its `mod.rs`.
 
-use crate::runtime::{context, spawn};
+use crate::runtime::{context, spawn, Handle};
 use std::future::Future;
 use std::sync::Arc;
 
@@ -91,7 +91,7 @@ impl TaskBuilder {
     /// Spawns a `Send` future on the running loop; see [`spawn`].
     ///
     /// # Panics
-    /// Outside a running corio runtime.
+    /// Outside a running corio runtime; see [`spawn_on`](Self::spawn_on) for other threads.
     pub fn spawn<F>(self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -111,6 +111,32 @@ impl TaskBuilder {
     {
         // On the loop's thread, so the future never leaves it.
         spawn::spawn_on_current("spawn_local", future, self.name)
+    }
+
+    /// Spawns a `Send` future onto `handle`'s runtime, from any thread: the named
+    /// [`Handle::spawn`]. If that runtime has shut down, the future is dropped unpolled and
+    /// the handle reports `Cancelled`.
+    ///
+    /// ```
+    /// use corio_executor::task::{self, TaskBuilder};
+    /// let rt = corio_executor::Runtime::new();
+    /// let handle = rt.handle();
+    /// let job = std::thread::spawn(move || {
+    ///     TaskBuilder::new()
+    ///         .name("from a thread")
+    ///         .spawn_on(&handle, async { task::current().unwrap().name().map(str::to_owned) })
+    /// })
+    /// .join()
+    /// .unwrap();
+    /// let name = rt.block_on(job).unwrap();
+    /// assert_eq!(name.as_deref(), Some("from a thread"));
+    /// ```
+    pub fn spawn_on<F>(self, handle: &Handle, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        handle.spawn_with_name(future, self.name)
     }
 }
 
