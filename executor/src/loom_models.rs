@@ -8,8 +8,7 @@
 //! Run with `RUSTFLAGS="--cfg loom" cargo test --release -p corio-executor --lib loom` (the
 //! shim they run against is `src/loom.rs`).
 
-use crate::runtime::driver::{Driver, Installed};
-use crate::runtime::park::Parker;
+use crate::runtime::park::{Driver, Installed, Parker};
 use crate::runtime::shared::{Runnable, Shared};
 use crate::runtime::task::join_waker::JoinWaker;
 use crate::runtime::task::state::{AfterPoll, Detach, State};
@@ -240,7 +239,7 @@ fn loom_remote_push_racing_shutdown_is_drained() {
         let shared = std::sync::Arc::new(Shared::new());
         let pusher = {
             let shared = shared.clone();
-            loom::thread::spawn(move || shared.push(Runnable::Main))
+            loom::thread::spawn(move || shared.push_remote(Runnable::Main))
         };
         shared.close();
         shared.drain_remote();
@@ -264,7 +263,7 @@ fn loom_a_blocking_jobs_end_wakes_a_paused_idle_loop() {
         let worker = {
             let shared = shared.clone();
             loom::thread::spawn(move || {
-                shared.push(Runnable::Main); // the job's result wakes its task
+                shared.push_remote(Runnable::Main); // the job's result wakes its task
                 shared.blocking.job_done();
             })
         };

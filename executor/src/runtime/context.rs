@@ -45,10 +45,10 @@ struct MainWaker(Arc<Shared>);
 
 impl Wake for MainWaker {
     fn wake(self: Arc<Self>) {
-        self.0.wake_main();
+        wake_main(&self.0);
     }
     fn wake_by_ref(self: &Arc<Self>) {
-        self.0.wake_main();
+        wake_main(&self.0);
     }
 }
 
@@ -171,9 +171,25 @@ pub(crate) fn note_self_wake(task: TaskAddr) -> bool {
     with_current(|core| core.is_some_and(|core| core.polling.note_wake(task)))
 }
 
+/// Puts `runnable` on a run queue of `shared`'s runtime: the loop's own queue when called on
+/// its thread while it runs (no locks, no atomics), else the cross-thread queue plus an
+/// unpark.
+pub(crate) fn schedule(shared: &Shared, runnable: Runnable) {
+    if let Err(runnable) = push_local(shared, runnable) {
+        shared.push_remote(runnable);
+    }
+}
+
+/// Wakes the `block_on` future of `shared`'s runtime.
+pub(crate) fn wake_main(shared: &Shared) {
+    if shared.schedule_main() && !note_main_self_wake(shared) {
+        schedule(shared, Runnable::Main);
+    }
+}
+
 /// Records a wake of the `block_on` future of `shared`'s loop made during its own poll on
 /// the loop's thread; false if this wake is not that.
-pub(crate) fn note_main_self_wake(shared: &Shared) -> bool {
+fn note_main_self_wake(shared: &Shared) -> bool {
     with_current(|core| match core {
         Some(core)
             if core.polling_main.get() && std::ptr::eq(Arc::as_ptr(&core.shared), shared) =>
@@ -186,7 +202,7 @@ pub(crate) fn note_main_self_wake(shared: &Shared) -> bool {
 }
 
 /// Pushes onto the local queue if `shared`'s loop is the one running on this thread.
-pub(crate) fn push_local(shared: &Shared, runnable: Runnable) -> Result<(), Runnable> {
+fn push_local(shared: &Shared, runnable: Runnable) -> Result<(), Runnable> {
     with_current(|core| match core {
         Some(core) if std::ptr::eq(Arc::as_ptr(&core.shared), shared) => {
             core.push(runnable);

@@ -16,6 +16,8 @@ pub(crate) mod context;
 pub mod driver;
 mod owned;
 pub(crate) mod park;
+mod pool;
+mod schedule;
 pub(crate) mod shared;
 pub(crate) mod spawn;
 pub(crate) mod task;
@@ -165,7 +167,7 @@ impl Runtime {
         // A previous `block_on` may have ended in a panic with its future's wake pending.
         core.main_woke_itself.set(false);
         core.shared.unschedule_main();
-        core.shared.wake_main();
+        context::wake_main(&core.shared);
         let mut polls_since_maintenance = 0;
         // Counted apart from the above, which restarts whenever the queue runs dry: a loop
         // fed one remote wake at a time still looks at its I/O driver every BATCH polls.

@@ -95,7 +95,8 @@ where
         return refuse(shared, future, id, name, join);
     }
     let (entry, handle) = task::new_remote_task(future, shared.clone(), id, name, join);
-    shared.push(Runnable::Spawned(entry));
+    // Not on the loop's thread (checked above): straight to the cross-thread queue.
+    shared.push_remote(Runnable::Spawned(entry));
     handle
 }
 

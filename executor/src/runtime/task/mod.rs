@@ -11,7 +11,7 @@
 //! - `refs.rs`: the typed references ([`Task`], [`Notified`]) and [`new_task`] /
 //!   [`new_remote_task`], which hand them out; [`TaskInfo`].
 //! - `state.rs`: the state word. `join_waker.rs`: the JoinHandle's waker slot.
-//! - `join.rs`: [`JoinHandle`] and [`JoinError`].
+//! - `join.rs`: [`JoinHandle`]; `error.rs`: [`JoinError`].
 //!
 //! # Reference kinds
 //! Every reference is one count in the state word; the last one released frees the task.
@@ -69,6 +69,7 @@
 //!   reached only as STAGE, JOIN-WAKER and OWNED-INDEX allow); a `!Send` future is given
 //!   only to a scheduler running on the spawning thread, which polls and drops it there.
 
+mod error;
 mod join;
 pub(crate) mod join_waker;
 mod raw;
@@ -77,7 +78,8 @@ pub(crate) mod state;
 #[cfg(all(test, not(loom)))]
 mod tests;
 
-pub use join::{JoinError, JoinHandle};
+pub use error::JoinError;
+pub use join::JoinHandle;
 pub(crate) use raw::{waker_vtable, Join, PollOutcome, Polling, TaskAddr};
 pub use refs::TaskInfo;
 pub(crate) use refs::{new_remote_task, new_task, Notified, Task};

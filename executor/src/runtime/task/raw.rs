@@ -19,7 +19,7 @@
 //! `SAFETY` comment here cites in brackets (`// SAFETY: [LIVE] ...`) are in the module docs
 //! of `runtime::task`.
 
-use super::join::JoinError;
+use super::error::JoinError;
 use super::join_waker::JoinWaker;
 use super::state::{AfterPoll, State};
 use super::{Notified, Schedule, TaskInfo};
