@@ -5,7 +5,8 @@
 //! the task itself (allocation, state word, waker, `JoinHandle`) is the task layer in
 //! `runtime/task/`, whose contract opens its `mod.rs`.
 
-use crate::runtime::{context, spawn, Handle};
+use crate::runtime::spawn::spawn_on_current;
+use crate::runtime::{context, Handle};
 use std::future::Future;
 use std::sync::Arc;
 
@@ -32,7 +33,7 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    spawn::spawn_on_current("spawn", future, None)
+    spawn_on_current("spawn", future, None)
 }
 
 /// Spawns a `!Send` future (one holding an `Rc`, say) as a task on the running loop.
@@ -57,7 +58,7 @@ where
     F::Output: 'static,
 {
     // On the loop's thread, so the future never leaves it.
-    spawn::spawn_on_current("spawn_local", future, None)
+    spawn_on_current("spawn_local", future, None)
 }
 
 /// Spawns tasks with options: a name, shown in panic reports, [`current`] and
@@ -97,7 +98,7 @@ impl TaskBuilder {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        spawn::spawn_on_current("spawn", future, self.name)
+        spawn_on_current("spawn", future, self.name)
     }
 
     /// Spawns a `!Send` future on the running loop; see [`spawn_local`].
@@ -110,7 +111,7 @@ impl TaskBuilder {
         F::Output: 'static,
     {
         // On the loop's thread, so the future never leaves it.
-        spawn::spawn_on_current("spawn_local", future, self.name)
+        spawn_on_current("spawn_local", future, self.name)
     }
 
     /// Spawns a `Send` future onto `handle`'s runtime, from any thread: the named

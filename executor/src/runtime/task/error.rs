@@ -26,7 +26,7 @@ impl JoinError {
         }
     }
 
-    /// True if the task was cancelled (by [`JoinHandle::cancel`] or runtime shutdown).
+    /// True if the task was cancelled (by [`JoinHandle::cancel`](crate::JoinHandle::cancel) or runtime shutdown).
     pub fn is_cancelled(&self) -> bool {
         matches!(self.repr, Repr::Cancelled)
     }
