@@ -42,23 +42,29 @@
 //! ```
 //!
 //! ## Modules
-//! - `task`: the one-allocation task, its state word, its waker and [`JoinHandle`] (the
-//!   crate's `unsafe` lives here, in the thread-local of `runtime::context` and where
-//!   `runtime::spawn` hands out a new task's references).
-//! - `runtime`: [`Runtime`], [`Handle`], the loop, its queues and parker; `runtime::spawn`
-//!   puts new tasks on the queues; [`driver`] is the park hook an I/O reactor plugs into.
+//! Imports run one way, down this list: `task` uses `runtime`, `runtime` never uses `task`;
+//! inside `runtime`, the task layer (`runtime::task`) uses nothing else of the runtime.
+//! - [`task`]: the public face of tasks: [`spawn`], [`spawn_local`], [`task::TaskBuilder`],
+//!   [`task::current`], and the re-exported [`JoinHandle`].
+//! - `runtime`: [`Runtime`], [`Handle`], the loop, its queues and parker, the one spawn
+//!   path (`runtime::spawn`), [`spawn_blocking`]'s pool, and [`driver`], the park hook an
+//!   I/O reactor plugs into.
+//! - `runtime::task`: the task layer: the one-allocation task, its state word, its waker
+//!   and [`JoinHandle`]. It reaches the scheduler only through its `Schedule` trait, and
+//!   holds the crate's task `unsafe`, under the rules that open its module docs.
 //! - [`time`]: the clock, the timer wheel, [`time::sleep`], [`time::timeout`],
-//!   [`time::interval`].
-//! - `blocking`: [`spawn_blocking`]'s thread pool.
+//!   [`time::interval`]; it reaches the running runtime's clock and timers through one
+//!   accessor, `runtime::context::with_time`.
 
-mod blocking;
 mod loom;
+#[cfg(all(test, loom))]
+mod loom_models;
 mod runtime;
 pub mod task;
 pub mod time;
 mod yield_now;
 
-pub use blocking::spawn_blocking;
+pub use runtime::blocking::spawn_blocking;
 pub use runtime::driver;
 pub use runtime::{run, Builder, Handle, Runtime};
 pub use task::{spawn, spawn_local, JoinError, JoinHandle};

@@ -135,3 +135,33 @@ fn spawn_after_shutdown_is_refused_through_the_spawn_trait() {
     drop(rt);
     assert!(SpawnExt::spawn(&handle, async {}).is_err());
 }
+
+#[test]
+fn a_named_spawn_from_another_thread_carries_its_name_into_the_task() {
+    use corio_executor::task::{self, TaskBuilder};
+    let rt = Runtime::new();
+    let handle = rt.handle();
+    let (job, id) = std::thread::spawn(move || {
+        let job = TaskBuilder::new()
+            .name("fetcher")
+            .spawn_on(&handle, async { task::current().expect("inside a task") });
+        let id = job.id();
+        (job, id)
+    })
+    .join()
+    .unwrap();
+    let seen = rt.block_on(job).unwrap();
+    assert_eq!((seen.id(), seen.name()), (id, Some("fetcher")));
+}
+
+#[test]
+fn a_named_spawn_on_a_shut_down_runtime_is_cancelled() {
+    let rt = Runtime::new();
+    let handle = rt.handle();
+    drop(rt);
+    let job = corio_executor::task::TaskBuilder::new()
+        .name("late")
+        .spawn_on(&handle, async { 1 });
+    assert!(job.is_finished());
+    assert!(run(job).unwrap_err().is_cancelled());
+}

@@ -121,7 +121,7 @@ fn a_panicking_destructor_of_a_cancelled_task_is_caught_too() {
 fn a_panic_in_a_detached_task_does_not_stop_the_loop() {
     let value = run(async {
         drop(
-            task::Builder::new()
+            task::TaskBuilder::new()
                 .name("doomed")
                 .spawn(async { panic!("nobody awaits me") }),
         );
@@ -230,7 +230,7 @@ fn spawn_local_runs_non_send_futures() {
 fn live_tasks_lists_names_and_forgets_finished_tasks() {
     let rt = Runtime::new();
     rt.block_on(async {
-        task::Builder::new()
+        task::TaskBuilder::new()
             .name("server")
             .spawn(std::future::pending::<()>());
         spawn(async {});
@@ -386,7 +386,7 @@ fn task_current_names_the_running_task_and_is_none_outside_one() {
             task::current().is_none(),
             "the block_on future is not a task"
         );
-        let named = task::Builder::new().name("worker").spawn(async {
+        let named = task::TaskBuilder::new().name("worker").spawn(async {
             let before = task::current().unwrap();
             yield_now().await;
             let after = task::current().unwrap();

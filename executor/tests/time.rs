@@ -597,3 +597,33 @@ fn a_timeout_handle_runs_one_scope() {
         let _ = cm.scope(async { 2 }).await;
     });
 }
+
+#[test]
+fn a_refused_second_scope_leaves_the_running_scope_of_its_handle_alone() {
+    common::watchdog(common::LIMIT, || {
+        paused().block_on(async {
+            let start = Instant::now();
+            let cm = TimeoutHandle::never();
+            let first = spawn_local({
+                let cm = cm.clone();
+                async move { cm.scope(std::future::pending::<()>()).await }
+            });
+            yield_now().await; // the first scope is entered and waits
+            let second = spawn_local({
+                let cm = cm.clone();
+                async move { cm.scope(async {}).await }
+            });
+            let refused = second.await.unwrap_err();
+            assert!(
+                refused.is_panic(),
+                "a second scope of one handle is refused"
+            );
+            assert!(!cm.expired());
+            // The first scope still runs: its deadline can be moved, and the move wakes it.
+            cm.reschedule(Some(Instant::now() + ms(30)));
+            assert!(first.await.unwrap().is_err(), "the first scope timed out");
+            assert!(cm.expired());
+            assert_eq!(start.elapsed(), ms(30));
+        })
+    });
+}

@@ -204,7 +204,7 @@ impl<E: Send + 'static, S> GroupHandle<E, S> {
     /// [`spawn`](Self::spawn) with a name (asyncio's `create_task(coro, name=...)`), which
     /// the child's handle keeps ([`ChildHandle::name`]). On corio's native path
     /// (`TaskGroup::new`/`scope`) the child's corio task carries the name too, as
-    /// `corio_executor::task::Builder::name` gives it (panic reports, `Runtime::live_tasks`),
+    /// `corio_executor::task::TaskBuilder::name` gives it (panic reports, `Runtime::live_tasks`),
     /// when spawned on the loop's thread.
     ///
     /// ```

@@ -7,12 +7,11 @@
 
 use super::owned::OwnedTasks;
 use super::shared::{Runnable, Shared};
-use crate::task::raw::{Header, Polling};
+use super::task::{Notified, Polling, TaskAddr, TaskInfo};
 use crate::time::clock::Clock;
-use crate::time::driver::TimerDriver;
+use crate::time::driver::TimeDriver;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
-use std::ptr::NonNull;
 use std::sync::Arc;
 use std::task::{Wake, Waker};
 
@@ -21,8 +20,8 @@ pub(crate) struct Core {
     /// The local run queue: FIFO in order of being woken.
     pub(crate) queue: RefCell<VecDeque<Runnable>>,
     pub(crate) owned: RefCell<OwnedTasks>,
-    pub(crate) clock: Clock,
-    pub(crate) timers: RefCell<TimerDriver>,
+    /// The clock and the timers: what `time/` reaches through [`with_time`].
+    pub(crate) time: TimeDriver,
     /// Wakes the `block_on` future.
     pub(crate) main_waker: Waker,
     /// The task being polled, so it can wake itself without an atomic operation.
@@ -46,10 +45,10 @@ struct MainWaker(Arc<Shared>);
 
 impl Wake for MainWaker {
     fn wake(self: Arc<Self>) {
-        self.0.wake_main();
+        wake_main(&self.0);
     }
     fn wake_by_ref(self: &Arc<Self>) {
-        self.0.wake_main();
+        wake_main(&self.0);
     }
 }
 
@@ -58,11 +57,10 @@ impl Core {
         let shared = Arc::new(Shared::new());
         Core {
             main_waker: Waker::from(Arc::new(MainWaker(shared.clone()))),
+            time: TimeDriver::new(shared.id, clock),
             shared,
             queue: RefCell::new(VecDeque::with_capacity(256)),
             owned: RefCell::new(OwnedTasks::default()),
-            clock,
-            timers: RefCell::new(TimerDriver::new()),
             polling: Polling::new(),
             polling_main: Cell::new(false),
             main_woke_itself: Cell::new(false),
@@ -156,15 +154,42 @@ pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Core>) -> R) -> R {
     f(unsafe { ptr.as_ref() })
 }
 
+/// The time driver (clock and timers) of the runtime running on this thread, if any: the
+/// one way `time/` reaches it.
+pub(crate) fn with_time<R>(f: impl FnOnce(Option<&TimeDriver>) -> R) -> R {
+    with_current(|core| f(core.map(|core| &core.time)))
+}
+
+/// The task this thread's loop is polling right now, if any.
+pub(crate) fn current_task() -> Option<TaskInfo> {
+    with_current(|core| core?.polling.current())
+}
+
 /// Records a wake of the task this thread's loop is polling right now; false if `task` is
-/// not that task (see `raw::Polling`).
-pub(crate) fn note_self_wake(task: NonNull<Header>) -> bool {
+/// not that task (see `task::Polling`).
+pub(crate) fn note_self_wake(task: TaskAddr) -> bool {
     with_current(|core| core.is_some_and(|core| core.polling.note_wake(task)))
+}
+
+/// Puts `runnable` on a run queue of `shared`'s runtime: the loop's own queue when called on
+/// its thread while it runs (no locks, no atomics), else the cross-thread queue plus an
+/// unpark.
+pub(crate) fn schedule(shared: &Shared, runnable: Runnable) {
+    if let Err(runnable) = push_local(shared, runnable) {
+        shared.push_remote(runnable);
+    }
+}
+
+/// Wakes the `block_on` future of `shared`'s runtime.
+pub(crate) fn wake_main(shared: &Shared) {
+    if shared.schedule_main() && !note_main_self_wake(shared) {
+        schedule(shared, Runnable::Main);
+    }
 }
 
 /// Records a wake of the `block_on` future of `shared`'s loop made during its own poll on
 /// the loop's thread; false if this wake is not that.
-pub(crate) fn note_main_self_wake(shared: &Shared) -> bool {
+fn note_main_self_wake(shared: &Shared) -> bool {
     with_current(|core| match core {
         Some(core)
             if core.polling_main.get() && std::ptr::eq(Arc::as_ptr(&core.shared), shared) =>
@@ -177,12 +202,24 @@ pub(crate) fn note_main_self_wake(shared: &Shared) -> bool {
 }
 
 /// Pushes onto the local queue if `shared`'s loop is the one running on this thread.
-pub(crate) fn push_local(shared: &Shared, runnable: Runnable) -> Result<(), Runnable> {
+fn push_local(shared: &Shared, runnable: Runnable) -> Result<(), Runnable> {
     with_current(|core| match core {
         Some(core) if std::ptr::eq(Arc::as_ptr(&core.shared), shared) => {
             core.push(runnable);
             Ok(())
         }
         _ => Err(runnable),
+    })
+}
+
+/// Queues a woken task on the local queue if `shared`'s loop is the one running on this
+/// thread; else gives it back.
+pub(crate) fn push_local_task(shared: &Shared, task: Notified) -> Result<(), Notified> {
+    with_current(|core| match core {
+        Some(core) if std::ptr::eq(Arc::as_ptr(&core.shared), shared) => {
+            core.push(Runnable::Task(task));
+            Ok(())
+        }
+        _ => Err(task),
     })
 }

@@ -23,97 +23,12 @@
 //!   jumps as usual.
 
 use super::context;
-use std::any::Any;
+use super::park::Installed;
 use std::io;
+
+pub use super::park::Driver;
 use std::sync::Arc;
 use std::time::Duration;
-
-/// What a runtime's loop calls to wait when it has nothing to run: implemented by an I/O
-/// reactor. See the module docs for when each method is called.
-///
-/// ```
-/// use corio_executor::driver::{current_or_install, Driver};
-/// use std::sync::{Condvar, Mutex};
-/// use std::time::Duration;
-///
-/// /// A driver with no I/O: waits on a condvar, like the loop's own parker.
-/// #[derive(Default)]
-/// struct Sleeper { woken: Mutex<bool>, condvar: Condvar }
-///
-/// impl Driver for Sleeper {
-///     fn park(&self, timeout: Option<Duration>) {
-///         let mut woken = self.woken.lock().unwrap();
-///         if !*woken {
-///             woken = match timeout {
-///                 Some(t) => self.condvar.wait_timeout(woken, t).unwrap().0,
-///                 None => self.condvar.wait(woken).unwrap(),
-///             };
-///         }
-///         *woken = false;
-///     }
-///     fn unpark(&self) {
-///         *self.woken.lock().unwrap() = true;
-///         self.condvar.notify_one();
-///     }
-///     fn has_waiters(&self) -> bool {
-///         false
-///     }
-/// }
-///
-/// corio_executor::run(async {
-///     let first = current_or_install(|| Ok(Sleeper::default())).unwrap();
-///     let again = current_or_install(|| -> std::io::Result<Sleeper> { unreachable!() }).unwrap();
-///     assert!(std::sync::Arc::ptr_eq(&first, &again), "one driver per runtime");
-///     // The loop now sleeps in `Sleeper::park`; a wake from a thread still reaches it.
-///     let job = corio_executor::spawn_blocking(|| 6 * 7);
-///     assert_eq!(job.await.unwrap(), 42);
-/// });
-/// ```
-pub trait Driver: Send + Sync + 'static {
-    /// Called on the loop's thread only. Dispatches the events that are ready (waking their
-    /// tasks) and, if there were none, waits for one, for an [`unpark`](Driver::unpark), or
-    /// until `timeout` has passed (`None`: no limit; `Some(ZERO)`: do not wait). May return
-    /// early. An `unpark` made while `park` runs, or before it starts, must end it.
-    fn park(&self, timeout: Option<Duration>);
-
-    /// Called from any thread while the loop is inside [`park`](Driver::park) (or about to
-    /// enter it): make that park return.
-    fn unpark(&self);
-
-    /// Called on the loop's thread: true while a task waits for an event only this driver
-    /// can deliver; the paused clock does not jump then (see the module docs).
-    fn has_waiters(&self) -> bool;
-
-    /// Called once when the runtime is dropped, after every task was cancelled: nothing
-    /// will park in the driver again, so objects still registered with it (held outside
-    /// the runtime) should fail from now on instead of waiting forever. Does nothing by
-    /// default.
-    fn shutdown(&self) {}
-}
-
-/// An installed driver: the trait object the loop calls and the same value as `Any`, so
-/// [`current_or_install`] can give back its concrete type.
-pub(crate) struct Installed {
-    pub(crate) driver: Arc<dyn Driver>,
-    any: Arc<dyn Any + Send + Sync>,
-}
-
-impl Installed {
-    /// Keeps `driver` both as the loop's [`Driver`] and as the concrete type its installer
-    /// gets back from [`current_or_install`].
-    pub(crate) fn new<D: Driver>(driver: Arc<D>) -> Installed {
-        Installed {
-            driver: driver.clone(),
-            any: driver,
-        }
-    }
-}
-
-impl std::fmt::Debug for Installed {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Installed").finish_non_exhaustive()
-    }
-}
 
 /// The driver of the runtime running on this thread, installing the one `make` builds if
 /// it has none yet. So an I/O type can register itself on first use and a plain
@@ -159,8 +74,8 @@ pub(crate) fn poll_now(core: &context::Core) {
 /// Nothing is runnable and `driver` is installed: wait in it until the next timer, an event
 /// or a wake; with the paused clock, by the rules in the module docs.
 pub(crate) fn idle(core: &context::Core, driver: &dyn Driver) {
-    let next_deadline = core.timers.borrow().next_deadline();
-    let clock = &core.clock;
+    let next_deadline = core.time.timers.borrow().next_deadline();
+    let clock = &core.time.clock;
     let Some(tick) = next_deadline else {
         core.shared.park_in_driver(driver, None);
         return;

@@ -11,23 +11,21 @@
 //! job in flight): then park until it ends. A deadline too far to count in ticks never
 //! fires (no timer at all).
 
+pub(crate) mod blocking;
 pub(crate) mod context;
 pub mod driver;
-#[cfg(all(test, loom))]
-mod loom_models;
 mod owned;
-pub(crate) use owned::OwnedTasks;
 pub(crate) mod park;
+mod pool;
+mod schedule;
 pub(crate) mod shared;
-mod spawn;
-use spawn::spawn_detached_inner;
-pub(crate) use spawn::{spawn_inner, spawn_on_loop};
+pub(crate) mod spawn;
+pub(crate) mod task;
 
-use crate::task::raw::{self, TaskRef};
-use crate::task::JoinHandle;
 use crate::time::clock::Clock;
 use context::Core;
 use shared::{Runnable, Shared};
+use spawn::To;
 use std::any::Any;
 use std::fmt;
 use std::future::Future;
@@ -35,6 +33,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
+use task::JoinHandle;
 
 /// How many runnables the loop polls between looks at timers and cross-thread wakes.
 const BATCH: usize = 61;
@@ -168,7 +167,7 @@ impl Runtime {
         // A previous `block_on` may have ended in a panic with its future's wake pending.
         core.main_woke_itself.set(false);
         core.shared.unschedule_main();
-        core.shared.wake_main();
+        context::wake_main(&core.shared);
         let mut polls_since_maintenance = 0;
         // Counted apart from the above, which restarts whenever the queue runs dry: a loop
         // fed one remote wake at a time still looks at its I/O driver every BATCH polls.
@@ -193,10 +192,7 @@ impl Runtime {
                     }
                     Runnable::Task(task) => run_task(core, task),
                     Runnable::Spawned(task) => {
-                        // SAFETY: the queue entry holds a reference; its pointer came
-                        // from the allocation.
-                        let owned = unsafe { TaskRef::new_ref(task.as_ptr()) };
-                        core.owned.borrow_mut().insert(owned);
+                        core.owned.borrow_mut().insert(task.adopt());
                         run_task(core, task);
                     }
                 }
@@ -223,23 +219,28 @@ impl Runtime {
     /// ```
     /// let rt = corio_executor::Runtime::new();
     /// rt.block_on(async {
-    ///     corio_executor::task::Builder::new().name("worker").spawn(std::future::pending::<()>());
+    ///     corio_executor::task::TaskBuilder::new().name("worker").spawn(std::future::pending::<()>());
     /// });
     /// let tasks = rt.live_tasks();
     /// assert_eq!(tasks.len(), 1);
     /// assert_eq!(tasks[0].name(), Some("worker"));
     /// ```
-    pub fn live_tasks(&self) -> Vec<crate::task::TaskInfo> {
-        crate::task::TaskInfo::list(&self.core.owned.borrow())
+    pub fn live_tasks(&self) -> Vec<task::TaskInfo> {
+        self.core
+            .owned
+            .borrow()
+            .iter()
+            .map(task::Task::info)
+            .collect()
     }
 }
 
 /// Polls one task; queues it again if it was woken while it ran and, if it finished,
 /// gives back the owned list's reference.
-fn run_task(core: &Core, task: TaskRef) {
+fn run_task(core: &Core, task: task::Notified) {
     match task.run(&core.polling) {
-        raw::PollOutcome::Pending => {}
-        raw::PollOutcome::WokeItself(task) => {
+        task::PollOutcome::Pending => {}
+        task::PollOutcome::WokeItself(task) => {
             // A yield: wakes that came from other threads before it run first, as asyncio
             // runs `call_soon_threadsafe` callbacks ahead of a `sleep(0)`'s reschedule.
             take_remote_wakes(core);
@@ -247,8 +248,8 @@ fn run_task(core: &Core, task: TaskRef) {
         }
         // Where that wake would have gone had the task not been running: FIFO with the
         // other wakes from other threads.
-        raw::PollOutcome::WokenMeanwhile(task) => core.shared.requeue_remote(Runnable::Task(task)),
-        raw::PollOutcome::Completed(task) => {
+        task::PollOutcome::WokenMeanwhile(task) => core.shared.requeue_remote(Runnable::Task(task)),
+        task::PollOutcome::Completed(task) => {
             let owned = core.owned.borrow_mut().remove(&task);
             if let Some(owned) = owned {
                 owned.release_with(task);
@@ -263,11 +264,11 @@ fn maintain(core: &Core) -> usize {
     let mut ready = take_remote_wakes(core);
     // With no timer pending there is nothing to fire: skip reading the clock (the driver
     // brings an empty wheel up to date when the next timer arrives).
-    if core.timers.borrow().len() > 0 {
-        let mut fired = core.timers.borrow_mut().expire(&core.clock);
+    if core.time.timers.borrow().len() > 0 {
+        let mut fired = core.time.timers.borrow_mut().expire(&core.time.clock);
         ready += fired.len();
         let panicked = wake_all(&mut fired);
-        core.timers.borrow_mut().recycle(fired);
+        core.time.timers.borrow_mut().recycle(fired);
         if let Some(payload) = panicked {
             // The waker's owner's bug: surfaced from `block_on` once the batch is done.
             std::panic::resume_unwind(payload);
@@ -310,20 +311,20 @@ fn idle(core: &Core) {
     if let Some(installed) = core.shared.driver() {
         return driver::idle(core, &*installed.driver);
     }
-    let next_deadline = core.timers.borrow().next_deadline();
-    if core.clock.is_paused() {
+    let next_deadline = core.time.timers.borrow().next_deadline();
+    if core.time.clock.is_paused() {
         // Virtual time jumps to the next deadline unless work from outside is pending; then
         // (or with no deadline) wait for that work: every push to the cross-thread queue and
         // every blocking job's end unparks us.
         if let (Some(tick), true) = (next_deadline, core.shared.may_jump_time()) {
-            core.clock.advance_to_tick(tick);
+            core.time.clock.advance_to_tick(tick);
             return;
         }
         core.shared.park(None);
         return;
     }
     match next_deadline {
-        Some(tick) => core.shared.park(core.clock.instant_of_tick(tick)),
+        Some(tick) => core.shared.park(core.time.clock.instant_of_tick(tick)),
         None => core.shared.park(None),
     }
 }
@@ -362,9 +363,9 @@ impl fmt::Debug for Runtime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Runtime")
             .field("id", &self.core.shared.id)
-            .field("paused_clock", &self.core.clock.is_paused())
+            .field("paused_clock", &self.core.time.clock.is_paused())
             .field("live_tasks", &self.core.owned.borrow().len())
-            .field("pending_timers", &self.core.timers.borrow().len())
+            .field("pending_timers", &self.core.time.timers.borrow().len())
             .finish()
     }
 }
@@ -420,7 +421,20 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        spawn_inner(&self.shared, future, None)
+        self.spawn_with_name(future, None)
+    }
+
+    /// [`spawn`](Self::spawn) with a name, for `TaskBuilder::spawn_on`.
+    pub(crate) fn spawn_with_name<F>(
+        &self,
+        future: F,
+        name: Option<Arc<str>>,
+    ) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        spawn::spawn_joined(To::Runtime(&self.shared), future, name)
     }
 
     /// Spawns a `Send` future that nobody will await, from any thread: [`spawn`] without
@@ -450,7 +464,7 @@ impl Handle {
     where
         F: Future + Send + 'static,
     {
-        spawn_detached_inner(&self.shared, future, None);
+        spawn::spawn_detached(To::Runtime(&self.shared), future, None);
     }
 
     /// True on the thread of this handle's runtime while its loop runs (inside its
@@ -506,7 +520,7 @@ impl futures_task::LocalSpawn for Handle {
         future: futures_task::LocalFutureObj<'static, ()>,
     ) -> Result<(), futures_task::SpawnError> {
         self.status_local()?;
-        spawn_detached_inner(&self.shared, future, None);
+        spawn::spawn_detached(To::Runtime(&self.shared), future, None);
         Ok(())
     }
 

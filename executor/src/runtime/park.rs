@@ -7,9 +7,97 @@
 //! park returns at once: no wake-up is ever lost.
 
 use crate::loom::{AtomicUsize, Condvar, Mutex, Ordering};
-use crate::runtime::driver::{Driver, Installed};
-use std::sync::OnceLock;
+use std::any::Any;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
+
+/// What a runtime's loop calls to wait when it has nothing to run: implemented by an I/O
+/// reactor. See the [`driver`](crate::driver) module docs for when each method is called.
+///
+/// ```
+/// use corio_executor::driver::{current_or_install, Driver};
+/// use std::sync::{Condvar, Mutex};
+/// use std::time::Duration;
+///
+/// /// A driver with no I/O: waits on a condvar, like the loop's own parker.
+/// #[derive(Default)]
+/// struct Sleeper { woken: Mutex<bool>, condvar: Condvar }
+///
+/// impl Driver for Sleeper {
+///     fn park(&self, timeout: Option<Duration>) {
+///         let mut woken = self.woken.lock().unwrap();
+///         if !*woken {
+///             woken = match timeout {
+///                 Some(t) => self.condvar.wait_timeout(woken, t).unwrap().0,
+///                 None => self.condvar.wait(woken).unwrap(),
+///             };
+///         }
+///         *woken = false;
+///     }
+///     fn unpark(&self) {
+///         *self.woken.lock().unwrap() = true;
+///         self.condvar.notify_one();
+///     }
+///     fn has_waiters(&self) -> bool {
+///         false
+///     }
+/// }
+///
+/// corio_executor::run(async {
+///     let first = current_or_install(|| Ok(Sleeper::default())).unwrap();
+///     let again = current_or_install(|| -> std::io::Result<Sleeper> { unreachable!() }).unwrap();
+///     assert!(std::sync::Arc::ptr_eq(&first, &again), "one driver per runtime");
+///     // The loop now sleeps in `Sleeper::park`; a wake from a thread still reaches it.
+///     let job = corio_executor::spawn_blocking(|| 6 * 7);
+///     assert_eq!(job.await.unwrap(), 42);
+/// });
+/// ```
+pub trait Driver: Send + Sync + 'static {
+    /// Called on the loop's thread only. Dispatches the events that are ready (waking their
+    /// tasks) and, if there were none, waits for one, for an [`unpark`](Driver::unpark), or
+    /// until `timeout` has passed (`None`: no limit; `Some(ZERO)`: do not wait). May return
+    /// early. An `unpark` made while `park` runs, or before it starts, must end it.
+    fn park(&self, timeout: Option<Duration>);
+
+    /// Called from any thread while the loop is inside [`park`](Driver::park) (or about to
+    /// enter it): make that park return.
+    fn unpark(&self);
+
+    /// Called on the loop's thread: true while a task waits for an event only this driver
+    /// can deliver; the paused clock does not jump then (see the [`driver`](crate::driver)
+    /// module docs).
+    fn has_waiters(&self) -> bool;
+
+    /// Called once when the runtime is dropped, after every task was cancelled: nothing
+    /// will park in the driver again, so objects still registered with it (held outside
+    /// the runtime) should fail from now on instead of waiting forever. Does nothing by
+    /// default.
+    fn shutdown(&self) {}
+}
+
+/// An installed driver: the trait object the loop calls and the same value as `Any`, so
+/// [`current_or_install`](crate::driver::current_or_install) can give back its concrete type.
+pub(crate) struct Installed {
+    pub(crate) driver: Arc<dyn Driver>,
+    pub(crate) any: Arc<dyn Any + Send + Sync>,
+}
+
+impl Installed {
+    /// Keeps `driver` both as the loop's [`Driver`] and as the concrete type its installer
+    /// gets back from [`current_or_install`](crate::driver::current_or_install).
+    pub(crate) fn new<D: Driver>(driver: Arc<D>) -> Installed {
+        Installed {
+            driver: driver.clone(),
+            any: driver,
+        }
+    }
+}
+
+impl std::fmt::Debug for Installed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Installed").finish_non_exhaustive()
+    }
+}
 
 /// The loop is running (or about to park) and nobody has woken it.
 const EMPTY: usize = 0;

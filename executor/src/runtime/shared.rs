@@ -1,12 +1,13 @@
 //! The part of a runtime that other threads may reach: the cross-thread run queue, the
-//! parker (and the driver it may park in), the closed flag and the blocking pool. Tasks and `Handle`s hold it in an `Arc`.
+//! parker (and the driver it may park in), the closed flag and the blocking pool. Tasks and
+//! `Handle`s hold it in an `Arc`. What depends on the thread a call comes from (the loop's
+//! own queue) is `context`'s: [`context::schedule`](super::context::schedule) puts a
+//! runnable on the local queue or, from elsewhere, here.
 
-use super::context;
-use super::driver::{Driver, Installed};
-use super::park::Parker;
-use crate::blocking::BlockingPool;
+use super::park::{Driver, Installed, Parker};
+use super::pool::BlockingPool;
+use super::task::Notified;
 use crate::loom::{fence, AtomicBool, Ordering, RemoteQueue};
-use crate::task::raw::TaskRef;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,9 +16,9 @@ use std::time::Duration;
 #[derive(Debug)]
 pub(crate) enum Runnable {
     /// A task to poll (a wake, or a task spawned on the loop's thread).
-    Task(TaskRef),
+    Task(Notified),
     /// A task spawned from another thread: the loop adopts it into its owned list first.
-    Spawned(TaskRef),
+    Spawned(Notified),
     /// The future given to `block_on` was woken.
     Main,
 }
@@ -68,12 +69,9 @@ impl Shared {
         self.closed.load(Ordering::SeqCst)
     }
 
-    /// Puts `runnable` on a run queue: the loop's own queue when called on its thread while
-    /// it runs (no locks, no atomics), else the cross-thread queue plus an unpark.
-    pub(crate) fn schedule(&self, runnable: Runnable) {
-        let Err(runnable) = context::push_local(self, runnable) else {
-            return;
-        };
+    /// Puts `runnable` on the cross-thread queue and unparks the loop: for callers off the
+    /// loop's thread (see `context::schedule`).
+    pub(crate) fn push_remote(&self, runnable: Runnable) {
         self.remote.push(runnable);
         // Pairs with the fence in `close`: either we see `closed`, or the loop's final
         // drain sees our entry. Without it an entry could sit in the queue forever.
@@ -90,12 +88,9 @@ impl Shared {
         self.remote.push(runnable);
     }
 
-    /// Wakes the `block_on` future.
-    pub(crate) fn wake_main(&self) {
-        if !self.main_scheduled.swap(true, Ordering::AcqRel) && !context::note_main_self_wake(self)
-        {
-            self.schedule(Runnable::Main);
-        }
+    /// Marks the `block_on` future scheduled; true if it was not (the caller queues it).
+    pub(crate) fn schedule_main(&self) -> bool {
+        !self.main_scheduled.swap(true, Ordering::AcqRel)
     }
 
     /// The loop is about to poll the `block_on` future: later wakes queue it again.

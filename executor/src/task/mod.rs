@@ -1,23 +1,16 @@
-//! Tasks: spawning futures onto the running loop, their [`JoinHandle`]s, and names.
+//! Tasks: spawning futures onto the running loop, their [`JoinHandle`]s, names and
+//! [`current`].
 //!
-//! `raw` holds the single-allocation task and its waker (all of the crate's task `unsafe`),
-//! `state` the atomic state word, `join` the handle and its error.
+//! This module is the public face only: spawning is the runtime's (`runtime/spawn.rs`), and
+//! the task itself (allocation, state word, waker, `JoinHandle`) is the task layer in
+//! `runtime/task/`, whose contract opens its `mod.rs`.
 
-mod join;
-mod join_waker;
-pub(crate) mod raw;
-pub(crate) mod state;
-#[cfg(all(test, not(loom)))]
-mod tests;
-
-pub use join::{JoinError, JoinHandle};
-
-use raw::Header;
-
-use crate::runtime::context::{self, Core};
-use crate::runtime::spawn_on_loop;
+use crate::runtime::spawn::spawn_on_current;
+use crate::runtime::{context, Handle};
 use std::future::Future;
 use std::sync::Arc;
+
+pub use crate::runtime::task::{JoinError, JoinHandle, TaskInfo};
 
 /// Spawns a `Send` future as a new task on the running loop, like `asyncio.create_task`.
 ///
@@ -40,7 +33,7 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    Builder::new().spawn(future)
+    spawn_on_current("spawn", future, None)
 }
 
 /// Spawns a `!Send` future (one holding an `Rc`, say) as a task on the running loop.
@@ -64,49 +57,51 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    Builder::new().spawn_local(future)
+    // On the loop's thread, so the future never leaves it.
+    spawn_on_current("spawn_local", future, None)
 }
 
-/// Spawns tasks with options: a name, shown in panic reports and [`Runtime::live_tasks`].
+/// Spawns tasks with options: a name, shown in panic reports, [`current`] and
+/// [`Runtime::live_tasks`](crate::Runtime::live_tasks).
 ///
-/// [`Runtime::live_tasks`]: crate::Runtime::live_tasks
+/// (Not `Builder`: that one builds a [`Runtime`](crate::Runtime).)
 ///
 /// ```
 /// corio_executor::run(async {
-///     let task = corio_executor::task::Builder::new().name("fetcher").spawn(async { 3 });
+///     let task = corio_executor::task::TaskBuilder::new().name("fetcher").spawn(async { 3 });
 ///     assert_eq!(task.await.unwrap(), 3);
 /// });
 /// ```
 #[derive(Debug, Default, Clone)]
-pub struct Builder {
+pub struct TaskBuilder {
     name: Option<Arc<str>>,
 }
 
-impl Builder {
+impl TaskBuilder {
     /// A builder with no name set.
-    pub fn new() -> Builder {
-        Builder::default()
+    pub fn new() -> TaskBuilder {
+        TaskBuilder::default()
     }
 
     /// Names the task.
-    pub fn name(mut self, name: impl Into<String>) -> Builder {
+    pub fn name(mut self, name: impl Into<String>) -> TaskBuilder {
         self.name = Some(Arc::from(name.into()));
         self
     }
 
-    /// Spawns a `Send` future; see [`spawn`].
+    /// Spawns a `Send` future on the running loop; see [`spawn`].
     ///
     /// # Panics
-    /// Outside a running corio runtime.
+    /// Outside a running corio runtime; see [`spawn_on`](Self::spawn_on) for other threads.
     pub fn spawn<F>(self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        with_current_core("spawn", |core| spawn_on_loop(core, future, self.name))
+        spawn_on_current("spawn", future, self.name)
     }
 
-    /// Spawns a `!Send` future; see [`spawn_local`].
+    /// Spawns a `!Send` future on the running loop; see [`spawn_local`].
     ///
     /// # Panics
     /// Outside a running corio runtime.
@@ -116,19 +111,34 @@ impl Builder {
         F::Output: 'static,
     {
         // On the loop's thread, so the future never leaves it.
-        with_current_core("spawn_local", |core| spawn_on_loop(core, future, self.name))
+        spawn_on_current("spawn_local", future, self.name)
     }
-}
 
-/// Runs `f` on the runtime running on this thread; panics naming `what` outside one.
-fn with_current_core<R>(what: &str, f: impl FnOnce(&Core) -> R) -> R {
-    context::with_current(|core| match core {
-        Some(core) => f(core),
-        None => panic!(
-            "corio_executor::{what} called outside a corio runtime: spawn from inside \
-             corio_executor::run / Runtime::block_on, or use Runtime::handle().spawn from elsewhere"
-        ),
-    })
+    /// Spawns a `Send` future onto `handle`'s runtime, from any thread: the named
+    /// [`Handle::spawn`]. If that runtime has shut down, the future is dropped unpolled and
+    /// the handle reports `Cancelled`.
+    ///
+    /// ```
+    /// use corio_executor::task::{self, TaskBuilder};
+    /// let rt = corio_executor::Runtime::new();
+    /// let handle = rt.handle();
+    /// let job = std::thread::spawn(move || {
+    ///     TaskBuilder::new()
+    ///         .name("from a thread")
+    ///         .spawn_on(&handle, async { task::current().unwrap().name().map(str::to_owned) })
+    /// })
+    /// .join()
+    /// .unwrap();
+    /// let name = rt.block_on(job).unwrap();
+    /// assert_eq!(name.as_deref(), Some("from a thread"));
+    /// ```
+    pub fn spawn_on<F>(self, handle: &Handle, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        handle.spawn_with_name(future, self.name)
+    }
 }
 
 /// The task this thread is polling right now: its id and name, for logs and debugging.
@@ -142,7 +152,7 @@ fn with_current_core<R>(what: &str, f: impl FnOnce(&Core) -> R) -> R {
 /// use corio_executor::task;
 /// corio_executor::run(async {
 ///     assert!(task::current().is_none(), "the block_on future is not a task");
-///     let job = task::Builder::new().name("fetcher").spawn(async {
+///     let job = task::TaskBuilder::new().name("fetcher").spawn(async {
 ///         let me = task::current().expect("inside a task");
 ///         (me.id(), me.name().map(str::to_owned))
 ///     });
@@ -151,39 +161,5 @@ fn with_current_core<R>(what: &str, f: impl FnOnce(&Core) -> R) -> R {
 /// });
 /// ```
 pub fn current() -> Option<TaskInfo> {
-    context::with_current(|core| core?.polling.with_current(TaskInfo::of))
-}
-
-/// What [`current`] and [`Runtime::live_tasks`](crate::Runtime::live_tasks) tell about one
-/// task: its id and name. Cloning it copies a number and a reference count.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TaskInfo {
-    id: u64,
-    name: Option<Arc<str>>,
-}
-
-impl TaskInfo {
-    /// The task's id, unique within its runtime.
-    pub fn id(&self) -> u64 {
-        self.id
-    }
-
-    /// The task's name, if it was spawned with one.
-    pub fn name(&self) -> Option<&str> {
-        self.name.as_deref()
-    }
-
-    fn of(task: &Header) -> TaskInfo {
-        TaskInfo {
-            id: task.id,
-            name: task.name.clone(),
-        }
-    }
-
-    pub(crate) fn list(owned: &crate::runtime::OwnedTasks) -> Vec<TaskInfo> {
-        owned
-            .iter()
-            .map(|task| TaskInfo::of(task.header()))
-            .collect()
-    }
+    context::current_task()
 }

@@ -1,19 +1,45 @@
-//! The runtime's timers: a [`TimerWheel`] of wakers, keyed by deadline tick.
+//! A runtime's time: its [`Clock`] and its [`Timers`], a [`TimerWheel`] of wakers keyed by
+//! deadline tick. The runtime's loop owns the [`TimeDriver`]; the rest of `time/` reaches
+//! it through `runtime::context::with_time`.
 
 use super::clock::Clock;
 use super::wheel::{TimerKey, TimerWheel};
+use std::cell::RefCell;
 use std::task::Waker;
 
-pub(crate) struct TimerDriver {
+/// One runtime's clock and timers. Loop thread only.
+pub(crate) struct TimeDriver {
+    /// The runtime's id, so a `Sleep` registered with one runtime knows it from another.
+    runtime_id: u64,
+    pub(crate) clock: Clock,
+    pub(crate) timers: RefCell<Timers>,
+}
+
+impl TimeDriver {
+    pub(crate) fn new(runtime_id: u64, clock: Clock) -> Self {
+        TimeDriver {
+            runtime_id,
+            clock,
+            timers: RefCell::new(Timers::new()),
+        }
+    }
+
+    pub(crate) fn runtime_id(&self) -> u64 {
+        self.runtime_id
+    }
+}
+
+/// The timer wheel of wakers the loop fires.
+pub(crate) struct Timers {
     wheel: TimerWheel<Waker>,
     /// Reused buffer: fired wakers are collected first and woken after the wheel is
     /// released, so a waker's code may touch timers.
     fired: Vec<Waker>,
 }
 
-impl TimerDriver {
+impl Timers {
     pub(crate) fn new() -> Self {
-        TimerDriver {
+        Timers {
             wheel: TimerWheel::new(),
             fired: Vec::new(),
         }

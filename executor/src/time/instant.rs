@@ -28,8 +28,8 @@ pub struct Instant(std::time::Instant);
 impl Instant {
     /// The current time on the running runtime's clock (the real clock outside a runtime).
     pub fn now() -> Instant {
-        context::with_current(|core| match core {
-            Some(core) => Instant(core.clock.now()),
+        context::with_time(|time| match time {
+            Some(time) => Instant(time.clock.now()),
             None => Instant(std::time::Instant::now()),
         })
     }

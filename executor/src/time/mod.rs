@@ -1,6 +1,6 @@
 //! Time: the runtime's clock (real or paused), timers on a hierarchical wheel, and the
-//! futures built on them: [`sleep`], [`sleep_until`], [`timeout`], [`timeout_at`],
-//! [`TimeoutHandle`] (a deadline that can be read and moved while it runs) and [`interval`].
+//! futures built on them: [`sleep`](fn@sleep), [`sleep_until`], [`timeout`](fn@timeout), [`timeout_at`],
+//! [`TimeoutHandle`] (a deadline that can be read and moved while it runs) and [`interval`](fn@interval).
 //!
 //! All of them read [`Instant::now`], the runtime's clock: with
 //! [`Builder::start_paused`](crate::Builder::start_paused) it is virtual time, which stands

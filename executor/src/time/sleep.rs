@@ -1,9 +1,10 @@
 //! `Sleep`: a future that completes once its deadline has passed.
 
 use super::clock::NEVER;
+use super::driver::TimeDriver;
 use super::wheel::TimerKey;
 use super::Instant;
-use crate::runtime::context::{self, Core};
+use crate::runtime::context;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -99,21 +100,21 @@ impl Sleep {
         let Some((runtime, key)) = self.timer.take() else {
             return;
         };
-        context::with_current(|core| {
-            if let Some(core) = core.filter(|core| core.shared.id == runtime) {
+        context::with_time(|time| {
+            if let Some(time) = time.filter(|time| time.runtime_id() == runtime) {
                 // A sleep dropped from inside the wheel's own processing cannot borrow it;
                 // its entry then simply fires later, waking nobody who cares.
-                if let Ok(mut timers) = core.timers.try_borrow_mut() {
+                if let Ok(mut timers) = time.timers.try_borrow_mut() {
                     timers.remove(key);
                 }
             }
         });
     }
 
-    fn poll_registered(&mut self, core: &Core, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll_registered(&mut self, time: &TimeDriver, cx: &mut Context<'_>) -> Poll<()> {
         if let Some((runtime, key)) = self.timer {
-            if runtime == core.shared.id {
-                let mut timers = core.timers.borrow_mut();
+            if runtime == time.runtime_id() {
+                let mut timers = time.timers.borrow_mut();
                 return match timers.get_mut(key) {
                     Some(waker) => {
                         if !waker.will_wake(cx.waker()) {
@@ -133,7 +134,7 @@ impl Sleep {
         }
         // Mostly without reading the clock again: `sleep` itself or the loop's last look at
         // its timers read it recently (see `Clock::has_passed`).
-        if core.clock.has_passed(self.deadline.into_std()) {
+        if time.clock.has_passed(self.deadline.into_std()) {
             if self.yielded {
                 return Poll::Ready(());
             }
@@ -141,17 +142,17 @@ impl Sleep {
             cx.waker().wake_by_ref();
             return Poll::Pending;
         }
-        let tick = core.clock.deadline_tick(self.deadline.into_std());
+        let tick = time.clock.deadline_tick(self.deadline.into_std());
         if tick == NEVER {
             // Too far away to ever be reached: no timer, so an idle loop with nothing else
             // to wait for sleeps until woken instead of chasing the deadline.
             return Poll::Pending;
         }
-        let key = core
+        let key = time
             .timers
             .borrow_mut()
-            .insert(&core.clock, tick, cx.waker().clone());
-        self.timer = Some((core.shared.id, key));
+            .insert(&time.clock, tick, cx.waker().clone());
+        self.timer = Some((time.runtime_id(), key));
         Poll::Pending
     }
 }
@@ -161,12 +162,12 @@ impl Future for Sleep {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
-        context::with_current(|core| {
-            let core = core.expect(
+        context::with_time(|time| {
+            let time = time.expect(
                 "Sleep polled outside a corio runtime: timers need a running loop; \
                  await it inside corio_executor::run, Runtime::block_on or a spawned task",
             );
-            this.poll_registered(core, cx)
+            this.poll_registered(time, cx)
         })
     }
 }

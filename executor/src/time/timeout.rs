@@ -110,7 +110,8 @@ impl<F: Future> Future for Timeout<F> {
         this.started = true;
         let polled = {
             let _in_body = this.scope.as_ref().map(ScopeLink::enter_body);
-            // SAFETY: see above: the future stays where it is until dropped.
+            // SAFETY: `future` is structurally pinned (the comment at the top of `poll`): it
+            // stays where it is until dropped.
             unsafe { Pin::new_unchecked(&mut this.future) }.poll(cx)
         };
         if let Poll::Ready(output) = polled {
@@ -357,6 +358,7 @@ impl TimeoutHandle {
             scope: Some(ScopeLink {
                 state: self.state.clone(),
                 seen: None,
+                owns_handle: false,
             }),
         }
     }
@@ -380,6 +382,10 @@ struct ScopeLink {
     /// The handle's generation the scope's sleep was last armed for; `None` before the first
     /// poll.
     seen: Option<u64>,
+    /// This scope is the handle's one scope: it entered the handle (its first poll found the
+    /// handle unused), so the phase and the waker slot are its own. A refused second scope
+    /// never is, and leaves both alone, also when it is dropped.
+    owns_handle: bool,
 }
 
 /// Marks the scope's body as being polled until dropped.
@@ -403,6 +409,7 @@ impl ScopeLink {
                  make one TimeoutHandle per scope"
             );
             state.phase = Phase::Entered;
+            self.owns_handle = true;
         }
         match &mut state.waker {
             Some(kept) if kept.will_wake(waker) => {}
@@ -432,6 +439,11 @@ impl ScopeLink {
 
 impl Drop for ScopeLink {
     fn drop(&mut self) {
+        if !self.owns_handle {
+            // Never polled, or refused because another scope has the handle: that scope's
+            // phase and waker are not ours to touch.
+            return;
+        }
         let mut state = self.state.lock();
         if state.phase == Phase::Entered {
             // Dropped while running: expired if its deadline had passed by then.

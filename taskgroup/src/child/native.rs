@@ -34,9 +34,8 @@ use crate::loom::AtomicUsize;
 
 /// Spawns `future` into the group of `core` as a native corio task named `name`.
 ///
-/// A `name` goes to corio's task when spawned on the runtime's own thread (through
-/// `task::Builder`, which spawns only there); from another thread corio has no named spawn,
-/// and the name stays with the child's handle only.
+/// A `name` goes to corio's task too (`task::TaskBuilder::spawn_on`, from any thread), so
+/// corio's own reports name the child as its handle does.
 pub(crate) fn spawn_child<F, T, E>(
     core: &Arc<GroupCore<E>>,
     runtime: &Handle,
@@ -55,10 +54,10 @@ where
     // it cancelled to its group (the wrapper's `Drop`).
     Spawn::status(runtime)?;
     let task = match name.as_deref() {
-        Some(name) if runtime.is_current() => {
-            corio_executor::task::Builder::new().name(name).spawn(task)
-        }
-        _ => runtime.spawn(task),
+        Some(name) => corio_executor::task::TaskBuilder::new()
+            .name(name)
+            .spawn_on(runtime, task),
+        None => runtime.spawn(task),
     };
     Ok(ChildHandle::native(NativeSource::Task(task)).named(name))
 }

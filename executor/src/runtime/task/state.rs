@@ -17,16 +17,16 @@ const SCHEDULED: usize = 1 << 0;
 const COMPLETE: usize = 1 << 1;
 /// `JoinHandle::cancel` was called: the next time the loop picks it up, it drops the future.
 const CANCELLED: usize = 1 << 2;
-/// The loop is polling the task, or requeued it after it woke itself during its poll (see
-/// `raw::Polling`). A wake meanwhile only sets `SCHEDULED`: the loop sees it when the poll
-/// ends and queues the task again with the entry it already holds, or the task is queued.
-const RUNNING: usize = 1 << 5;
 /// A `JoinHandle` exists and has not taken the output. If it is set when the task
 /// completes, the handle disposes of the output; if not, the loop drops it at once.
 const JOIN_INTEREST: usize = 1 << 3;
 /// The join waker slot holds the handle's waker and belongs to the completer, who takes it
 /// once `COMPLETE` is set. While clear, the slot belongs to the `JoinHandle`.
 const JOIN_WAKER: usize = 1 << 4;
+/// The loop is polling the task, or requeued it after it woke itself during its poll (see
+/// `raw::Polling`). A wake meanwhile only sets `SCHEDULED`: the loop sees it when the poll
+/// ends and queues the task again with the entry it already holds, or the task is queued.
+const RUNNING: usize = 1 << 5;
 /// The reference count lives above the flag bits.
 const REF_SHIFT: u32 = 6;
 const REF_ONE: usize = 1 << REF_SHIFT;
@@ -353,56 +353,5 @@ mod tests {
         assert_eq!(state.load().ref_count(), 3);
         assert!(!state.ref_dec_by(1));
         assert!(state.ref_dec_by(2));
-    }
-}
-
-#[cfg(all(test, loom))]
-mod loom_models {
-    use super::*;
-    use loom::sync::Arc;
-
-    /// Two threads wake a task while the loop polls it: however they interleave, the task is
-    /// run again exactly once, either requeued by the loop at the end of its poll or queued
-    /// by the first wake that came after; a wake is never lost.
-    #[test]
-    fn loom_wakes_racing_the_end_of_a_poll_queue_exactly_once() {
-        loom::model(|| {
-            let state = Arc::new(State::new_scheduled(2, true));
-            state.start_poll();
-            let wakers: Vec<_> = (0..2)
-                .map(|_| {
-                    let state = state.clone();
-                    loom::thread::spawn(move || usize::from(state.schedule()))
-                })
-                .collect();
-            let requeued = usize::from(state.end_poll() == AfterPoll::Reschedule);
-            let queued: usize = wakers.into_iter().map(|t| t.join().unwrap()).sum();
-            assert_eq!(
-                requeued + queued,
-                1,
-                "two wakes run the task again exactly once"
-            );
-            assert!(state.load().is_scheduled());
-        });
-    }
-
-    /// A wake racing with completion either comes in before it (and is absorbed by the
-    /// running task) or sees COMPLETE; a completed task is never queued after the fact.
-    #[test]
-    fn loom_wake_racing_completion() {
-        loom::model(|| {
-            let state = Arc::new(State::new_scheduled(1, true));
-            state.start_poll();
-            let waker = {
-                let state = state.clone();
-                loom::thread::spawn(move || state.schedule())
-            };
-            state.complete();
-            let queued = waker.join().unwrap();
-            assert!(
-                !queued,
-                "a running or completed task is never queued by a wake"
-            );
-        });
     }
 }

@@ -388,9 +388,9 @@ fn a_task_cancelling_itself_before_returning_drops_its_output_and_ends_cancelled
 fn current_reads_the_polled_tasks_header() {
     let rt = Runtime::new();
     let (id, info) = rt.block_on(async {
-        let task = super::Builder::new()
+        let task = crate::task::TaskBuilder::new()
             .name("me")
-            .spawn(async { super::current().unwrap() });
+            .spawn(async { crate::task::current().unwrap() });
         (task.id(), task.await.unwrap())
     });
     assert_eq!((info.id(), info.name()), (id, Some("me")));

@@ -1,8 +1,8 @@
-//! `JoinHandle`: the awaitable end of a spawned task, and `JoinError`.
+//! `JoinHandle`: the awaitable end of a spawned task.
 
+use super::error::JoinError;
 use super::raw::{self, Header, TaskRef};
 use super::state::Detach;
-use std::any::Any;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
@@ -30,18 +30,20 @@ pub struct JoinHandle<T> {
     _output: PhantomData<T>,
 }
 
-// SAFETY: the handle only touches the task's thread-safe parts (state word, the join waker
-// slot when the state word gives it to the handle) and the output, which it moves out on its
-// own thread; so it may cross threads when `T` may.
+// SAFETY: [SEND, JOIN-WAKER, STAGE] the handle only touches the task's thread-safe parts
+// (state word, the join waker slot when the state word gives it to the handle) and the
+// output, which it moves out on its own thread; so it may cross threads when `T` may.
 unsafe impl<T: Send> Send for JoinHandle<T> {}
-// SAFETY: `&JoinHandle` only allows `cancel`/`is_finished`, which use the state word.
+// SAFETY: [SEND] `&JoinHandle` only allows `cancel`/`is_finished`/`id`, which read the
+// state word and the immutable id.
 unsafe impl<T: Send> Sync for JoinHandle<T> {}
 
 impl<T> Unpin for JoinHandle<T> {}
 
 impl<T> JoinHandle<T> {
-    /// Takes over the JoinHandle's reference on a freshly allocated task.
-    pub(crate) fn new(task: TaskRef) -> Self {
+    /// Takes over the JoinHandle's reference on a freshly allocated task whose output is
+    /// `T` (rule TYPES: only `new_task` and `new_remote_task` call this).
+    pub(super) fn new(task: TaskRef) -> Self {
         JoinHandle {
             task: ManuallyDrop::new(task),
             done: false,
@@ -74,11 +76,7 @@ impl<T> JoinHandle<T> {
     pub fn cancel(&self) -> bool {
         let cancel = self.header().state.cancel();
         if cancel.must_queue {
-            // SAFETY: we hold a reference and our pointer came from the allocation.
-            let queued = unsafe { TaskRef::new_ref(self.task.as_ptr()) };
-            self.header()
-                .shared
-                .schedule(crate::runtime::shared::Runnable::Task(queued));
+            self.task.enqueue();
         }
         cancel.took_effect
     }
@@ -117,16 +115,15 @@ impl<T> Future for JoinHandle<T> {
         );
         let header = self.header();
         if !header.state.load().is_complete() {
-            // SAFETY: we are the task's one JoinHandle.
+            // SAFETY: [JOIN-WAKER] we are the task's one JoinHandle.
             let registered = unsafe { header.join_waker.register(&header.state, cx.waker()) };
             if registered.is_ok() {
                 return Poll::Pending;
             }
         }
         let mut output: Option<Result<T, JoinError>> = None;
-        // SAFETY: complete with JOIN_INTEREST still set (only this handle clears it), so the
-        // output is ours and nobody else touches it; `output` has the task's output type, by
-        // construction.
+        // SAFETY: [STAGE, TYPES] complete with JOIN_INTEREST still set (only this handle
+        // clears it), so the output is ours; `output` has the task's output type.
         unsafe {
             raw::take_output(
                 self.task.as_ptr(),
@@ -142,7 +139,7 @@ impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
         // Moved out first, so the reference is released on every path below, including a
         // panic in the output's destructor.
-        // SAFETY: `task` is not used after this.
+        // SAFETY: `self.task` is not used after this, as `ManuallyDrop::take` requires.
         let task = unsafe { ManuallyDrop::take(&mut self.task) };
         // A handle that returned the output holds nothing but its reference.
         if self.done {
@@ -150,7 +147,7 @@ impl<T> Drop for JoinHandle<T> {
         }
         match task.header().state.detach() {
             Detach::Complete => {
-                // SAFETY: complete while we held the join interest, so the output is ours.
+                // SAFETY: [STAGE] complete while we held the join interest: the output is ours.
                 // The output's destructor may panic: `task` still releases our reference.
                 unsafe { raw::discard_output(task.as_ptr()) };
             }
@@ -158,7 +155,7 @@ impl<T> Drop for JoinHandle<T> {
                 waker_is_ours: true,
                 ..
             } => {
-                // SAFETY: `detach` cleared JOIN_WAKER for us: the slot is ours again.
+                // SAFETY: [JOIN-WAKER] `detach` cleared JOIN_WAKER for us: the slot is ours.
                 drop(unsafe { task.header().join_waker.take() });
             }
             Detach::Detached {
@@ -182,104 +179,3 @@ impl<T> fmt::Debug for JoinHandle<T> {
             .finish()
     }
 }
-
-/// Why a task produced no output: it was cancelled, or it panicked.
-pub struct JoinError {
-    repr: Repr,
-}
-
-enum Repr {
-    Cancelled,
-    Panicked(Box<dyn Any + Send + 'static>),
-}
-
-impl JoinError {
-    pub(crate) fn cancelled() -> Self {
-        JoinError {
-            repr: Repr::Cancelled,
-        }
-    }
-
-    pub(crate) fn panicked(payload: Box<dyn Any + Send + 'static>) -> Self {
-        JoinError {
-            repr: Repr::Panicked(payload),
-        }
-    }
-
-    /// True if the task was cancelled (by [`JoinHandle::cancel`] or runtime shutdown).
-    pub fn is_cancelled(&self) -> bool {
-        matches!(self.repr, Repr::Cancelled)
-    }
-
-    /// True if the task panicked.
-    ///
-    /// ```
-    /// corio_executor::run(async {
-    ///     let err = corio_executor::spawn(async { panic!("boom") }).await.unwrap_err();
-    ///     assert!(err.is_panic());
-    ///     assert_eq!(*err.into_panic().downcast::<&str>().unwrap(), "boom");
-    /// });
-    /// ```
-    pub fn is_panic(&self) -> bool {
-        matches!(self.repr, Repr::Panicked(_))
-    }
-
-    /// The panic's payload, to inspect or to go on with `std::panic::resume_unwind`.
-    ///
-    /// # Panics
-    /// If the task was cancelled, not panicked: check [`is_panic`](Self::is_panic) first.
-    pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
-        match self.repr {
-            Repr::Panicked(payload) => payload,
-            Repr::Cancelled => panic!("JoinError::into_panic called on a cancelled task's error"),
-        }
-    }
-
-    /// The panic's payload, or `Err(self)` if the task was cancelled.
-    pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
-        match self.repr {
-            Repr::Panicked(payload) => Ok(payload),
-            Repr::Cancelled => Err(self),
-        }
-    }
-
-    pub(crate) fn panic_payload(&self) -> Option<&(dyn Any + Send)> {
-        match &self.repr {
-            Repr::Panicked(payload) => Some(&**payload),
-            Repr::Cancelled => None,
-        }
-    }
-
-    fn panic_message(&self) -> Option<&str> {
-        let payload = self.panic_payload()?;
-        payload
-            .downcast_ref::<&str>()
-            .copied()
-            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-    }
-}
-
-impl fmt::Display for JoinError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (&self.repr, self.panic_message()) {
-            (Repr::Cancelled, _) => f.write_str("task was cancelled"),
-            (Repr::Panicked(_), Some(message)) => write!(f, "task panicked: {message}"),
-            (Repr::Panicked(_), None) => f.write_str("task panicked"),
-        }
-    }
-}
-
-impl fmt::Debug for JoinError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.repr {
-            Repr::Cancelled => f.write_str("JoinError::Cancelled"),
-            Repr::Panicked(_) => write!(
-                f,
-                "JoinError::Panicked({:?})",
-                self.panic_message().unwrap_or("..")
-            ),
-        }
-    }
-}
-
-impl std::error::Error for JoinError {}

@@ -1,0 +1,151 @@
+//! The typed references a scheduler holds, and the constructors that hand them out: a new
+//! task comes back as its [`Task`] (the owned list's reference), its [`Notified`] (its first
+//! run-queue entry) and its [`JoinHandle`], each holding one counted reference, so no caller
+//! counts references by hand.
+
+use super::raw::{self, Join, PollOutcome, Polling, TaskRef};
+use super::{JoinHandle, Schedule};
+use std::future::Future;
+use std::sync::Arc;
+
+/// The owned list's reference to a task: held from adoption until the task completes (or
+/// the scheduler shuts down), so the scheduler can cancel every task still alive.
+#[derive(Debug)]
+pub(crate) struct Task(TaskRef);
+
+/// A run-queue entry's reference to a task: the task is scheduled, and whoever pops the
+/// entry runs it ([`Notified::run`]) or, at shutdown, cancels it.
+#[derive(Debug)]
+pub(crate) struct Notified(pub(super) TaskRef);
+
+/// Allocates a task for `future` on `scheduler` and hands out its references: the owned
+/// list's, the first queue entry's, and the `JoinHandle`'s if `join` asks for one. For a
+/// spawn on the scheduler's own thread, which adopts the task at once.
+pub(crate) fn new_task<F, S>(
+    future: F,
+    scheduler: S,
+    id: u64,
+    name: Option<Arc<str>>,
+    join: Join,
+) -> (Task, Notified, Option<JoinHandle<F::Output>>)
+where
+    F: Future + 'static,
+    S: Schedule,
+{
+    let handle_refs = usize::from(join == Join::Handle);
+    let header = raw::allocate(future, scheduler, id, name, join, 2 + handle_refs);
+    // SAFETY: [LIVE, PTR] `allocate` gave us 2 + handle_refs references through the
+    // allocation's pointer: one per reference made here.
+    unsafe {
+        let handle = (join == Join::Handle).then(|| JoinHandle::new(TaskRef::from_owned(header)));
+        (
+            Task(TaskRef::from_owned(header)),
+            Notified(TaskRef::from_owned(header)),
+            handle,
+        )
+    }
+}
+
+/// Like [`new_task`], for a spawn from another thread: no owned reference yet, the
+/// scheduler adopts the task ([`Notified::adopt`]) when it pops the entry.
+pub(crate) fn new_remote_task<F, S>(
+    future: F,
+    scheduler: S,
+    id: u64,
+    name: Option<Arc<str>>,
+    join: Join,
+) -> (Notified, Option<JoinHandle<F::Output>>)
+where
+    F: Future + 'static,
+    S: Schedule,
+{
+    let handle_refs = usize::from(join == Join::Handle);
+    let header = raw::allocate(future, scheduler, id, name, join, 1 + handle_refs);
+    // SAFETY: [LIVE, PTR] `allocate` gave us 1 + handle_refs references through the
+    // allocation's pointer: one per reference made here.
+    unsafe {
+        let handle = (join == Join::Handle).then(|| JoinHandle::new(TaskRef::from_owned(header)));
+        (Notified(TaskRef::from_owned(header)), handle)
+    }
+}
+
+impl Task {
+    /// Drops the future and stores `Cancelled`, unless the task finished. Scheduler thread
+    /// only.
+    pub(crate) fn cancel_now(&self) {
+        self.0.cancel_now();
+    }
+
+    /// Records the task's index in the owned list, `u32::MAX` for none (rule OWNED-INDEX:
+    /// scheduler thread only).
+    pub(crate) fn set_owned_index(&self, index: u32) {
+        self.0.header().owned_index.set(index);
+    }
+
+    /// Whether `entry` is an entry of this very task.
+    pub(crate) fn is(&self, entry: &Notified) -> bool {
+        self.0.as_ptr() == entry.0.as_ptr()
+    }
+
+    /// Gives back this reference and a finished task's last entry in one atomic step.
+    pub(crate) fn release_with(self, entry: Notified) {
+        self.0.release_with(entry.0);
+    }
+
+    pub(crate) fn info(&self) -> TaskInfo {
+        TaskInfo::of(self.0.header())
+    }
+}
+
+impl Notified {
+    /// Runs one turn of the task, taking over this entry. Scheduler thread only.
+    pub(crate) fn run(self, polling: &Polling) -> PollOutcome {
+        self.0.run(polling)
+    }
+
+    /// The owned list's reference for a task spawned from another thread, taken when the
+    /// scheduler first pops its entry.
+    pub(crate) fn adopt(&self) -> Task {
+        Task(self.0.clone_ref())
+    }
+
+    /// Cancels a task that never ran: at shutdown, its entry is all that is left of it.
+    /// Scheduler thread only, or any thread for a `Send` task.
+    pub(crate) fn cancel_now(&self) {
+        self.0.cancel_now();
+    }
+
+    /// Takes the task's index in the owned list, marking it as out of the list (rule
+    /// OWNED-INDEX: scheduler thread only).
+    pub(crate) fn take_owned_index(&self) -> u32 {
+        self.0.header().owned_index.replace(u32::MAX)
+    }
+}
+
+/// What [`current`](crate::task::current) and
+/// [`Runtime::live_tasks`](crate::Runtime::live_tasks) tell about one task: its id and name.
+/// Cloning it copies a number and a reference count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskInfo {
+    id: u64,
+    name: Option<Arc<str>>,
+}
+
+impl TaskInfo {
+    /// The task's id, unique within its runtime.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// The task's name, if it was spawned with one.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    pub(crate) fn of(task: &raw::Header) -> TaskInfo {
+        TaskInfo {
+            id: task.id,
+            name: task.name.clone(),
+        }
+    }
+}
