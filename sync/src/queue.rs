@@ -467,12 +467,24 @@ impl<T, O: QueueOrder<T>> QueueState<T, O> {
     }
 
     /// Adds an item and reserves it for the oldest waiting getter, if any.
+    ///
+    /// Inline down to the getter check, which usually finds no getter: the hand-over is a
+    /// call of its own, so the common path pays for no waking code.
+    #[inline]
     fn push(&mut self, item: T, wakes: &mut Wakes, finished: &Event) {
         O::push(&mut self.items, item);
         self.unfinished += 1;
         if self.unfinished == 1 {
             finished.clear();
         }
+        if !self.getters.is_empty() {
+            self.grant_item(wakes);
+        }
+    }
+
+    /// Reserves an item that no getter has claimed for the oldest waiting getter.
+    #[inline(never)]
+    fn grant_item(&mut self, wakes: &mut Wakes) {
         if self.len() > self.reserved {
             if let Some(grant) = self.getters.front_mut() {
                 *grant = Grant::Item;
@@ -490,7 +502,18 @@ impl<T, O: QueueOrder<T>> QueueState<T, O> {
     }
 
     /// Grants a free slot, if there is one, to the oldest waiting putter.
+    ///
+    /// Inline down to the putter check, which usually finds no putter (see `push`).
+    #[inline]
     fn grant_slot(&mut self, maxsize: usize, wakes: &mut Wakes) {
+        if !self.putters.is_empty() {
+            self.grant_slot_to_putter(maxsize, wakes);
+        }
+    }
+
+    /// `grant_slot`'s work once a putter is known to be waiting.
+    #[inline(never)]
+    fn grant_slot_to_putter(&mut self, maxsize: usize, wakes: &mut Wakes) {
         if self.shut_down || !self.has_room(maxsize) {
             return;
         }

@@ -467,6 +467,7 @@ impl<const N: usize> WakeBatch<N> {
 
     /// Wakes and empties the batch. A panicking waker is caught (the first panic is kept for
     /// [`WakeBatch::finish`]) and the rest are still woken.
+    #[inline(never)]
     pub(crate) fn wake_all(&mut self) {
         for slot in &mut self.wakers[..self.len] {
             if let Some(waker) = slot.take() {
@@ -483,8 +484,26 @@ impl<const N: usize> WakeBatch<N> {
     /// Wakes what is left, then deals with the first panic a waker raised, if any, as
     /// `on_panic` says (it is always dropped if this thread is already unwinding: a second
     /// panic would abort).
+    #[inline]
     pub(crate) fn finish(mut self, on_panic: WakerPanic) {
-        self.wake_all();
+        // Most calls wake nobody (an empty batch), and no waker ever panics: both checks
+        // are inline, so those calls pay for neither a call nor the batch's drop glue.
+        if self.len > 0 {
+            self.wake_all();
+        }
+        if self.panic.is_some() {
+            self.pass_on_panic(on_panic);
+        }
+        // Every slot is empty now (`wake_all` took the first `len`, the rest were never
+        // filled) and the panic is out: the batch owns nothing left to drop.
+        debug_assert!(self.wakers.iter().all(Option::is_none) && self.panic.is_none());
+        std::mem::forget(self);
+    }
+
+    /// The end of [`WakeBatch::finish`] when a waker panicked (`panic` is set).
+    #[cold]
+    #[inline(never)]
+    fn pass_on_panic(&mut self, on_panic: WakerPanic) {
         if let Some(panic) = self.panic.take() {
             if on_panic == WakerPanic::Resume && !std::thread::panicking() {
                 std::panic::resume_unwind(panic);
