@@ -250,10 +250,13 @@ fn the_paused_clock_does_not_jump_over_a_task_waiting_on_the_driver() {
                 answered.is_ok(),
                 "the 1 s timeout fired over a 10 ms answer"
             );
+            // Virtual time ran with real time, not to the timer: how much of the 10 ms it
+            // counted depends on when the loop began to park (a slow or loaded machine parks
+            // later), so only the jump it must not have made is checked.
             let waited = start.elapsed();
             assert!(
-                waited >= Duration::from_millis(10) && waited < Duration::from_secs(1),
-                "virtual time ran with real time while the task waited: {waited:?}"
+                waited < Duration::from_secs(1),
+                "virtual time jumped to the timer while the task waited: {waited:?}"
             );
         });
     });
