@@ -888,7 +888,6 @@ fn base_task_test_wait_first_completed() {
 }
 
 #[test]
-#[ignore = "divergence: wait(FIRST_COMPLETED) returns on the turn the first task finishes, so a task finishing one turn later is still pending; asyncio resumes wait() one loop iteration later (through done callbacks), and both are done"]
 fn base_task_test_wait_really_done() {
     run_paused(|| async {
         // there is possibility that some tasks in the pending list

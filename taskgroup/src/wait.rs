@@ -38,6 +38,9 @@ pub enum ReturnWhen {
 /// [`result`](ChildHandle::result) is ready, and the ones still running, which go on
 /// running (nothing is cancelled). Each list keeps the order of `handles`.
 ///
+/// Like asyncio's, it answers one turn of the loop after the completion that met
+/// `return_when`, so children that finish on that same turn are in `done` as well.
+///
 /// With no handles it returns `(vec![], vec![])` at once (asyncio raises `ValueError`).
 /// It spawns nothing, so it works on every executor.
 ///
@@ -73,6 +76,7 @@ where
         done: Vec::new(),
         return_when,
         failed: false,
+        settled: false,
         deadline: None,
     }
 }
@@ -99,6 +103,8 @@ pub struct Wait<T> {
     return_when: ReturnWhen,
     /// A finished child failed or panicked.
     failed: bool,
+    /// `return_when` was met and the one extra turn (see `poll`) has been taken.
+    settled: bool,
     deadline: Option<Pin<Box<dyn Future<Output = ()> + Send + 'static>>>,
 }
 
@@ -198,7 +204,16 @@ impl<T> Future for Wait<T> {
             .deadline
             .as_mut()
             .is_some_and(|deadline| deadline.as_mut().poll(cx).is_ready());
-        if this.met() || passed {
+        if this.met() && !this.settled && !passed {
+            // One more turn of the loop before answering, as asyncio's `wait` resumes one
+            // iteration after the completion that met `return_when` (the completion's
+            // callback runs first, then the waiter): children that finish on the same turn
+            // are reported done too, not pending.
+            this.settled = true;
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        if (this.met() && this.settled) || passed {
             this.deadline = None;
             let mut done = std::mem::take(&mut this.done);
             done.sort_unstable_by_key(|(position, _)| *position);
