@@ -10,6 +10,12 @@
 //! jump virtual time to the next deadline, unless work from outside is pending (a blocking
 //! job in flight): then park until it ends. A deadline too far to count in ticks never
 //! fires (no timer at all).
+//!
+//! # Invariants
+//! - A task is polled only on the loop's thread, at most once per wake-up batch.
+//! - A task's future is dropped exactly once: when it completes, when it is cancelled, or
+//!   when the runtime shuts down.
+//! - A timer never fires before its deadline.
 
 pub(crate) mod blocking;
 pub(crate) mod context;
