@@ -48,10 +48,9 @@ const BATCH: usize = 61;
 /// Python's `asyncio.run`.
 ///
 /// ```
-/// use std::time::Duration;
 /// let answer = corio_executor::run(async {
-///     corio_executor::time::sleep(Duration::from_millis(1)).await;
-///     42
+///     let half = corio_executor::spawn(async { 21 });
+///     half.await.unwrap() * 2
 /// });
 /// assert_eq!(answer, 42);
 /// ```
@@ -208,11 +207,13 @@ impl Runtime {
     ///
     /// ```
     /// let rt = corio_executor::Runtime::new();
-    /// let doubled = rt.block_on(async {
-    ///     let half = corio_executor::spawn(async { 21 });
-    ///     half.await.unwrap() * 2
+    /// let (tx, rx) = std::sync::mpsc::channel();
+    /// let got = rt.block_on(async move {
+    ///     corio_executor::spawn(async move { tx.send("from a task").unwrap() });
+    ///     corio_executor::yield_now().await; // the task runs meanwhile
+    ///     rx.try_recv().unwrap()
     /// });
-    /// assert_eq!(doubled, 42);
+    /// assert_eq!(got, "from a task");
     /// ```
     ///
     /// # Panics
