@@ -63,9 +63,10 @@
 //! ## Learning more
 //!
 //! The README at the root of the corio repository is the tutorial. Its lessons "The event
-//! loop: `run`", "`await`", "Tasks: `spawn` and `JoinHandle`" and "Timeouts" teach this
-//! crate, each with a program you can run (`cargo run --release --example event_loop`,
-//! `tasks`, `timeouts`). Every item here has an example of its own.
+//! loop: `run`", "`await`", "Tasks: `spawn` and `JoinHandle`" and "Timeouts: `timeout`,
+//! `TimeoutHandle` and a group's deadline" teach this crate, each with a program you can run
+//! (`cargo run --release --example event_loop`, `--example tasks`, `--example timeouts`).
+//! Every item here has an example of its own.
 //!
 //! What the loop promises, one rule at a time with the test that checks it, is in the
 //! repository's `docs/SEMANTICS.md`; how it is built (tasks, wakes, timers, the invariants

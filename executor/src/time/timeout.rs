@@ -63,8 +63,8 @@ pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
 
 /// The future returned by [`timeout`], [`timeout_at`] and [`TimeoutHandle::scope`].
 ///
-/// Awaiting it gives `Ok(output)` or `Err(Elapsed)`; the deadline starts counting when it is
-/// made, not when it is first polled.
+/// Awaiting it gives `Ok(output)` or `Err(Elapsed)`. [`timeout`] fixes the deadline when it
+/// is called, not when the future is first polled.
 ///
 /// ```
 /// use corio_executor::time::{sleep, timeout, Timeout};
