@@ -1,60 +1,85 @@
 //! # corio-executor: the event loop
 //!
-//! Python's asyncio event loop, rebuilt in Rust: a single-threaded, waker-based executor.
+//! Python's asyncio event loop, rebuilt in Rust: the crate that runs your async code.
 //!
-//! - [`run`] is `asyncio.run`: it builds a runtime, drives one future to completion and then
-//!   cancels (drops) every task still alive, so nothing outlives it.
-//! - Tasks are single heap allocations (a header followed by the future, whose slot is reused
-//!   for the output); a task's `Waker` points at that header, so waking allocates nothing.
-//! - Ready tasks run in FIFO order of being woken; wakes on the loop's own thread take a
-//!   lock-free fast path, wakes from other threads go through a lock-free queue and unpark the
-//!   loop.
-//! - Timers live in a hierarchical timer wheel; with a paused clock, virtual time jumps to the
-//!   next deadline whenever no task can run, so timing tests are instant and exact.
+//! - [`run`] drives a future to completion, like `asyncio.run`, and cancels every task
+//!   still alive when it returns.
+//! - [`spawn`] starts a task beside it, like `asyncio.create_task`; its [`JoinHandle`]
+//!   awaits the task's result or cancels it.
+//! - [`time`] has [`sleep`](time::sleep), [`timeout`](time::timeout) and
+//!   [`interval`](time::interval), and a paused clock for tests
+//!   ([`Builder::start_paused`]): an hour's sleep returns at once, an hour later by the clock.
+//! - [`spawn_blocking`] runs blocking code on a thread pool while the loop goes on.
 //!
-//! ## Invariants
-//! - A task is polled only on the loop's thread, at most once per wake-up batch.
-//! - A task's future is dropped exactly once: when it completes, when it is cancelled, or when
-//!   the runtime shuts down.
-//! - A timer never fires before its deadline.
+//! The loop is single-threaded: tasks run on the thread that called `run`, one at a time, in
+//! the order they became ready. Other threads spawn onto it through a [`Handle`].
+//!
+//! ## Adding it to your project
+//!
+//! ```toml
+//! [dependencies]
+//! # corio-executor 0.1.0. Not on crates.io yet: a path (or git) dependency on a clone of corio.
+//! corio-executor = { path = "../corio/executor" }
+//! ```
+//!
+//! (The `corio` crate re-exports this one under short paths, with `#[corio::main]`.)
 //!
 //! ## A first program
-//! ```
-//! use corio_executor::time::{sleep, Instant};
-//! use std::time::Duration;
 //!
+//! Three tasks run side by side and hand their results back; a blocking computation runs on
+//! the thread pool meanwhile.
+//!
+//! ```
 //! corio_executor::run(async {
-//!     let start = Instant::now();
 //!     let jobs: Vec<_> = (1..=3)
-//!         .map(|n| corio_executor::spawn(async move {
-//!             sleep(Duration::from_millis(50)).await;
-//!             n
-//!         }))
+//!         .map(|n| corio_executor::spawn(async move { n * 10 }))
 //!         .collect();
-//!     let mut sum = 0;
+//!     let sum = corio_executor::spawn_blocking(|| (1..=100u32).sum::<u32>());
+//!     let mut total = 0;
 //!     for job in jobs {
-//!         sum += job.await.unwrap();
+//!         total += job.await.unwrap();
 //!     }
-//!     assert_eq!(sum, 6);
-//!     // The three sleeps overlapped: about 50 ms in all, not 150.
-//!     assert!(start.elapsed() >= Duration::from_millis(50));
+//!     assert_eq!(total, 60);
+//!     assert_eq!(sum.await.unwrap(), 5050);
 //! });
 //! ```
 //!
-//! ## Modules
-//! Imports run one way, down this list: `task` uses `runtime`, `runtime` never uses `task`;
-//! inside `runtime`, the task layer (`runtime::task`) uses nothing else of the runtime.
-//! - [`task`]: the public face of tasks: [`spawn`], [`spawn_local`], [`task::TaskBuilder`],
-//!   [`task::current`], and the re-exported [`JoinHandle`].
-//! - `runtime`: [`Runtime`], [`Handle`], the loop, its queues and parker, the one spawn
-//!   path (`runtime::spawn`), [`spawn_blocking`]'s pool, and [`driver`], the park hook an
-//!   I/O reactor plugs into.
-//! - `runtime::task`: the task layer: the one-allocation task, its state word, its waker
-//!   and [`JoinHandle`]. It reaches the scheduler only through its `Schedule` trait, and
-//!   holds the crate's task `unsafe`, under the rules that open its module docs.
-//! - [`time`]: the clock, the timer wheel, [`time::sleep`], [`time::timeout`],
-//!   [`time::interval`]; it reaches the running runtime's clock and timers through one
-//!   accessor, `runtime::context::with_time`.
+//! Time in tests: with the paused clock, a timeout around a one-hour sleep expires after
+//! exactly five seconds of virtual time, and the test does not wait for it.
+//!
+//! ```
+//! use corio_executor::time::{sleep, timeout, Instant};
+//! use std::time::Duration;
+//!
+//! let rt = corio_executor::Runtime::builder().start_paused(true).build();
+//! rt.block_on(async {
+//!     let start = Instant::now();
+//!     let slow = timeout(Duration::from_secs(5), sleep(Duration::from_secs(3600))).await;
+//!     assert!(slow.is_err());
+//!     assert_eq!(start.elapsed(), Duration::from_secs(5));
+//! });
+//! ```
+//!
+//! ## Learning more
+//!
+//! The README at the root of the corio repository is the tutorial. Its lessons "The event
+//! loop: `run`", "`await`", "Tasks: `spawn` and `JoinHandle`" and "Timeouts: `timeout`,
+//! `TimeoutHandle` and a group's deadline" teach this crate, each with a program you can run
+//! (`cargo run --release --example event_loop`, `--example tasks`, `--example timeouts`).
+//! Every item here has an example of its own.
+//!
+//! What the loop promises, one rule at a time with the test that checks it, is in the
+//! repository's `docs/SEMANTICS.md`; how it is built (tasks, wakes, timers, the invariants
+//! it keeps) in `docs/ARCHITECTURE.md`.
+//!
+//! ## Where things are
+//!
+//! - At the root: [`run`], [`Runtime`] and its [`Builder`], [`Handle`], [`spawn`],
+//!   [`spawn_local`], [`spawn_blocking`], [`yield_now`], [`JoinHandle`], [`JoinError`].
+//! - [`task`]: spawning with a name ([`task::TaskBuilder`]), and [`task::current`].
+//! - [`time`]: the runtime's clock ([`time::Instant`]), sleeps, timeouts and intervals.
+//! - [`driver`]: the park hook an I/O reactor plugs into (corio-io's); most programs never
+//!   touch it.
 
 mod loom;
 #[cfg(all(test, loom))]

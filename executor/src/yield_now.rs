@@ -24,6 +24,17 @@ pub fn yield_now() -> YieldNow {
 }
 
 /// The future returned by [`yield_now`].
+///
+/// ```
+/// use corio_executor::{yield_now, YieldNow};
+/// corio_executor::run(async {
+///     let other = corio_executor::spawn(async { "done" });
+///     let pause: YieldNow = yield_now(); // nothing happens until it is awaited
+///     assert!(!other.is_finished());
+///     pause.await;
+///     assert!(other.is_finished());
+/// });
+/// ```
 #[derive(Debug)]
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct YieldNow {

@@ -21,6 +21,46 @@
 //!   timeout around a read that is answered after 10 ms does not fire, and one around a
 //!   read that is never answered fires after 1 s of real time. With no waiter, the clock
 //!   jumps as usual.
+//!
+//! A driver with no I/O of its own (`Sleeper`, hidden below, waits on a condvar; the
+//! [`Driver`] page shows it in full) plugged into a loop with the paused clock:
+//!
+//! ```
+//! # use corio_executor::driver::Driver;
+//! # use std::sync::{Condvar, Mutex};
+//! # use std::time::Duration;
+//! # #[derive(Default)]
+//! # struct Sleeper { woken: Mutex<bool>, condvar: Condvar }
+//! # impl Driver for Sleeper {
+//! #     fn park(&self, timeout: Option<Duration>) {
+//! #         let mut woken = self.woken.lock().unwrap();
+//! #         if !*woken {
+//! #             woken = match timeout {
+//! #                 Some(t) => self.condvar.wait_timeout(woken, t).unwrap().0,
+//! #                 None => self.condvar.wait(woken).unwrap(),
+//! #             };
+//! #         }
+//! #         *woken = false;
+//! #     }
+//! #     fn unpark(&self) {
+//! #         *self.woken.lock().unwrap() = true;
+//! #         self.condvar.notify_one();
+//! #     }
+//! #     fn has_waiters(&self) -> bool {
+//! #         false
+//! #     }
+//! # }
+//! use corio_executor::driver::current_or_install;
+//! use corio_executor::time::{sleep, Instant};
+//!
+//! let rt = corio_executor::Runtime::builder().start_paused(true).build();
+//! rt.block_on(async {
+//!     current_or_install(|| Ok(Sleeper::default())).unwrap();
+//!     let start = Instant::now();
+//!     sleep(Duration::from_secs(1)).await; // no waiter: virtual time jumps as usual
+//!     assert_eq!(start.elapsed(), Duration::from_secs(1));
+//! });
+//! ```
 
 use super::context;
 use super::park::Installed;
@@ -33,6 +73,44 @@ use std::time::Duration;
 /// The driver of the runtime running on this thread, installing the one `make` builds if
 /// it has none yet. So an I/O type can register itself on first use and a plain
 /// `corio_executor::run(async { .. })` needs no setup.
+///
+/// `Sleeper` below is the driver written out on the [`Driver`] page:
+///
+/// ```
+/// # use corio_executor::driver::Driver;
+/// # use std::sync::{Condvar, Mutex};
+/// # use std::time::Duration;
+/// # #[derive(Default)]
+/// # struct Sleeper { woken: Mutex<bool>, condvar: Condvar }
+/// # impl Driver for Sleeper {
+/// #     fn park(&self, timeout: Option<Duration>) {
+/// #         let mut woken = self.woken.lock().unwrap();
+/// #         if !*woken {
+/// #             woken = match timeout {
+/// #                 Some(t) => self.condvar.wait_timeout(woken, t).unwrap().0,
+/// #                 None => self.condvar.wait(woken).unwrap(),
+/// #             };
+/// #         }
+/// #         *woken = false;
+/// #     }
+/// #     fn unpark(&self) {
+/// #         *self.woken.lock().unwrap() = true;
+/// #         self.condvar.notify_one();
+/// #     }
+/// #     fn has_waiters(&self) -> bool {
+/// #         false
+/// #     }
+/// # }
+/// use corio_executor::driver::current_or_install;
+/// use std::sync::Arc;
+///
+/// assert!(current_or_install(|| Ok(Sleeper::default())).is_err(), "no runtime here");
+/// corio_executor::run(async {
+///     let installed = current_or_install(|| Ok(Sleeper::default())).unwrap();
+///     let again = current_or_install(|| Ok(Sleeper::default())).unwrap(); // not installed again
+///     assert!(Arc::ptr_eq(&installed, &again));
+/// });
+/// ```
 ///
 /// # Errors
 /// Outside a running corio runtime (on a thread other than a loop's); if the runtime

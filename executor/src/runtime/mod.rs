@@ -10,6 +10,12 @@
 //! jump virtual time to the next deadline, unless work from outside is pending (a blocking
 //! job in flight): then park until it ends. A deadline too far to count in ticks never
 //! fires (no timer at all).
+//!
+//! # Invariants
+//! - A task is polled only on the loop's thread, at most once per wake-up batch.
+//! - A task's future is dropped exactly once: when it completes, when it is cancelled, or
+//!   when the runtime shuts down.
+//! - A timer never fires before its deadline.
 
 pub(crate) mod blocking;
 pub(crate) mod context;
@@ -42,10 +48,9 @@ const BATCH: usize = 61;
 /// Python's `asyncio.run`.
 ///
 /// ```
-/// use std::time::Duration;
 /// let answer = corio_executor::run(async {
-///     corio_executor::time::sleep(Duration::from_millis(1)).await;
-///     42
+///     let half = corio_executor::spawn(async { 21 });
+///     half.await.unwrap() * 2
 /// });
 /// assert_eq!(answer, 42);
 /// ```
@@ -75,7 +80,13 @@ pub struct Runtime {
     _not_send: std::marker::PhantomData<*const ()>,
 }
 
-/// Configures a [`Runtime`].
+/// Configures a [`Runtime`]: today, whether its clock starts paused.
+///
+/// ```
+/// use corio_executor::{Builder, Runtime};
+/// let rt: Runtime = Builder::new().start_paused(true).build();
+/// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
+/// ```
 #[derive(Debug, Default, Clone)]
 pub struct Builder {
     start_paused: bool,
@@ -84,6 +95,11 @@ pub struct Builder {
 
 impl Builder {
     /// A builder with the defaults: the real clock.
+    ///
+    /// ```
+    /// let rt = corio_executor::Builder::new().build(); // the same as Runtime::new()
+    /// assert_eq!(rt.block_on(async { "ran" }), "ran");
+    /// ```
     pub fn new() -> Builder {
         Builder::default()
     }
@@ -119,6 +135,13 @@ impl Builder {
     }
 
     /// Builds the runtime.
+    ///
+    /// ```
+    /// let builder = corio_executor::Builder::new().start_paused(true);
+    /// // A builder is a value: clone it to make several runtimes alike.
+    /// let (first, second) = (builder.clone().build(), builder.build());
+    /// assert_eq!(first.block_on(async { 1 }) + second.block_on(async { 2 }), 3);
+    /// ```
     pub fn build(self) -> Runtime {
         Runtime {
             core: Core::new(Clock::with_uptime(self.start_paused, self.uptime)),
@@ -134,17 +157,44 @@ impl Default for Runtime {
 }
 
 impl Runtime {
-    /// A runtime with the real clock.
+    /// A runtime with the real clock. [`run`] makes one for a single future; make one
+    /// yourself to call [`block_on`](Self::block_on) more than once, keep tasks alive
+    /// between calls, or hand out its [`handle`](Self::handle).
+    ///
+    /// ```
+    /// let rt = corio_executor::Runtime::new();
+    /// let counter = rt.block_on(async { corio_executor::spawn(async { 1 }) });
+    /// assert_eq!(rt.block_on(counter).unwrap(), 1, "the task outlived the first block_on");
+    /// ```
     pub fn new() -> Runtime {
         Builder::new().build()
     }
 
     /// A [`Builder`] to configure one.
+    ///
+    /// ```
+    /// use corio_executor::time::{sleep, Instant};
+    /// use std::time::Duration;
+    /// let rt = corio_executor::Runtime::builder().start_paused(true).build();
+    /// let waited = rt.block_on(async {
+    ///     let start = Instant::now();
+    ///     sleep(Duration::from_secs(60)).await;
+    ///     start.elapsed()
+    /// });
+    /// assert_eq!(waited, Duration::from_secs(60));
+    /// ```
     pub fn builder() -> Builder {
         Builder::new()
     }
 
     /// A handle to spawn onto this runtime from anywhere.
+    ///
+    /// ```
+    /// let rt = corio_executor::Runtime::new();
+    /// let handle = rt.handle();
+    /// let job = handle.spawn(async { "queued before the loop ran" });
+    /// assert_eq!(rt.block_on(job).unwrap(), "queued before the loop ran");
+    /// ```
     pub fn handle(&self) -> Handle {
         Handle {
             shared: self.core.shared.clone(),
@@ -154,6 +204,17 @@ impl Runtime {
     /// Runs the loop until `future` completes, and returns its output. Tasks spawned
     /// meanwhile run alongside it; the ones still alive at the end stay in the runtime (for
     /// the next `block_on`, or until the runtime is dropped).
+    ///
+    /// ```
+    /// let rt = corio_executor::Runtime::new();
+    /// let (tx, rx) = std::sync::mpsc::channel();
+    /// let got = rt.block_on(async move {
+    ///     corio_executor::spawn(async move { tx.send("from a task").unwrap() });
+    ///     corio_executor::yield_now().await; // the task runs meanwhile
+    ///     rx.try_recv().unwrap()
+    /// });
+    /// assert_eq!(got, "from a task");
+    /// ```
     ///
     /// # Panics
     /// If a corio runtime is already running on this thread (the loop cannot block on
@@ -390,6 +451,17 @@ pub struct Handle {
 impl Handle {
     /// The handle of the runtime running on this thread.
     ///
+    /// ```
+    /// let rt = corio_executor::Runtime::new();
+    /// // Inside the loop, fetch the handle and give it to a thread.
+    /// let answer = rt.block_on(async {
+    ///     let handle = corio_executor::Handle::current();
+    ///     let job = std::thread::spawn(move || handle.spawn(async { 6 * 7 })).join().unwrap();
+    ///     job.await.unwrap()
+    /// });
+    /// assert_eq!(answer, 42);
+    /// ```
+    ///
     /// # Panics
     /// Outside a running corio runtime; see [`try_current`](Self::try_current).
     pub fn current() -> Handle {
@@ -416,6 +488,17 @@ impl Handle {
     /// Spawns a `Send` future onto the runtime, from any thread. It runs once the loop gets
     /// to it. If the runtime has shut down, the future is dropped unpolled and the handle
     /// reports `Cancelled`.
+    ///
+    /// ```
+    /// let rt = corio_executor::Runtime::new();
+    /// let handle = rt.handle();
+    /// let from_thread = handle.clone();
+    /// let job = std::thread::spawn(move || from_thread.spawn(async { 40 + 2 })).join().unwrap();
+    /// assert_eq!(rt.block_on(job).unwrap(), 42);
+    /// drop(rt);
+    /// let late = handle.spawn(async { 0 }); // the runtime is gone: refused
+    /// assert!(corio_executor::run(late).unwrap_err().is_cancelled());
+    /// ```
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,

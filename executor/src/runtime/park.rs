@@ -57,21 +57,137 @@ pub trait Driver: Send + Sync + 'static {
     /// tasks) and, if there were none, waits for one, for an [`unpark`](Driver::unpark), or
     /// until `timeout` has passed (`None`: no limit; `Some(ZERO)`: do not wait). May return
     /// early. An `unpark` made while `park` runs, or before it starts, must end it.
+    ///
+    /// `Sleeper` is the driver of the [`Driver`] example; the calls below are the ones the
+    /// loop makes, and what they must do:
+    ///
+    /// ```
+    /// # use corio_executor::driver::Driver;
+    /// # use std::sync::{Condvar, Mutex};
+    /// # use std::time::Duration;
+    /// # #[derive(Default)]
+    /// # struct Sleeper { woken: Mutex<bool>, condvar: Condvar }
+    /// # impl Driver for Sleeper {
+    /// #     fn park(&self, timeout: Option<Duration>) {
+    /// #         let mut woken = self.woken.lock().unwrap();
+    /// #         if !*woken {
+    /// #             woken = match timeout {
+    /// #                 Some(t) => self.condvar.wait_timeout(woken, t).unwrap().0,
+    /// #                 None => self.condvar.wait(woken).unwrap(),
+    /// #             };
+    /// #         }
+    /// #         *woken = false;
+    /// #     }
+    /// #     fn unpark(&self) {
+    /// #         *self.woken.lock().unwrap() = true;
+    /// #         self.condvar.notify_one();
+    /// #     }
+    /// #     fn has_waiters(&self) -> bool {
+    /// #         false
+    /// #     }
+    /// # }
+    /// let driver = Sleeper::default();
+    /// driver.park(Some(Duration::ZERO)); // dispatches what is ready, does not wait
+    /// driver.unpark();
+    /// driver.park(None); // returns at once: the unpark came before it
+    /// ```
     fn park(&self, timeout: Option<Duration>);
 
     /// Called from any thread while the loop is inside [`park`](Driver::park) (or about to
     /// enter it): make that park return.
+    ///
+    /// With `Sleeper`, the driver of the [`Driver`] example:
+    ///
+    /// ```
+    /// # use corio_executor::driver::Driver;
+    /// # use std::sync::{Condvar, Mutex};
+    /// # use std::time::Duration;
+    /// # #[derive(Default)]
+    /// # struct Sleeper { woken: Mutex<bool>, condvar: Condvar }
+    /// # impl Driver for Sleeper {
+    /// #     fn park(&self, timeout: Option<Duration>) {
+    /// #         let mut woken = self.woken.lock().unwrap();
+    /// #         if !*woken {
+    /// #             woken = match timeout {
+    /// #                 Some(t) => self.condvar.wait_timeout(woken, t).unwrap().0,
+    /// #                 None => self.condvar.wait(woken).unwrap(),
+    /// #             };
+    /// #         }
+    /// #         *woken = false;
+    /// #     }
+    /// #     fn unpark(&self) {
+    /// #         *self.woken.lock().unwrap() = true;
+    /// #         self.condvar.notify_one();
+    /// #     }
+    /// #     fn has_waiters(&self) -> bool {
+    /// #         false
+    /// #     }
+    /// # }
+    /// use std::sync::Arc;
+    /// let driver = Arc::new(Sleeper::default());
+    /// let from_thread = driver.clone();
+    /// let waker = std::thread::spawn(move || from_thread.unpark());
+    /// driver.park(None); // ends when the other thread's unpark arrives (or had arrived)
+    /// waker.join().unwrap();
+    /// ```
     fn unpark(&self);
 
     /// Called on the loop's thread: true while a task waits for an event only this driver
     /// can deliver; the paused clock does not jump then (see the [`driver`](crate::driver)
     /// module docs).
+    ///
+    /// ```
+    /// use corio_executor::driver::Driver;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// # use std::time::Duration;
+    ///
+    /// /// A reactor counts the tasks waiting on its sources.
+    /// #[derive(Default)]
+    /// struct Reactor { waiting: AtomicUsize }
+    ///
+    /// impl Driver for Reactor {
+    ///     fn has_waiters(&self) -> bool {
+    ///         self.waiting.load(Ordering::Acquire) > 0
+    ///     }
+    /// #   fn park(&self, _: Option<Duration>) {}
+    /// #   fn unpark(&self) {}
+    /// }
+    ///
+    /// let reactor = Reactor::default();
+    /// assert!(!reactor.has_waiters());
+    /// reactor.waiting.fetch_add(1, Ordering::AcqRel); // a task registers interest in a socket
+    /// assert!(reactor.has_waiters());
+    /// ```
     fn has_waiters(&self) -> bool;
 
     /// Called once when the runtime is dropped, after every task was cancelled: nothing
     /// will park in the driver again, so objects still registered with it (held outside
     /// the runtime) should fail from now on instead of waiting forever. Does nothing by
     /// default.
+    ///
+    /// ```
+    /// use corio_executor::driver::{current_or_install, Driver};
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// # use std::time::Duration;
+    ///
+    /// #[derive(Default)]
+    /// struct Reactor { closed: AtomicBool }
+    ///
+    /// impl Driver for Reactor {
+    ///     fn shutdown(&self) {
+    ///         self.closed.store(true, Ordering::Release); // later I/O calls fail instead of waiting
+    ///     }
+    /// #   fn park(&self, _: Option<Duration>) {}
+    /// #   fn unpark(&self) {}
+    /// #   fn has_waiters(&self) -> bool { false }
+    /// }
+    ///
+    /// let rt = corio_executor::Runtime::new();
+    /// let reactor = rt.block_on(async { current_or_install(|| Ok(Reactor::default())).unwrap() });
+    /// assert!(!reactor.closed.load(Ordering::Acquire));
+    /// drop(rt);
+    /// assert!(reactor.closed.load(Ordering::Acquire));
+    /// ```
     fn shutdown(&self) {}
 }
 

@@ -1,9 +1,22 @@
 //! Tasks: spawning futures onto the running loop, their [`JoinHandle`]s, names and
 //! [`current`].
 //!
-//! This module is the public face only: spawning is the runtime's (`runtime/spawn.rs`), and
-//! the task itself (allocation, state word, waker, `JoinHandle`) is the task layer in
-//! `runtime/task/`, whose contract opens its `mod.rs`.
+//! [`spawn`] and [`spawn_local`] are also at the crate root; here besides them are
+//! [`TaskBuilder`], to give a task a name, and [`current`], to ask which task is running.
+//!
+//! ```
+//! use corio_executor::task::{self, TaskBuilder};
+//! corio_executor::run(async {
+//!     let worker = TaskBuilder::new().name("worker").spawn(async {
+//!         task::current().unwrap().name().map(str::to_owned)
+//!     });
+//!     assert_eq!(worker.await.unwrap().as_deref(), Some("worker"));
+//! });
+//! ```
+
+// This module is the public face only: spawning is the runtime's (`runtime/spawn.rs`), and
+// the task itself (allocation, state word, waker, `JoinHandle`) is the task layer in
+// `runtime/task/`, whose contract opens its `mod.rs`.
 
 use crate::runtime::spawn::spawn_on_current;
 use crate::runtime::{context, Handle};
@@ -78,18 +91,47 @@ pub struct TaskBuilder {
 }
 
 impl TaskBuilder {
-    /// A builder with no name set.
+    /// A builder with no name set: spawning through it is plain [`spawn`].
+    ///
+    /// ```
+    /// use corio_executor::task::{self, TaskBuilder};
+    /// corio_executor::run(async {
+    ///     let job = TaskBuilder::new().spawn(async { task::current().unwrap().name().is_none() });
+    ///     assert!(job.await.unwrap());
+    /// });
+    /// ```
     pub fn new() -> TaskBuilder {
         TaskBuilder::default()
     }
 
-    /// Names the task.
+    /// Names the task. The name shows in [`current`], [`Runtime::live_tasks`] and the
+    /// report of a panic in a detached task.
+    ///
+    /// [`Runtime::live_tasks`]: crate::Runtime::live_tasks
+    ///
+    /// ```
+    /// let rt = corio_executor::Runtime::new();
+    /// rt.block_on(async {
+    ///     let shard = 3;
+    ///     let builder = corio_executor::task::TaskBuilder::new().name(format!("shard-{shard}"));
+    ///     builder.spawn(std::future::pending::<()>());
+    /// });
+    /// assert_eq!(rt.live_tasks()[0].name(), Some("shard-3"));
+    /// ```
     pub fn name(mut self, name: impl Into<String>) -> TaskBuilder {
         self.name = Some(Arc::from(name.into()));
         self
     }
 
     /// Spawns a `Send` future on the running loop; see [`spawn`].
+    ///
+    /// ```
+    /// use corio_executor::task::TaskBuilder;
+    /// corio_executor::run(async {
+    ///     let job = TaskBuilder::new().name("adder").spawn(async { 2 + 3 });
+    ///     assert_eq!(job.await.unwrap(), 5);
+    /// });
+    /// ```
     ///
     /// # Panics
     /// Outside a running corio runtime; see [`spawn_on`](Self::spawn_on) for other threads.
@@ -102,6 +144,18 @@ impl TaskBuilder {
     }
 
     /// Spawns a `!Send` future on the running loop; see [`spawn_local`].
+    ///
+    /// ```
+    /// use corio_executor::task::TaskBuilder;
+    /// use std::{cell::Cell, rc::Rc};
+    /// corio_executor::run(async {
+    ///     let counter = Rc::new(Cell::new(0));
+    ///     let bump = counter.clone();
+    ///     let job = TaskBuilder::new().name("counter").spawn_local(async move { bump.set(1) });
+    ///     job.await.unwrap();
+    ///     assert_eq!(counter.get(), 1);
+    /// });
+    /// ```
     ///
     /// # Panics
     /// Outside a running corio runtime.

@@ -36,6 +36,20 @@ pub fn interval(period: Duration) -> Interval {
 }
 
 /// The ticker returned by [`interval`].
+///
+/// ```
+/// use corio_executor::time::{interval, Instant, Interval};
+/// use std::time::Duration;
+/// let rt = corio_executor::Runtime::builder().start_paused(true).build();
+/// rt.block_on(async {
+///     let start = Instant::now();
+///     let mut heartbeat: Interval = interval(Duration::from_secs(30));
+///     for _ in 0..4 {
+///         heartbeat.tick().await; // at 0, 30, 60 and 90 s
+///     }
+///     assert_eq!(start.elapsed(), Duration::from_secs(90));
+/// });
+/// ```
 #[derive(Debug)]
 pub struct Interval {
     period: Duration,
@@ -45,7 +59,22 @@ pub struct Interval {
 }
 
 impl Interval {
-    /// Waits for the next tick and returns the instant it was due.
+    /// Waits for the next tick and returns the instant it was due. Ticks missed while the
+    /// caller was busy are skipped, not made up in a burst.
+    ///
+    /// ```
+    /// use corio_executor::time::{interval, sleep, Instant};
+    /// use std::time::Duration;
+    /// let rt = corio_executor::Runtime::builder().start_paused(true).build();
+    /// rt.block_on(async {
+    ///     let start = Instant::now();
+    ///     let mut ticker = interval(Duration::from_secs(1));
+    ///     assert_eq!(ticker.tick().await, start);
+    ///     sleep(Duration::from_millis(2500)).await; // busy through the ticks at 1 s and 2 s
+    ///     assert_eq!(ticker.tick().await, start + Duration::from_secs(1));
+    ///     assert_eq!(ticker.tick().await, start + Duration::from_secs(3));
+    /// });
+    /// ```
     pub async fn tick(&mut self) -> Instant {
         let due = self.next;
         if Instant::now() < due {
@@ -65,11 +94,31 @@ impl Interval {
     }
 
     /// The period between ticks.
+    ///
+    /// ```
+    /// use corio_executor::time::interval;
+    /// use std::time::Duration;
+    /// corio_executor::run(async {
+    ///     assert_eq!(interval(Duration::from_millis(250)).period(), Duration::from_millis(250));
+    /// });
+    /// ```
     pub fn period(&self) -> Duration {
         self.period
     }
 
     /// Restarts the schedule: the next tick is one period from now.
+    ///
+    /// ```
+    /// use corio_executor::time::{interval, Instant};
+    /// use std::time::Duration;
+    /// let rt = corio_executor::Runtime::builder().start_paused(true).build();
+    /// rt.block_on(async {
+    ///     let start = Instant::now();
+    ///     let mut ticker = interval(Duration::from_secs(5));
+    ///     ticker.reset(); // skip the immediate first tick
+    ///     assert_eq!(ticker.tick().await, start + Duration::from_secs(5));
+    /// });
+    /// ```
     pub fn reset(&mut self) {
         self.next = Instant::now() + self.period;
     }

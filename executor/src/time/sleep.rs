@@ -20,10 +20,12 @@ use std::time::Duration;
 /// ```
 /// use corio_executor::time::{sleep, Instant};
 /// use std::time::Duration;
-/// corio_executor::run(async {
+/// // On the paused clock the test does not wait; on the real one it would take 20 ms.
+/// let rt = corio_executor::Runtime::builder().start_paused(true).build();
+/// rt.block_on(async {
 ///     let start = Instant::now();
 ///     sleep(Duration::from_millis(20)).await;
-///     assert!(start.elapsed() >= Duration::from_millis(20));
+///     assert_eq!(start.elapsed(), Duration::from_millis(20));
 /// });
 /// ```
 pub fn sleep(duration: Duration) -> Sleep {
@@ -54,6 +56,19 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 ///
 /// It registers with the runtime's timer wheel on its first poll and deregisters when
 /// dropped, so an abandoned sleep costs nothing once gone.
+///
+/// ```
+/// use corio_executor::time::{sleep, Sleep};
+/// use std::time::Duration;
+/// let rt = corio_executor::Runtime::builder().start_paused(true).build();
+/// rt.block_on(async {
+///     // A `Sleep` is a value: keep it in a struct, await it later, or drop it.
+///     let nap: Sleep = sleep(Duration::from_secs(1));
+///     let deadline = nap.deadline();
+///     nap.await;
+///     assert!(corio_executor::time::Instant::now() >= deadline);
+/// });
+/// ```
 #[derive(Debug)]
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Sleep {
@@ -66,11 +81,33 @@ pub struct Sleep {
 
 impl Sleep {
     /// The instant this sleep completes at.
+    ///
+    /// ```
+    /// use corio_executor::time::{sleep, Instant};
+    /// use std::time::Duration;
+    /// let rt = corio_executor::Runtime::builder().start_paused(true).build();
+    /// rt.block_on(async {
+    ///     let nap = sleep(Duration::from_secs(3));
+    ///     assert_eq!(nap.deadline(), Instant::now() + Duration::from_secs(3));
+    /// });
+    /// ```
     pub fn deadline(&self) -> Instant {
         self.deadline
     }
 
     /// True once the deadline has passed.
+    ///
+    /// ```
+    /// use corio_executor::time::sleep;
+    /// use std::time::Duration;
+    /// let rt = corio_executor::Runtime::builder().start_paused(true).build();
+    /// rt.block_on(async {
+    ///     let short = sleep(Duration::from_millis(10));
+    ///     assert!(!short.is_elapsed());
+    ///     sleep(Duration::from_millis(10)).await;
+    ///     assert!(short.is_elapsed(), "its deadline passed, though nobody awaited it");
+    /// });
+    /// ```
     pub fn is_elapsed(&self) -> bool {
         Instant::now() >= self.deadline
     }

@@ -62,6 +62,20 @@ pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
 }
 
 /// The future returned by [`timeout`], [`timeout_at`] and [`TimeoutHandle::scope`].
+///
+/// Awaiting it gives `Ok(output)` or `Err(Elapsed)`. [`timeout`] fixes the deadline when it
+/// is called, not when the future is first polled.
+///
+/// ```
+/// use corio_executor::time::{sleep, timeout, Timeout};
+/// use std::time::Duration;
+/// let rt = corio_executor::Runtime::builder().start_paused(true).build();
+/// rt.block_on(async {
+///     let guarded: Timeout<_> = timeout(Duration::from_secs(1), async { "answer" });
+///     sleep(Duration::from_secs(5)).await; // long past the deadline, but not yet polled
+///     assert_eq!(guarded.await, Ok("answer"), "ready on its first poll: the body wins");
+/// });
+/// ```
 #[derive(Debug)]
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Timeout<F> {
@@ -75,11 +89,32 @@ pub struct Timeout<F> {
 
 impl<F> Timeout<F> {
     /// The wrapped future.
+    ///
+    /// ```
+    /// use corio_executor::time::{sleep, timeout};
+    /// use std::time::Duration;
+    /// corio_executor::run(async {
+    ///     let nap = sleep(Duration::from_secs(10));
+    ///     let deadline = nap.deadline();
+    ///     let guarded = timeout(Duration::from_secs(1), nap);
+    ///     assert_eq!(guarded.get_ref().deadline(), deadline);
+    /// });
+    /// ```
     pub fn get_ref(&self) -> &F {
         &self.future
     }
 
     /// Gives the wrapped future back, abandoning the deadline.
+    ///
+    /// ```
+    /// use corio_executor::time::timeout;
+    /// use std::time::Duration;
+    /// corio_executor::run(async {
+    ///     let guarded = timeout(Duration::ZERO, async { 7 });
+    ///     let body = guarded.into_inner(); // no deadline any more
+    ///     assert_eq!(body.await, 7);
+    /// });
+    /// ```
     pub fn into_inner(self) -> F {
         self.future
     }
@@ -141,6 +176,18 @@ impl<F> Timeout<F> {
 }
 
 /// The error of a [`timeout`] whose deadline passed first.
+///
+/// ```
+/// use corio_executor::time::{sleep, timeout, Elapsed};
+/// use std::time::Duration;
+/// let rt = corio_executor::Runtime::builder().start_paused(true).build();
+/// rt.block_on(async {
+///     let err: Elapsed = timeout(Duration::from_secs(1), sleep(Duration::from_secs(2)))
+///         .await
+///         .unwrap_err();
+///     assert_eq!(err.to_string(), "deadline has elapsed before the future completed");
+/// });
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Elapsed(());
 
@@ -265,6 +312,17 @@ impl TimeoutHandle {
     }
 
     /// The deadline, or `None` if there is none (asyncio's `Timeout.when()`).
+    ///
+    /// ```
+    /// use corio_executor::time::{Instant, TimeoutHandle};
+    /// use std::time::Duration;
+    /// let rt = corio_executor::Runtime::builder().start_paused(true).build();
+    /// rt.block_on(async {
+    ///     let cm = TimeoutHandle::after(Duration::from_secs(2));
+    ///     assert_eq!(cm.when(), Some(Instant::now() + Duration::from_secs(2)));
+    ///     assert_eq!(TimeoutHandle::never().when(), None);
+    /// });
+    /// ```
     pub fn when(&self) -> Option<Instant> {
         self.state.lock().when
     }
@@ -322,6 +380,20 @@ impl TimeoutHandle {
     /// True once the scope has expired: its deadline passed before its body finished (also
     /// when it was dropped after its deadline had passed, as the inner one of nested
     /// timeouts with one deadline is).
+    ///
+    /// ```
+    /// use corio_executor::time::{sleep, TimeoutHandle};
+    /// use std::time::Duration;
+    /// let rt = corio_executor::Runtime::builder().start_paused(true).build();
+    /// rt.block_on(async {
+    ///     let quick = TimeoutHandle::after(Duration::from_secs(1));
+    ///     assert_eq!(quick.scope(async { "in time" }).await, Ok("in time"));
+    ///     assert!(!quick.expired());
+    ///     let slow = TimeoutHandle::after(Duration::from_secs(1));
+    ///     assert!(slow.scope(sleep(Duration::from_secs(2))).await.is_err());
+    ///     assert!(slow.expired());
+    /// });
+    /// ```
     pub fn expired(&self) -> bool {
         self.state.lock().phase == Phase::Expired
     }

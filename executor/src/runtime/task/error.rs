@@ -4,6 +4,17 @@ use std::any::Any;
 use std::fmt;
 
 /// Why a task produced no output: it was cancelled, or it panicked.
+///
+/// ```
+/// use corio_executor::JoinError;
+/// corio_executor::run(async {
+///     let stopped = corio_executor::spawn(std::future::pending::<()>());
+///     stopped.cancel();
+///     let err: JoinError = stopped.await.unwrap_err();
+///     assert!(err.is_cancelled());
+///     assert_eq!(err.to_string(), "task was cancelled");
+/// });
+/// ```
 pub struct JoinError {
     repr: Repr,
 }
@@ -27,6 +38,14 @@ impl JoinError {
     }
 
     /// True if the task was cancelled (by [`JoinHandle::cancel`](crate::JoinHandle::cancel) or runtime shutdown).
+    ///
+    /// ```
+    /// let rt = corio_executor::Runtime::new();
+    /// let forever = rt.handle().spawn(std::future::pending::<()>());
+    /// drop(rt); // shutdown cancels every task still alive
+    /// let err = corio_executor::run(forever).unwrap_err();
+    /// assert!(err.is_cancelled() && !err.is_panic());
+    /// ```
     pub fn is_cancelled(&self) -> bool {
         matches!(self.repr, Repr::Cancelled)
     }
@@ -46,6 +65,14 @@ impl JoinError {
 
     /// The panic's payload, to inspect or to go on with `std::panic::resume_unwind`.
     ///
+    /// ```
+    /// corio_executor::run(async {
+    ///     let failed = corio_executor::spawn(async { panic!("disk full") });
+    ///     let payload = failed.await.unwrap_err().into_panic();
+    ///     assert_eq!(payload.downcast_ref::<&str>(), Some(&"disk full"));
+    /// });
+    /// ```
+    ///
     /// # Panics
     /// If the task was cancelled, not panicked: check [`is_panic`](Self::is_panic) first.
     pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
@@ -56,6 +83,17 @@ impl JoinError {
     }
 
     /// The panic's payload, or `Err(self)` if the task was cancelled.
+    ///
+    /// ```
+    /// corio_executor::run(async {
+    ///     let job = corio_executor::spawn(std::future::pending::<()>());
+    ///     job.cancel();
+    ///     match job.await.unwrap_err().try_into_panic() {
+    ///         Ok(payload) => std::panic::resume_unwind(payload), // go on with the panic
+    ///         Err(err) => assert!(err.is_cancelled()),
+    ///     }
+    /// });
+    /// ```
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
         match self.repr {
             Repr::Panicked(payload) => Ok(payload),

@@ -96,6 +96,16 @@ impl<T> JoinHandle<T> {
     }
 
     /// The task's id, unique within its runtime.
+    ///
+    /// ```
+    /// corio_executor::run(async {
+    ///     let a = corio_executor::spawn(async {});
+    ///     let b = corio_executor::spawn(async { corio_executor::task::current().unwrap().id() });
+    ///     assert_ne!(a.id(), b.id());
+    ///     let b_id = b.id();
+    ///     assert_eq!(b.await.unwrap(), b_id, "the id task::current() reports");
+    /// });
+    /// ```
     pub fn id(&self) -> u64 {
         self.task.header().id
     }

@@ -125,6 +125,18 @@ impl Notified {
 /// What [`current`](crate::task::current) and
 /// [`Runtime::live_tasks`](crate::Runtime::live_tasks) tell about one task: its id and name.
 /// Cloning it copies a number and a reference count.
+///
+/// ```
+/// use corio_executor::task::{self, TaskInfo};
+/// corio_executor::run(async {
+///     let job = task::TaskBuilder::new().name("indexer").spawn(async {
+///         let me: TaskInfo = task::current().unwrap();
+///         format!("task {} ({})", me.id(), me.name().unwrap_or("unnamed"))
+///     });
+///     let id = job.id();
+///     assert_eq!(job.await.unwrap(), format!("task {id} (indexer)"));
+/// });
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskInfo {
     id: u64,
@@ -132,12 +144,31 @@ pub struct TaskInfo {
 }
 
 impl TaskInfo {
-    /// The task's id, unique within its runtime.
+    /// The task's id, unique within its runtime: the same as its
+    /// [`JoinHandle::id`](crate::JoinHandle::id).
+    ///
+    /// ```
+    /// let rt = corio_executor::Runtime::new();
+    /// let job = rt.block_on(async { corio_executor::spawn(std::future::pending::<()>()) });
+    /// assert_eq!(rt.live_tasks()[0].id(), job.id());
+    /// ```
     pub fn id(&self) -> u64 {
         self.id
     }
 
     /// The task's name, if it was spawned with one.
+    ///
+    /// ```
+    /// use corio_executor::task;
+    /// corio_executor::run(async {
+    ///     let named = task::TaskBuilder::new().name("poller").spawn(async {
+    ///         task::current().unwrap().name().map(str::to_owned)
+    ///     });
+    ///     let plain = corio_executor::spawn(async { task::current().unwrap().name().is_none() });
+    ///     assert_eq!(named.await.unwrap().as_deref(), Some("poller"));
+    ///     assert!(plain.await.unwrap());
+    /// });
+    /// ```
     pub fn name(&self) -> Option<&str> {
         self.name.as_deref()
     }
