@@ -99,6 +99,18 @@ pub mod sync {
 /// Structured concurrency: all of corio-taskgroup, including the `*_on` forms and
 /// [`TaskGroup::with_spawner`](taskgroup::TaskGroup::with_spawner) for other executors.
 /// The root of `corio` re-exports the parts most programs use.
+///
+/// ```
+/// use corio::taskgroup::{GroupError, TaskGroup};
+///
+/// corio::run(async {
+///     let tg = TaskGroup::<&str>::new();
+///     tg.spawn(async { Ok(()) }).unwrap();
+///     tg.spawn(async { Err::<(), _>("the second child failed") }).unwrap();
+///     let error: GroupError<&str> = tg.wait().await.unwrap_err();
+///     assert_eq!(error.errors(), ["the second child failed"]);
+/// });
+/// ```
 pub mod taskgroup {
     #[doc(inline)]
     pub use corio_taskgroup::*;

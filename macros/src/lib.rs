@@ -12,6 +12,16 @@
 //! completion and is then dropped, which cancels every task still alive, as `corio::run`
 //! does. `#[corio::test]` expands the same way and adds `#[test]`.
 //!
+//! ```
+//! #[corio::main(start_paused = true)]
+//! async fn main() {
+//!     let start = corio::time::Instant::now();
+//!     corio::time::sleep(std::time::Duration::from_secs(3600)).await;
+//!     // The paused clock jumped the hour: the program did not wait for it.
+//!     assert_eq!(start.elapsed().as_secs(), 3600);
+//! }
+//! ```
+//!
 //! ## Misuse
 //! Each mistake is a `compile_error!` pointing at the tokens at fault: a function without
 //! `async`, parameters, generic parameters, an unknown or repeated option, a `start_paused`
