@@ -42,6 +42,12 @@ if command -v python3 >/dev/null; then
   echo "table.sh: Python's asyncio workloads ($(elapsed) so far)" >&2
   python3 benches/asyncio/workloads.py > "$target/asyncio.json"
   asyncio=(--asyncio "$target/asyncio.json")
+  echo "table.sh: Python's asyncio echo server ($(elapsed) so far)" >&2
+  if python3 benches/asyncio/echo.py > "$target/asyncio-echo.json"; then
+    asyncio+=(--asyncio "$target/asyncio-echo.json")
+  else
+    echo "table.sh: the asyncio echo run failed: the network rows have no asyncio cell" >&2
+  fi
 else
   echo "python3 not found: the table has no asyncio column" >&2
   asyncio=()

@@ -152,6 +152,13 @@ fn is_corio(runtime: &str) -> bool {
     runtime.starts_with("corio")
 }
 
+/// True for a bound rather than a peer: a program with no runtime at all (`mio_no_runtime`
+/// in the echo bench), shown in its own column but never the "fastest peer", since no
+/// runtime can beat it.
+fn is_limit(runtime: &str) -> bool {
+    runtime.ends_with("_no_runtime")
+}
+
 /// The benchmark suites, in the README's order: a title and its workloads (criterion
 /// groups), in the order they are shown. Workloads not listed go into a last table.
 const SUITES: &[(&str, &[&str])] = &[
@@ -179,6 +186,10 @@ const SUITES: &[(&str, &[&str])] = &[
     (
         "TaskGroup (benches/benches/taskgroup.rs)",
         &["taskgroup_10k"],
+    ),
+    (
+        "The network (benches/benches/echo.rs)",
+        &["echo_ping_pong", "echo_stream", "hyper_hello"],
     ),
 ];
 
@@ -266,7 +277,7 @@ impl Workload<'_> {
                 let fastest = self
                     .medians
                     .keys()
-                    .filter(|runtime| !is_corio(runtime))
+                    .filter(|runtime| !is_corio(runtime) && !is_limit(runtime))
                     .filter_map(|peer| self.in_run(peer, run))
                     .reduce(f64::min)?;
                 Some(self.in_run(corio, run)? / fastest)
@@ -467,6 +478,23 @@ mod tests {
             "| yield | 30.0 ns | 60.0 ns | 120.0 ns | 0.50x | 0.25x |"
         );
         assert!(table.starts_with("One run: "), "{table}");
+    }
+
+    #[test]
+    fn a_program_with_no_runtime_is_a_limit_not_the_fastest_peer() {
+        let table = render_markdown(
+            &[vec![
+                m("echo", "corio", 30.0),
+                m("echo", "tokio", 60.0),
+                m("echo", "mio_no_runtime", 25.0),
+            ]],
+            &BTreeMap::new(),
+        );
+        let lines = table_lines(&table);
+        assert_eq!(
+            lines[2],
+            "| echo | 30.0 ns | 25.0 ns | 60.0 ns | 0.50x | 0.50x |"
+        );
     }
 
     #[test]

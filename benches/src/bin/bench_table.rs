@@ -1,7 +1,7 @@
 //! Prints the README's benchmark table from one or more runs of criterion's results.
 //!
 //! ```text
-//! cargo run --release -p corio-benches --bin bench-table -- [--criterion-dir DIR]... [--cargo-criterion FILE]... [--asyncio FILE]
+//! cargo run --release -p corio-benches --bin bench-table -- [--criterion-dir DIR]... [--cargo-criterion FILE]... [--asyncio FILE]...
 //! ```
 //! Each `--criterion-dir DIR` is one run: a criterion output directory, where `cargo bench`
 //! left its results (`benches/table.sh` gives each of its repeats its own,
@@ -9,9 +9,10 @@
 //! `cargo criterion --message-format=json` printed (cargo-criterion keeps its results in a
 //! binary format). With neither, the one run in `$CARGO_TARGET_DIR/criterion` (or
 //! `target/criterion`) is read. With several runs, each cell is the median of the runs'
-//! medians and each ratio its median (min-max) over the runs. The `--asyncio` file is the
-//! JSON that `benches/asyncio/workloads.py` prints. `benches/table.sh` runs everything in
-//! order.
+//! medians and each ratio its median (min-max) over the runs. Each `--asyncio` file is the
+//! JSON that `benches/asyncio/workloads.py` or `benches/asyncio/echo.py` prints (workload ->
+//! seconds); their workloads are merged into the Python asyncio column. `benches/table.sh`
+//! runs everything in order.
 
 use corio_benches::table::{
     read_cargo_criterion_messages, read_criterion_dir, render_markdown, Measurement,
@@ -80,8 +81,9 @@ fn run() -> Result<String, String> {
             "--cargo-criterion" => sources.push(Source::CargoCriterion(value()?)),
             "--asyncio" => {
                 let path = value()?;
-                asyncio = serde_json::from_str(&read(&path)?)
+                let workloads: BTreeMap<String, f64> = serde_json::from_str(&read(&path)?)
                     .map_err(|e| format!("{path} is not workload JSON: {e}"))?;
+                asyncio.extend(workloads);
             }
             other => {
                 return Err(format!(
