@@ -277,7 +277,7 @@ fn stream_test_feed_nonempty_data() {
 #[test]
 fn stream_test_read_zero() {
     run_paused(|| async {
-        // Read zero bytes.
+        // A read of nothing leaves the buffer as it is.
         let (feed, mut stream) = stream();
         feed.feed_data(DATA);
 
@@ -290,7 +290,7 @@ fn stream_test_read_zero() {
 #[test]
 fn stream_test_read() {
     run_paused(|| async {
-        // Read bytes.
+        // The read waits for the bytes fed after it started.
         let (feed, mut stream) = stream();
         let read_task = spawn(async move {
             let data = stream.read(30).await.unwrap();
@@ -309,7 +309,7 @@ fn stream_test_read() {
 #[test]
 fn stream_test_read_line_breaks() {
     run_paused(|| async {
-        // Read bytes without line breaks.
+        // Two chunks fed, five bytes asked for: the first chunk only.
         let (feed, mut stream) = stream();
         feed.feed_data(b"line1");
         feed.feed_data(b"line2");
@@ -324,7 +324,7 @@ fn stream_test_read_line_breaks() {
 #[test]
 fn stream_test_read_eof() {
     run_paused(|| async {
-        // Read bytes, stop at eof.
+        // A waiting read ends with nothing at the end of stream.
         let (feed, mut stream) = stream();
         let read_task = spawn(async move {
             let data = stream.read(1024).await.unwrap();
@@ -343,7 +343,7 @@ fn stream_test_read_eof() {
 #[test]
 fn stream_test_read_until_eof() {
     run_paused(|| async {
-        // Read all bytes until eof.
+        // read(-1) gathers every chunk up to the end of stream.
         let (feed, mut stream) = stream();
         let read_task = spawn(async move {
             let data = stream.read_to_eof().await.unwrap();
@@ -407,7 +407,7 @@ fn stream_test_read_limit() {
 #[test]
 fn stream_test_readline() {
     run_paused(|| async {
-        // Read one line. readline waits for the data that comes from cb.
+        // The line is completed by chunks fed while readline waits.
         let (feed, stream) = stream();
         feed.feed_data(b"chunk1 ");
         let read_task = spawn(async move {
@@ -434,7 +434,7 @@ fn stream_test_readline() {
 #[test]
 fn stream_test_readline_limit_with_existing_data() {
     run_paused(|| async {
-        // Read one line. The data is in the buffer before the loop runs.
+        // Everything is fed before readline runs.
         let (feed, mut stream) = stream_with_limit(3);
         feed.feed_data(b"li");
         feed.feed_data(b"ne1\nline2\n");
@@ -491,8 +491,7 @@ fn stream_test_at_eof() {
 #[test]
 fn stream_test_readline_limit() {
     run_paused(|| async {
-        // Read one line; the reader is fed before readline runs (call_soon(cb) before
-        // run_until_complete).
+        // Fed before readline runs (Python schedules cb before the readline task).
         let (feed, mut stream) = stream_with_limit(7);
         feed.feed_data(b"chunk1");
         feed.feed_data(b"chunk2");
@@ -515,7 +514,7 @@ fn stream_test_readline_limit() {
         // asyncio: b"chunk3\n" is left. corio: the overlong line is still in front of it.
         assert_eq!(buffer(&mut stream, &feed), b"chunk1chunk2\nchunk3\n");
 
-        // Check the strictness of the limit.
+        // A line of exactly the limit, then its newline, is within the limit.
         let (feed, mut stream) = stream_with_limit(7);
         feed.feed_data(b"1234567\n");
         let line = stream.readline().await.unwrap();
@@ -540,7 +539,7 @@ fn stream_test_readline_limit() {
 #[test]
 fn stream_test_readline_nolimit_nowait() {
     run_paused(|| async {
-        // All the data the first readline needs is in the buffer.
+        // The first line is already there: readline does not wait.
         let (feed, mut stream) = stream();
         feed.feed_data(&DATA[..6]);
         feed.feed_data(&DATA[6..]);
@@ -735,7 +734,7 @@ fn stream_test_readuntil_limit_found_sep() {
 #[test]
 fn stream_test_readexactly_zero_or_less() {
     run_paused(|| async {
-        // Read an exact number of bytes (zero).
+        // readexactly(0) gives nothing and takes nothing.
         let (feed, mut stream) = stream();
         feed.feed_data(DATA);
 
@@ -750,7 +749,7 @@ fn stream_test_readexactly_zero_or_less() {
 #[test]
 fn stream_test_readexactly() {
     run_paused(|| async {
-        // Read an exact number of bytes.
+        // Three copies fed, two asked for: the third stays buffered.
         let (feed, stream) = stream();
 
         let n = 2 * DATA.len();
@@ -785,7 +784,7 @@ fn stream_test_readexactly_limit() {
 #[test]
 fn stream_test_readexactly_eof() {
     run_paused(|| async {
-        // Read an exact number of bytes (eof).
+        // The end of stream comes after one copy of the two asked for.
         let (feed, stream) = stream();
         let n = 2 * DATA.len();
         let read_task = spawn(async move {
@@ -866,7 +865,7 @@ fn stream_test_exception_cancel() {
         yield_now().await;
         t.cancel();
         yield_now().await;
-        // The following line fails if set_exception() is not careful.
+        // Setting the error after the read was cancelled must not trip over it.
         feed.set_exception(io::Error::other("message"));
         yield_now().await;
         assert!(t.await.unwrap_err().is_cancelled());
@@ -901,9 +900,7 @@ fn handle_client_callback(
 
 /// The client of `test_start_server`: send a line, read it back.
 async fn client(mut reader: StreamReader, writer: StreamWriter) -> Vec<u8> {
-    // Send a line.
     writer.write(b"hello world!\n").unwrap();
-    // Read it back.
     let msgback = reader.readline().await.unwrap();
     writer.close();
     writer.wait_closed().await.unwrap();
