@@ -13,7 +13,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 TESTS = ROOT / "conformance" / "tests"
-FILES = ["test_locks", "test_queues", "test_taskgroups", "test_timeouts", "test_waitfor", "test_tasks"]
+FILES = ["test_locks", "test_queues", "test_taskgroups", "test_timeouts", "test_waitfor", "test_tasks",
+         "test_streams"]
 
 
 def listed(target, ignored):

@@ -5,7 +5,8 @@
 //! with a message naming it instead of stalling CI. The other helpers stand in for the
 //! pieces of Python the tests lean on: shared mutable state ([`Shared`], [`Log`]), a
 //! settable future ([`Promise`]), primitives that live as long as the test ([`leak`]),
-//! `asyncio.sleep(seconds)` ([`sleep_s`]) and `loop.time()` ([`elapsed_s`]).
+//! `asyncio.sleep(seconds)` ([`sleep_s`]), `loop.time()` ([`elapsed_s`]), and a byte source
+//! fed by hand for a stream reader ([`Feed`]: `feed_data`, `feed_eof`, `set_exception`).
 
 use std::future::Future;
 use std::sync::mpsc;
@@ -431,5 +432,151 @@ impl<F: FnOnce()> std::fmt::Debug for OnCancel<F> {
         f.debug_struct("OnCancel")
             .field("armed", &self.0.is_some())
             .finish()
+    }
+}
+
+/// A byte source the test feeds by hand, for a `corio_io::streams::StreamReader` built over
+/// it: asyncio's tests call `feed_data`, `feed_eof` and `set_exception` on a reader that
+/// has no socket, and corio's reader reads whatever `AsyncRead` it is given, so the test
+/// feeds this source instead. Bytes fed and not yet read by the reader are
+/// [`pending`](Feed::pending).
+///
+/// ```
+/// use corio_io::streams::StreamReader;
+/// corio_conformance::run_paused(|| async {
+///     let feed = corio_conformance::Feed::new();
+///     let mut reader = StreamReader::new(feed.clone());
+///     feed.feed_data(b"line1\nline2");
+///     feed.feed_eof();
+///     assert_eq!(reader.readline().await.unwrap(), b"line1\n");
+///     assert_eq!(reader.readline().await.unwrap(), b"line2");
+/// });
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Feed(Shared<FeedState>);
+
+#[derive(Debug, Default)]
+struct FeedState {
+    data: std::collections::VecDeque<u8>,
+    eof: bool,
+    /// The error set, as kind and message (an `io::Error` cannot be cloned).
+    error: Option<(std::io::ErrorKind, String)>,
+    waker: Option<Waker>,
+}
+
+impl Feed {
+    /// A source with nothing fed yet.
+    ///
+    /// ```
+    /// assert!(corio_conformance::Feed::new().pending().is_empty());
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// `stream.feed_data(data)`: the bytes become readable and a waiting read wakes. Empty
+    /// data changes nothing (an empty read would mean end of stream).
+    ///
+    /// Panics after [`feed_eof`](Feed::feed_eof), as asyncio asserts.
+    ///
+    /// ```
+    /// let feed = corio_conformance::Feed::new();
+    /// feed.feed_data(b"ab");
+    /// feed.feed_data(b"");
+    /// feed.feed_data(b"c");
+    /// assert_eq!(feed.pending(), b"abc");
+    /// ```
+    pub fn feed_data(&self, data: &[u8]) {
+        let waker = self.0.update(|state| {
+            assert!(!state.eof, "feed_data after feed_eof");
+            if data.is_empty() {
+                return None;
+            }
+            state.data.extend(data);
+            state.waker.take()
+        });
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    /// `stream.feed_eof()`: once the bytes fed are read, reads give end of stream.
+    ///
+    /// ```
+    /// use futures::AsyncReadExt;
+    /// let feed = corio_conformance::Feed::new();
+    /// feed.feed_data(b"x");
+    /// feed.feed_eof();
+    /// let mut all = Vec::new();
+    /// futures::executor::block_on(feed.clone().read_to_end(&mut all)).unwrap();
+    /// assert_eq!(all, b"x");
+    /// ```
+    pub fn feed_eof(&self) {
+        let waker = self.0.update(|state| {
+            state.eof = true;
+            state.waker.take()
+        });
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    /// `stream.set_exception(exc)`: once the bytes fed are read, every read fails with an
+    /// error of `err`'s kind and message, as a connection that failed reports its error.
+    ///
+    /// ```
+    /// use futures::AsyncReadExt;
+    /// let feed = corio_conformance::Feed::new();
+    /// feed.set_exception(std::io::Error::other("ValueError"));
+    /// let err = futures::executor::block_on(feed.clone().read(&mut [0; 4])).unwrap_err();
+    /// assert_eq!(err.to_string(), "ValueError");
+    /// ```
+    pub fn set_exception(&self, err: std::io::Error) {
+        let waker = self.0.update(|state| {
+            state.error = Some((err.kind(), err.to_string()));
+            state.waker.take()
+        });
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    /// The bytes fed that no read has taken yet.
+    ///
+    /// ```
+    /// let feed = corio_conformance::Feed::new();
+    /// feed.feed_data(b"abc");
+    /// assert_eq!(feed.pending(), b"abc");
+    /// ```
+    pub fn pending(&self) -> Vec<u8> {
+        self.0.update(|state| state.data.iter().copied().collect())
+    }
+}
+
+/// Hands out the bytes fed, then the error set, then end of stream once `feed_eof` was
+/// called; waits otherwise.
+impl futures_io::AsyncRead for Feed {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<std::io::Result<usize>> {
+        self.0.update(|state| {
+            if !state.data.is_empty() {
+                let n = buf.len().min(state.data.len());
+                for (slot, byte) in buf.iter_mut().zip(state.data.drain(..n)) {
+                    *slot = byte;
+                }
+                return Poll::Ready(Ok(n));
+            }
+            if let Some((kind, msg)) = &state.error {
+                return Poll::Ready(Err(std::io::Error::new(*kind, msg.clone())));
+            }
+            if state.eof {
+                return Poll::Ready(Ok(0));
+            }
+            state.waker = Some(cx.waker().clone());
+            Poll::Pending
+        })
     }
 }

@@ -112,6 +112,59 @@ fn a_line_longer_than_the_limit_is_limit_overrun_and_keeps_the_bytes() {
     });
 }
 
+/// A source that hands out one chunk per read, then end of stream.
+struct Chunks(std::collections::VecDeque<&'static [u8]>);
+
+impl futures::AsyncRead for Chunks {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let Some(chunk) = self.0.pop_front() else {
+            return Poll::Ready(Ok(0));
+        };
+        buf[..chunk.len()].copy_from_slice(chunk);
+        Poll::Ready(Ok(chunk.len()))
+    }
+}
+
+/// The limit bounds the bytes before the separator, as asyncio counts it: a frame of
+/// exactly `limit` bytes is read with its separator, one byte more is `LimitOverrun`, and a
+/// separator that may still begin within the limit is waited for. (Found by the ported
+/// CPython case `stream_test_readline_limit`: a 7-byte line and its newline, limit 7.)
+#[test]
+fn a_frame_of_exactly_the_limit_is_read_with_its_separator() {
+    run(async {
+        let mut reader = StreamReader::with_limit(&b"1234567\n12345678\n"[..], 7);
+        assert_eq!(reader.readline().await.unwrap(), b"1234567\n");
+        assert!(matches!(
+            reader.readline().await,
+            Err(StreamError::LimitOverrun(_))
+        ));
+        assert_eq!(reader.read(100).await.unwrap(), b"12345678\n", "kept");
+
+        let mut reader = StreamReader::with_limit(&b"abcAAAabcdAAA"[..], 3);
+        assert_eq!(reader.readuntil(b"AAA").await.unwrap(), b"abcAAA");
+        assert!(matches!(
+            reader.readuntil(b"AAA").await,
+            Err(StreamError::LimitOverrun(_))
+        ));
+
+        // "abcAA" could still be "abcAAA": wait for the next byte instead of giving up.
+        let chunks = [&b"abcAA"[..], &b"A"[..]];
+        let mut reader = StreamReader::with_limit(Chunks(chunks.into()), 3);
+        assert_eq!(reader.readuntil(b"AAA").await.unwrap(), b"abcAAA");
+        // "abcdAA" cannot: the separator would begin after the limit.
+        let chunks = [&b"abcdAA"[..], &b"A"[..]];
+        let mut reader = StreamReader::with_limit(Chunks(chunks.into()), 3);
+        assert!(matches!(
+            reader.readuntil(b"AAA").await,
+            Err(StreamError::LimitOverrun(_))
+        ));
+    });
+}
+
 #[test]
 fn the_default_limit_is_64_kib() {
     assert_eq!(DEFAULT_LIMIT, 64 * 1024);

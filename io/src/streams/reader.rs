@@ -312,17 +312,19 @@ impl StreamReader {
         let mut searched = 0;
         loop {
             let data = self.buffered();
+            // As asyncio counts it, the limit bounds the bytes before the separator: a
+            // frame of `limit` bytes and its separator is read whole.
             if let Some(at) = find(&data[searched..], separator) {
-                let len = searched + at + separator.len();
-                if len > self.limit {
+                if searched + at > self.limit {
                     return Err(self.overrun());
                 }
-                return Ok(self.take(len));
+                return Ok(self.take(searched + at + separator.len()));
             }
-            if data.len() > self.limit {
+            // Where a separator could still begin, once more bytes come.
+            searched = data.len().saturating_sub(separator.len() - 1);
+            if searched > self.limit {
                 return Err(self.overrun());
             }
-            searched = data.len().saturating_sub(separator.len() - 1);
             if self.fill().await? == 0 {
                 let partial = self.take(self.end - self.start);
                 return Err(StreamError::IncompleteRead(IncompleteRead {
