@@ -45,9 +45,12 @@ where
     S: Spawn + Clone + 'static,
 {
     let tg = TaskGroup::<&str, _>::with_spawner(spawner);
+    // Made outside and moved in: on a thread pool the sibling may fail before this child is
+    // first polled, and its cancelled future must panic on drop then too.
+    let bomb = PanicOnDrop("destructor exploded while cancelled");
     let bomb = tg
-        .spawn(async {
-            let _bomb = PanicOnDrop("destructor exploded while cancelled");
+        .spawn(async move {
+            let _bomb = bomb;
             pending::<Result<(), &str>>().await
         })
         .unwrap();
@@ -76,14 +79,16 @@ where
     let sibling = common::DropFlag::new();
     let guard = sibling.guard();
     let scope = TaskGroup::<&str, _>::with_spawner(spawner).run(|tg| async move {
-        tg.spawn(async {
-            yield_once().await;
-            Err::<(), _>("child failed")
-        })
-        .unwrap();
+        // The failing child last: on a thread pool it may fail at once, and a spawn after
+        // that is refused (the group is shutting down).
         tg.spawn(async move {
             let _guard = guard;
             pending::<Result<(), &str>>().await
+        })
+        .unwrap();
+        tg.spawn(async {
+            yield_once().await;
+            Err::<(), _>("child failed")
         })
         .unwrap();
         let _bomb = PanicOnDrop("body exploded while cancelled");
@@ -109,8 +114,10 @@ where
     S: Spawn + Clone + 'static,
 {
     type Racer = std::pin::Pin<Box<dyn std::future::Future<Output = u8> + Send>>;
-    let loser: Racer = Box::pin(async {
-        let _bomb = PanicOnDrop("loser exploded while cancelled");
+    // Moved in, as in the first test: the loser may be cancelled before its first poll.
+    let bomb = PanicOnDrop("loser exploded while cancelled");
+    let loser: Racer = Box::pin(async move {
+        let _bomb = bomb;
         pending::<u8>().await
     });
     let winner: Racer = Box::pin(async {
