@@ -756,7 +756,7 @@ impl<T, O: QueueOrder<T>> BasicQueue<T, O> {
         };
         let finished = state.unfinished == 0;
         // No putter can queue any more: fail them all. Getters wait on while items are left.
-        let failed = self.fail_waiters(state);
+        let mut failed = self.fail_waiters(state);
         if finished {
             self.unlock_and_wake_joiners(self.state());
         }
@@ -825,7 +825,7 @@ impl<T, O: QueueOrder<T>> BasicQueue<T, O> {
 
     /// Ends a get that took an item: if that drained a shut-down queue, the getters still
     /// waiting are failed.
-    fn after_get<'s>(&'s self, state: StateGuard<'s, QueueState<T, O>>, wakes: Wakes) {
+    fn after_get<'s>(&'s self, state: StateGuard<'s, QueueState<T, O>>, mut wakes: Wakes) {
         if state.getters_are_done() {
             self.fail_waiters(state).finish(WakerPanic::Contain);
         } else {

@@ -485,19 +485,16 @@ impl<const N: usize> WakeBatch<N> {
     /// `on_panic` says (it is always dropped if this thread is already unwinding: a second
     /// panic would abort).
     #[inline]
-    pub(crate) fn finish(mut self, on_panic: WakerPanic) {
+    pub(crate) fn finish(&mut self, on_panic: WakerPanic) {
         // Most calls wake nobody (an empty batch), and no waker ever panics: both checks
-        // are inline, so those calls pay for neither a call nor the batch's drop glue.
+        // are inline, so those calls pay for neither. By reference, not by value: moving
+        // the batch into the call copied it on every queue operation.
         if self.len > 0 {
             self.wake_all();
         }
         if self.panic.is_some() {
             self.pass_on_panic(on_panic);
         }
-        // Every slot is empty now (`wake_all` took the first `len`, the rest were never
-        // filled) and the panic is out: the batch owns nothing left to drop.
-        debug_assert!(self.wakers.iter().all(Option::is_none) && self.panic.is_none());
-        std::mem::forget(self);
     }
 
     /// The end of [`WakeBatch::finish`] when a waker panicked (`panic` is set).
