@@ -4,6 +4,8 @@
 //! own queue) is `context`'s: [`context::schedule`](super::context::schedule) puts a
 //! runnable on the local queue or, from elsewhere, here.
 
+use super::debug::DebugMode;
+use super::introspect::SnapshotRequest;
 use super::park::{Driver, Installed, Parker};
 use super::pool::BlockingPool;
 use super::task::Notified;
@@ -21,6 +23,9 @@ pub(crate) enum Runnable {
     Spawned(Notified),
     /// The future given to `block_on` was woken.
     Main,
+    /// Another thread asks for the list of live tasks (`Handle::tasks`): the loop answers
+    /// between two polls.
+    Snapshot(Arc<SnapshotRequest>),
 }
 
 /// Runtime ids, so timers and wakes can tell runtimes apart.
@@ -39,10 +44,15 @@ pub(crate) struct Shared {
     main_scheduled: AtomicBool,
     next_task_id: AtomicU64,
     pub(crate) blocking: BlockingPool,
+    /// Debug mode's threshold and sink; `None` with debug mode off.
+    pub(crate) debug: Option<DebugMode>,
+    /// The thread that made the runtime, the only one its loop can run on (`Runtime` is
+    /// not `Send`).
+    pub(crate) owner: std::thread::ThreadId,
 }
 
 impl Shared {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(debug: Option<DebugMode>) -> Self {
         let parker = Arc::new(Parker::new());
         Shared {
             id: NEXT_RUNTIME_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
@@ -52,6 +62,8 @@ impl Shared {
             closed: AtomicBool::new(false),
             main_scheduled: AtomicBool::new(false),
             next_task_id: AtomicU64::new(1),
+            debug,
+            owner: std::thread::current().id(),
         }
     }
 
@@ -150,8 +162,11 @@ impl Shared {
         let mut drained = 0;
         while let Some(runnable) = self.remote.pop() {
             drained += 1;
-            if let Runnable::Spawned(task) = runnable {
-                task.cancel_now();
+            match runnable {
+                Runnable::Spawned(task) => task.cancel_now(),
+                // The runtime is gone: no task is alive any more.
+                Runnable::Snapshot(request) => request.answer(Vec::new()),
+                Runnable::Task(_) | Runnable::Main => {}
             }
         }
         drained

@@ -97,7 +97,7 @@ impl<T> JoinHandle<T> {
 
     /// The task's id, unique within its runtime.
     pub fn id(&self) -> u64 {
-        self.task.header().id
+        self.task.header().meta.id
     }
 
     fn header(&self) -> &Header {
@@ -173,8 +173,8 @@ impl<T> fmt::Debug for JoinHandle<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let header = self.header();
         f.debug_struct("JoinHandle")
-            .field("id", &header.id)
-            .field("name", &header.name)
+            .field("id", &header.meta.id)
+            .field("name", &header.meta.name)
             .field("finished", &self.is_finished())
             .finish()
     }

@@ -1,0 +1,210 @@
+//! What a task is, for the people debugging it: the facts fixed at its spawn ([`Meta`]: id,
+//! name, spawn location, parent, tracing span), the counters its polls keep (polls so far,
+//! time spent in poll), the [`PollTimer`] debug mode runs around each poll, and the
+//! [`TaskSnapshot`] a listing gives of one live task.
+//!
+//! Cost, debug mode off: the spawn location is one `&'static Location` pointer captured by
+//! `#[track_caller]`, the parent one lookup of the task being polled, the poll count one
+//! non-atomic increment per poll. The clock is read around a poll only when a `PollTimer`
+//! is installed (debug mode), so "time in poll" exists only there.
+//!
+//! The counters live in the task's header and follow rule COUNTERS of `runtime::task`:
+//! read and written on the scheduler's thread only.
+
+use super::raw::Header;
+use super::TaskInfo;
+use std::cell::{Cell, RefCell};
+use std::panic::Location;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The facts a task is spawned with; they never change.
+#[derive(Debug)]
+pub(crate) struct Meta {
+    pub(crate) id: u64,
+    pub(crate) name: Option<Arc<str>>,
+    /// Where user code asked for the task (`#[track_caller]` on every public spawn).
+    pub(crate) spawned_at: &'static Location<'static>,
+    /// The task it belongs under in the task tree: the one polled when it was spawned, or
+    /// the one its spawner named (a TaskGroup names the task that owns the group).
+    pub(crate) parent: Option<u64>,
+    /// The task's span, entered on each poll.
+    #[cfg(feature = "tracing")]
+    pub(crate) span: tracing::Span,
+}
+
+impl Meta {
+    pub(crate) fn new(
+        id: u64,
+        name: Option<Arc<str>>,
+        spawned_at: &'static Location<'static>,
+        parent: Option<u64>,
+    ) -> Meta {
+        Meta {
+            #[cfg(feature = "tracing")]
+            span: tracing::info_span!(
+                target: "corio::task",
+                "task",
+                task.id = id,
+                task.name = name.as_deref().unwrap_or(""),
+                spawned_at = %spawned_at,
+            ),
+            id,
+            name,
+            spawned_at,
+            parent,
+        }
+    }
+}
+
+/// The counters a task's polls keep (rule COUNTERS: scheduler thread only).
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub(crate) polls: Cell<u64>,
+    /// Time spent in poll, in nanoseconds; counted only while a [`PollTimer`] runs.
+    pub(crate) busy_nanos: Cell<u64>,
+}
+
+/// What a live task is doing, as a listing sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TaskState {
+    /// Being polled right now: the task that asked for the listing, or, seen from another
+    /// thread, never (the loop answers between two polls).
+    Running,
+    /// On the run queue, or woken: it runs at the loop's next turn.
+    Ready,
+    /// Waiting for a wake-up: a timer, a lock, a socket, another task.
+    Waiting,
+}
+
+impl std::fmt::Display for TaskState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TaskState::Running => "running",
+            TaskState::Ready => "ready",
+            TaskState::Waiting => "waiting",
+        })
+    }
+}
+
+/// One live task, as [`Handle::tasks`](crate::Handle::tasks) saw it: who it is
+/// ([`TaskInfo`]: id, name, spawn location, parent), what it is doing, how often it was
+/// polled and, in debug mode, how long those polls took.
+///
+/// ```
+/// use corio_executor::task::{TaskBuilder, TaskState};
+/// corio_executor::run(async {
+///     TaskBuilder::new().name("idle").spawn(std::future::pending::<()>());
+///     corio_executor::yield_now().await; // let it run once
+///     let tasks = corio_executor::Handle::current().tasks();
+///     let idle = &tasks[0];
+///     assert_eq!(idle.info().name(), Some("idle"));
+///     assert_eq!(idle.state(), TaskState::Waiting);
+///     assert_eq!(idle.polls(), 1);
+///     assert_eq!(idle.busy(), None, "time in poll is measured in debug mode only");
+/// });
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskSnapshot {
+    info: TaskInfo,
+    state: TaskState,
+    polls: u64,
+    busy: Option<Duration>,
+}
+
+impl TaskSnapshot {
+    /// The task's id, name, spawn location and parent.
+    pub fn info(&self) -> &TaskInfo {
+        &self.info
+    }
+
+    /// Running, ready or waiting, at the moment of the snapshot.
+    pub fn state(&self) -> TaskState {
+        self.state
+    }
+
+    /// How many times the loop has polled the task so far.
+    pub fn polls(&self) -> u64 {
+        self.polls
+    }
+
+    /// The total time the task's polls took, in debug mode; `None` with debug mode off,
+    /// where the loop does not read the clock around a poll.
+    pub fn busy(&self) -> Option<Duration> {
+        self.busy
+    }
+
+    pub(crate) fn of(task: &Header, state: TaskState, timed: bool) -> TaskSnapshot {
+        TaskSnapshot {
+            info: TaskInfo::of(task),
+            state,
+            polls: task.counters.polls.get(),
+            busy: timed.then(|| Duration::from_nanos(task.counters.busy_nanos.get())),
+        }
+    }
+}
+
+/// A poll that took longer than the threshold: the task (`None` for the future given to
+/// `block_on`) and how long.
+#[derive(Debug)]
+pub(crate) struct SlowPoll {
+    pub(crate) task: Option<TaskInfo>,
+    pub(crate) took: Duration,
+}
+
+/// The stopwatch debug mode runs around every poll (scheduler thread only). One clock read
+/// per poll in a busy loop: the end of one poll is the start of the next, unless the loop
+/// did other work between them ([`PollTimer::restart`]).
+#[derive(Debug)]
+pub(crate) struct PollTimer {
+    threshold: Duration,
+    /// When the last poll ended, if nothing but the loop's bookkeeping happened since.
+    mark: Cell<Option<Instant>>,
+    slow: RefCell<Option<SlowPoll>>,
+}
+
+impl PollTimer {
+    pub(crate) fn new(threshold: Duration) -> PollTimer {
+        PollTimer {
+            threshold,
+            mark: Cell::new(None),
+            slow: RefCell::new(None),
+        }
+    }
+
+    /// The loop did work of its own (timers, I/O, parking): the next poll reads the clock
+    /// when it starts.
+    pub(crate) fn restart(&self) {
+        self.mark.set(None);
+    }
+
+    /// A poll starts now.
+    pub(crate) fn start(&self) -> Instant {
+        self.mark.take().unwrap_or_else(Instant::now)
+    }
+
+    /// A poll that started at `start` ended: counts its time to `task` (if it is a task)
+    /// and notes it if it was slow. Returns how long it took.
+    pub(crate) fn stop(&self, start: Instant, task: Option<&Header>) -> Duration {
+        let now = Instant::now();
+        self.mark.set(Some(now));
+        let took = now.saturating_duration_since(start);
+        if let Some(task) = task {
+            let busy = &task.counters.busy_nanos;
+            let nanos = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX);
+            busy.set(busy.get().saturating_add(nanos));
+        }
+        if took >= self.threshold {
+            *self.slow.borrow_mut() = Some(SlowPoll {
+                task: task.map(TaskInfo::of),
+                took,
+            });
+        }
+        took
+    }
+
+    /// The slow poll noted since the last call, if any.
+    pub(crate) fn take_slow(&self) -> Option<SlowPoll> {
+        self.slow.borrow_mut().take()
+    }
+}
