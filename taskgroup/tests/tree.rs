@@ -80,7 +80,9 @@ fn a_nested_groups_children_show_under_the_tasks_that_own_the_groups() {
             "{tree}"
         );
         assert!(
-            tree.lines().skip(1).all(|line| line.contains(" [waiting] ")),
+            tree.lines()
+                .skip(1)
+                .all(|line| line.contains(" [waiting] ")),
             "every task waits for a timer or its children:\n{tree}"
         );
         supervisor.cancel();
