@@ -383,3 +383,19 @@ fn tasks_on_the_runtimes_thread_outside_its_loop_panics_naming_the_mistake() {
     let rt = Runtime::new();
     rt.handle().tasks();
 }
+
+#[test]
+fn the_time_between_two_block_ons_is_no_slow_poll() {
+    let (rt, captured) = debug_runtime(Duration::from_millis(20), false);
+    let job = rt.block_on(async {
+        let job = TaskBuilder::new().name("idle").spawn(async {
+            yield_now().await;
+        });
+        yield_now().await;
+        job
+    });
+    // Outside the loop: nothing runs, nothing is polled.
+    std::thread::sleep(Duration::from_millis(60));
+    rt.block_on(job).unwrap();
+    assert_eq!(captured.text(), "");
+}

@@ -296,6 +296,8 @@ impl Runtime {
         core.main_woke_itself.set(false);
         core.shared.unschedule_main();
         context::wake_main(&core.shared);
+        // The last poll of an earlier `block_on` is no start for this one's first.
+        restart_poll_timer(core);
         let mut polls_since_maintenance = 0;
         // Counted apart from the above, which restarts whenever the queue runs dry: a loop
         // fed one remote wake at a time still looks at its I/O driver every BATCH polls.
