@@ -1,7 +1,7 @@
 //! Debug mode: what it reports and where the reports go.
 //!
-//! A runtime is in debug mode when built with `Builder::debug(true)`, by [`run_debug`]
-//! (crate::run_debug), or when the environment variable `CORIO_DEBUG` is set to anything
+//! A runtime is in debug mode when built with `Builder::debug(true)`, by
+//! [`run_debug`](crate::run_debug), or when the environment variable `CORIO_DEBUG` is set to anything
 //! but empty or `0` as the runtime is built. Then it reports, one line each, to its sink
 //! ([`DebugSink`], stderr unless `Builder::debug_sink` gave another):
 //! - a poll that held the loop for `slow_poll_threshold` or longer (the loop's

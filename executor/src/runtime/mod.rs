@@ -381,7 +381,15 @@ impl Runtime {
 /// Polls one task; queues it again if it was woken while it ran and, if it finished,
 /// gives back the owned list's reference.
 fn run_task(core: &Core, task: task::Notified) {
-    match task.run(&core.polling) {
+    let outcome = match core.polling.timer() {
+        None => task.run(&core.polling),
+        Some(timer) => {
+            let outcome = task.run_timed(&core.polling, timer);
+            report_slow_poll(core);
+            outcome
+        }
+    };
+    match outcome {
         task::PollOutcome::Pending => {}
         task::PollOutcome::WokeItself(task) => {
             // A yield: wakes that came from other threads before it run first, as asyncio
@@ -398,9 +406,6 @@ fn run_task(core: &Core, task: task::Notified) {
                 owned.release_with(task);
             }
         }
-    }
-    if core.polling.timer().is_some() {
-        report_slow_poll(core);
     }
 }
 

@@ -270,6 +270,18 @@ impl TaskRef {
     /// Runs one turn of the task, taking over the run-queue entry's reference. Scheduler
     /// thread only.
     pub(crate) fn run(self, polling: &Polling) -> PollOutcome {
+        self.run_with(polling, None)
+    }
+
+    /// [`run`](Self::run) under debug mode's stopwatch: the poll's time is counted to the
+    /// task, and a slow poll noted in `timer`. A function of its own so that `run` reads no
+    /// clock and tests nothing for it.
+    pub(crate) fn run_timed(self, polling: &Polling, timer: &PollTimer) -> PollOutcome {
+        self.run_with(polling, Some(timer))
+    }
+
+    #[inline(always)]
+    fn run_with(self, polling: &Polling, timer: Option<&PollTimer>) -> PollOutcome {
         /// Clears the note of the polled task however the poll ends.
         struct Clear<'a>(&'a Polling);
         impl Drop for Clear<'_> {
@@ -283,7 +295,7 @@ impl TaskRef {
         let header = self.header();
         // [COUNTERS] scheduler thread.
         header.counters.polls.set(header.counters.polls.get() + 1);
-        let started = polling.timer.as_ref().map(PollTimer::start);
+        let started = timer.map(PollTimer::start);
         #[cfg(feature = "tracing")]
         let entered = header.meta.span.enter();
         // SAFETY: [STAGE] we are on the scheduler's thread (the run loop is the caller) and
@@ -291,7 +303,7 @@ impl TaskRef {
         let polled = unsafe { (header.vtable.poll)(self.0, polling) };
         #[cfg(feature = "tracing")]
         drop(entered);
-        if let (Some(timer), Some(started)) = (&polling.timer, started) {
+        if let (Some(timer), Some(started)) = (timer, started) {
             timer.stop(started, Some(self.header()));
         }
         drop(clear);

@@ -3,10 +3,11 @@
 //! run-queue entry) and its [`JoinHandle`], each holding one counted reference, so no caller
 //! counts references by hand.
 
-use super::meta::{Meta, TaskSnapshot, TaskState};
+use super::meta::{Meta, PollTimer, TaskSnapshot, TaskState};
 use super::raw::{self, Join, PollOutcome, Polling, TaskRef};
 use super::{JoinHandle, Schedule};
 use std::future::Future;
+use std::num::NonZeroU64;
 use std::panic::Location;
 use std::sync::Arc;
 
@@ -121,6 +122,11 @@ impl Notified {
         self.0.run(polling)
     }
 
+    /// [`run`](Self::run) in debug mode, timed by `timer` (the one `polling` holds).
+    pub(crate) fn run_timed(self, polling: &Polling, timer: &PollTimer) -> PollOutcome {
+        self.0.run_timed(polling, timer)
+    }
+
     /// The owned list's reference for a task spawned from another thread, taken when the
     /// scheduler first pops its entry.
     pub(crate) fn adopt(&self) -> Task {
@@ -205,7 +211,7 @@ impl TaskInfo {
             id: task.meta.id,
             name: task.meta.name.clone(),
             spawned_at: task.meta.spawned_at,
-            parent: task.meta.parent,
+            parent: task.meta.parent.map(NonZeroU64::get),
         }
     }
 }
