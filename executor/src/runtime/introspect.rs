@@ -1,8 +1,10 @@
 //! Listing a runtime's live tasks ([`Handle::tasks`](super::Handle::tasks)) without a lock
 //! that a poll waits on. On the loop's thread (from inside a task, or the future given to
 //! `block_on`) the list is read straight from the owned-task list. From any other thread a
-//! [`SnapshotRequest`] travels through the cross-thread run queue like a wake, and the loop
-//! answers it between two polls: the asking thread waits, the loop never does. (So a loop
+//! [`SnapshotRequest`] goes to a queue beside the cross-thread run queue and unparks the
+//! loop, which answers it when it next looks at that queue (every 61 polls, and whenever
+//! its run queue is empty), between two polls: the asking thread waits, the loop never
+//! does. (So a loop
 //! held by one long poll answers when that poll ends; and one that is not running answers
 //! when it runs again or shuts down, with an empty list then.)
 //!

@@ -38,7 +38,7 @@ use std::any::Any;
 use std::fmt;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::pin::pin;
+use std::pin::{pin, Pin};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
@@ -288,70 +288,11 @@ impl Runtime {
     /// itself); and, after the loop has been left cleanly, if `future` panicked.
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         let _entered = context::enter(&self.core);
-        let core = &self.core;
-        let mut future = pin!(future);
-        let main_waker = core.main_waker.clone();
-        let mut cx = Context::from_waker(&main_waker);
-        // A previous `block_on` may have ended in a panic with its future's wake pending.
-        core.main_woke_itself.set(false);
-        core.shared.unschedule_main();
-        context::wake_main(&core.shared);
-        // The last poll of an earlier `block_on` is no start for this one's first.
-        restart_poll_timer(core);
-        let mut polls_since_maintenance = 0;
-        // Counted apart from the above, which restarts whenever the queue runs dry: a loop
-        // fed one remote wake at a time still looks at its I/O driver every BATCH polls.
-        let mut polls_since_io: usize = 0;
-        loop {
-            while let Some(runnable) = core.pop() {
-                match runnable {
-                    Runnable::Main => {
-                        core.shared.unschedule_main();
-                        let polled = {
-                            let _polling = context::PollingMain::start(core);
-                            let timer = core.polling.timer();
-                            let started = timer.map(task::PollTimer::start);
-                            let polled = future.as_mut().poll(&mut cx);
-                            if let (Some(timer), Some(started)) = (timer, started) {
-                                timer.stop(started, None);
-                                report_slow_poll(core);
-                            }
-                            polled
-                        };
-                        if let Poll::Ready(output) = polled {
-                            return output;
-                        }
-                        if core.main_woke_itself.replace(false) {
-                            // A yield of the `block_on` future: as for a task's.
-                            take_remote_wakes(core);
-                            core.push(Runnable::Main);
-                        }
-                    }
-                    Runnable::Task(task) => run_task(core, task),
-                    Runnable::Spawned(task) => {
-                        core.owned.borrow_mut().insert(task.adopt());
-                        run_task(core, task);
-                    }
-                    Runnable::Snapshot(request) => request.answer(introspect::snapshot(core)),
-                }
-                polls_since_io += 1;
-                if polls_since_io == BATCH {
-                    polls_since_io = 0;
-                    driver::poll_now(core);
-                    restart_poll_timer(core);
-                }
-                polls_since_maintenance += 1;
-                if polls_since_maintenance == BATCH {
-                    polls_since_maintenance = 0;
-                    maintain(core);
-                    restart_poll_timer(core);
-                }
-            }
-            polls_since_maintenance = 0;
-            if maintain(core) == 0 {
-                idle(core);
-            }
-            restart_poll_timer(core);
+        let future = pin!(future);
+        // Two loops, so the one without debug mode tests nothing for it at each poll.
+        match self.core.polling.timer() {
+            None => drive::<F, false>(&self.core, future),
+            Some(_) => drive::<F, true>(&self.core, future),
         }
     }
 
@@ -378,10 +319,79 @@ impl Runtime {
     }
 }
 
+/// The loop of [`Runtime::block_on`], until `future` completes. `TIMED`: debug mode, each
+/// poll timed by the `PollTimer` of `core.polling`.
+fn drive<F: Future, const TIMED: bool>(core: &Core, mut future: Pin<&mut F>) -> F::Output {
+    let main_waker = core.main_waker.clone();
+    let mut cx = Context::from_waker(&main_waker);
+    // A previous `block_on` may have ended in a panic with its future's wake pending.
+    core.main_woke_itself.set(false);
+    core.shared.unschedule_main();
+    context::wake_main(&core.shared);
+    // The last poll of an earlier `block_on` is no start for this one's first.
+    restart_poll_timer::<TIMED>(core);
+    let mut polls_since_maintenance = 0;
+    // Counted apart from the above, which restarts whenever the queue runs dry: a loop
+    // fed one remote wake at a time still looks at its I/O driver every BATCH polls.
+    let mut polls_since_io: usize = 0;
+    loop {
+        while let Some(runnable) = core.pop() {
+            match runnable {
+                Runnable::Main => {
+                    core.shared.unschedule_main();
+                    let polled = {
+                        let _polling = context::PollingMain::start(core);
+                        match core.polling.timer().filter(|_| TIMED) {
+                            None => future.as_mut().poll(&mut cx),
+                            Some(timer) => {
+                                let started = timer.start();
+                                let polled = future.as_mut().poll(&mut cx);
+                                timer.stop(started, None);
+                                report_slow_poll(core);
+                                polled
+                            }
+                        }
+                    };
+                    if let Poll::Ready(output) = polled {
+                        return output;
+                    }
+                    if core.main_woke_itself.replace(false) {
+                        // A yield of the `block_on` future: as for a task's.
+                        take_remote_wakes(core);
+                        core.push(Runnable::Main);
+                    }
+                }
+                Runnable::Task(task) => run_task::<TIMED>(core, task),
+                Runnable::Spawned(task) => {
+                    core.owned.borrow_mut().insert(task.adopt());
+                    run_task::<TIMED>(core, task);
+                }
+            }
+            polls_since_io += 1;
+            if polls_since_io == BATCH {
+                polls_since_io = 0;
+                driver::poll_now(core);
+                restart_poll_timer::<TIMED>(core);
+            }
+            polls_since_maintenance += 1;
+            if polls_since_maintenance == BATCH {
+                polls_since_maintenance = 0;
+                maintain(core);
+                restart_poll_timer::<TIMED>(core);
+            }
+        }
+        polls_since_maintenance = 0;
+        if maintain(core) == 0 {
+            idle(core);
+        }
+        restart_poll_timer::<TIMED>(core);
+    }
+}
+
 /// Polls one task; queues it again if it was woken while it ran and, if it finished,
 /// gives back the owned list's reference.
-fn run_task(core: &Core, task: task::Notified) {
-    let outcome = match core.polling.timer() {
+fn run_task<const TIMED: bool>(core: &Core, task: task::Notified) {
+    let outcome = match core.polling.timer().filter(|_| TIMED) {
         None => task.run(&core.polling),
         Some(timer) => {
             let outcome = task.run_timed(&core.polling, timer);
@@ -419,16 +429,19 @@ fn report_slow_poll(core: &Core) {
 
 /// Debug mode: the loop did work of its own since the last poll, which the next poll's
 /// time must not include.
-fn restart_poll_timer(core: &Core) {
-    if let Some(timer) = core.polling.timer() {
+fn restart_poll_timer<const TIMED: bool>(core: &Core) {
+    if let Some(timer) = core.polling.timer().filter(|_| TIMED) {
         timer.restart();
     }
 }
 
-/// Moves cross-thread wakes onto the local queue and fires due timers. Returns how many
-/// runnables that made ready.
+/// Moves cross-thread wakes onto the local queue, answers the listings other threads asked
+/// for, and fires due timers. Returns how many runnables that made ready.
 fn maintain(core: &Core) -> usize {
     let mut ready = take_remote_wakes(core);
+    while let Some(request) = core.shared.take_snapshot_request() {
+        request.answer(introspect::snapshot(core));
+    }
     // With no timer pending there is nothing to fire: skip reading the clock (the driver
     // brings an empty wheel up to date when the next timer arrives).
     if core.time.timers.borrow().len() > 0 {
@@ -529,10 +542,8 @@ impl Drop for Runtime {
             let mut queued = 0;
             while let Some(runnable) = core.pop() {
                 queued += 1;
-                match runnable {
-                    Runnable::Spawned(task) => task.cancel_now(),
-                    Runnable::Snapshot(request) => request.answer(Vec::new()),
-                    Runnable::Task(_) | Runnable::Main => {}
+                if let Runnable::Spawned(task) = runnable {
+                    task.cancel_now();
                 }
             }
             queued += core.shared.drain_remote();
@@ -704,7 +715,7 @@ impl Handle {
              nothing could answer. Call it from inside block_on, or use Runtime::live_tasks"
         );
         let request = Arc::new(introspect::SnapshotRequest::default());
-        self.shared.push_remote(Runnable::Snapshot(request.clone()));
+        self.shared.request_snapshot(request.clone());
         request.wait()
     }
 

@@ -23,9 +23,6 @@ pub(crate) enum Runnable {
     Spawned(Notified),
     /// The future given to `block_on` was woken.
     Main,
-    /// Another thread asks for the list of live tasks (`Handle::tasks`): the loop answers
-    /// between two polls.
-    Snapshot(Arc<SnapshotRequest>),
 }
 
 /// Runtime ids, so timers and wakes can tell runtimes apart.
@@ -44,6 +41,10 @@ pub(crate) struct Shared {
     main_scheduled: AtomicBool,
     next_task_id: AtomicU64,
     pub(crate) blocking: BlockingPool,
+    /// Listings of the live tasks other threads asked for (`Handle::tasks`): the loop
+    /// answers them when it looks at the cross-thread queue. Apart from that queue, so the
+    /// loop's run queues carry tasks only.
+    snapshot_requests: RemoteQueue<Arc<SnapshotRequest>>,
     /// Debug mode's threshold and sink; `None` with debug mode off.
     pub(crate) debug: Option<DebugMode>,
     /// The thread that made the runtime, the only one its loop can run on (`Runtime` is
@@ -62,6 +63,7 @@ impl Shared {
             closed: AtomicBool::new(false),
             main_scheduled: AtomicBool::new(false),
             next_task_id: AtomicU64::new(1),
+            snapshot_requests: RemoteQueue::new(),
             debug,
             owner: std::thread::current().id(),
         }
@@ -162,13 +164,36 @@ impl Shared {
         let mut drained = 0;
         while let Some(runnable) = self.remote.pop() {
             drained += 1;
-            match runnable {
-                Runnable::Spawned(task) => task.cancel_now(),
-                // The runtime is gone: no task is alive any more.
-                Runnable::Snapshot(request) => request.answer(Vec::new()),
-                Runnable::Task(_) | Runnable::Main => {}
+            if let Runnable::Spawned(task) = runnable {
+                task.cancel_now();
             }
         }
+        // The runtime is gone: no task is alive any more.
+        while let Some(request) = self.snapshot_requests.pop() {
+            request.answer(Vec::new());
+        }
         drained
+    }
+
+    /// Asks the loop for a listing of the live tasks, from another thread; the loop answers
+    /// when it next looks at the cross-thread queue ([`Shared::take_snapshot_request`]),
+    /// and a closed runtime at once, with an empty list.
+    pub(crate) fn request_snapshot(&self, request: Arc<SnapshotRequest>) {
+        self.snapshot_requests.push(request);
+        // As in `push_remote`: either we see `closed`, or the loop's final drain sees it.
+        fence(Ordering::SeqCst);
+        if self.closed.load(Ordering::SeqCst) {
+            self.drain_remote();
+        } else {
+            self.parker.unpark();
+        }
+    }
+
+    /// A listing another thread asked for, if any. Loop thread.
+    pub(crate) fn take_snapshot_request(&self) -> Option<Arc<SnapshotRequest>> {
+        if self.snapshot_requests.is_empty() {
+            return None;
+        }
+        self.snapshot_requests.pop()
     }
 }

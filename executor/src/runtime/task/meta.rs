@@ -1,23 +1,24 @@
 //! What a task is, for the people debugging it: the facts fixed at its spawn ([`Meta`]: id,
 //! name, spawn location, parent, tracing span), the counters its polls keep (polls so far,
-//! time spent in poll), the [`PollTimer`] debug mode runs around each poll, and the
-//! [`TaskSnapshot`] a listing gives of one live task.
+//! time spent in poll, which debug mode's `PollTimer` measures), and the [`TaskSnapshot`]
+//! a listing gives of one live task.
 //!
 //! Cost, debug mode off: the spawn location is one `&'static Location` pointer captured by
 //! `#[track_caller]`, the parent one lookup of the task being polled, the poll count one
-//! non-atomic increment per poll. The clock is read around a poll only when a `PollTimer`
+//! non-atomic increment per poll. A clock is read around a poll only when a `PollTimer`
 //! is installed (debug mode), so "time in poll" exists only there.
 //!
 //! The counters live in the task's header and follow rule COUNTERS of `runtime::task`:
 //! read and written on the scheduler's thread only.
 
+use super::poll_timer::PollTimer;
 use super::raw::Header;
 use super::TaskInfo;
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::num::NonZeroU64;
 use std::panic::Location;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The facts a task is spawned with; they never change.
 #[derive(Debug)]
@@ -64,8 +65,8 @@ impl Meta {
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
     pub(crate) polls: Cell<u64>,
-    /// Time spent in poll, in nanoseconds; counted only while a [`PollTimer`] runs.
-    pub(crate) busy_nanos: Cell<u64>,
+    /// Time spent in poll, in the ticks of the [`PollTimer`] that counts it (debug mode).
+    pub(crate) busy_ticks: Cell<u64>,
 }
 
 /// What a live task is doing, as a listing sees it.
@@ -137,77 +138,12 @@ impl TaskSnapshot {
         self.busy
     }
 
-    pub(crate) fn of(task: &Header, state: TaskState, timed: bool) -> TaskSnapshot {
+    pub(crate) fn of(task: &Header, state: TaskState, timer: Option<&PollTimer>) -> TaskSnapshot {
         TaskSnapshot {
             info: TaskInfo::of(task),
             state,
             polls: task.counters.polls.get(),
-            busy: timed.then(|| Duration::from_nanos(task.counters.busy_nanos.get())),
+            busy: timer.map(|timer| timer.duration_of(task.counters.busy_ticks.get())),
         }
-    }
-}
-
-/// A poll that took longer than the threshold: the task (`None` for the future given to
-/// `block_on`) and how long.
-#[derive(Debug)]
-pub(crate) struct SlowPoll {
-    pub(crate) task: Option<TaskInfo>,
-    pub(crate) took: Duration,
-}
-
-/// The stopwatch debug mode runs around every poll (scheduler thread only). One clock read
-/// per poll in a busy loop: the end of one poll is the start of the next, unless the loop
-/// did other work between them ([`PollTimer::restart`]).
-#[derive(Debug)]
-pub(crate) struct PollTimer {
-    threshold: Duration,
-    /// When the last poll ended, if nothing but the loop's bookkeeping happened since.
-    mark: Cell<Option<Instant>>,
-    slow: RefCell<Option<SlowPoll>>,
-}
-
-impl PollTimer {
-    pub(crate) fn new(threshold: Duration) -> PollTimer {
-        PollTimer {
-            threshold,
-            mark: Cell::new(None),
-            slow: RefCell::new(None),
-        }
-    }
-
-    /// The loop did work of its own (timers, I/O, parking): the next poll reads the clock
-    /// when it starts.
-    pub(crate) fn restart(&self) {
-        self.mark.set(None);
-    }
-
-    /// A poll starts now.
-    pub(crate) fn start(&self) -> Instant {
-        self.mark.take().unwrap_or_else(Instant::now)
-    }
-
-    /// A poll that started at `start` ended: counts its time to `task` (if it is a task)
-    /// and notes it if it was slow. Returns how long it took.
-    pub(crate) fn stop(&self, start: Instant, task: Option<&Header>) -> Duration {
-        let now = Instant::now();
-        self.mark.set(Some(now));
-        let took = now.saturating_duration_since(start);
-        if let Some(task) = task {
-            let busy = &task.counters.busy_nanos;
-            let nanos = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX);
-            busy.set(busy.get().saturating_add(nanos));
-        }
-        if took >= self.threshold {
-            *self.slow.borrow_mut() = Some(SlowPoll {
-                task: task.map(TaskInfo::of),
-                took,
-            });
-        }
-        took
-    }
-
-    /// The slow poll noted since the last call, if any.
-    pub(crate) fn take_slow(&self) -> Option<SlowPoll> {
-        self.slow.borrow_mut().take()
     }
 }

@@ -11,8 +11,8 @@
 //! - `refs.rs`: the typed references ([`Task`], [`Notified`]) and [`new_task`] /
 //!   [`new_remote_task`], which hand them out; [`TaskInfo`].
 //! - `state.rs`: the state word. `join_waker.rs`: the JoinHandle's waker slot.
-//! - `meta.rs`: what a task is for debugging: its spawn facts, poll counters, debug
-//!   mode's poll stopwatch, [`TaskSnapshot`].
+//! - `meta.rs`: what a task is for debugging: its spawn facts, poll counters,
+//!   [`TaskSnapshot`]; `poll_timer.rs`: debug mode's stopwatch around each poll.
 //! - `join.rs`: [`JoinHandle`]; `error.rs`: [`JoinError`].
 //!
 //! # Reference kinds
@@ -77,6 +77,7 @@ mod error;
 mod join;
 pub(crate) mod join_waker;
 pub(crate) mod meta;
+mod poll_timer;
 mod raw;
 mod refs;
 pub(crate) mod state;
@@ -85,8 +86,9 @@ mod tests;
 
 pub use error::JoinError;
 pub use join::JoinHandle;
-pub(crate) use meta::{Meta, PollTimer, SlowPoll};
+pub(crate) use meta::Meta;
 pub use meta::{TaskSnapshot, TaskState};
+pub(crate) use poll_timer::{PollTimer, SlowPoll};
 pub(crate) use raw::{waker_vtable, Join, PollOutcome, Polling, TaskAddr};
 pub use refs::TaskInfo;
 pub(crate) use refs::{new_remote_task, new_task, Notified, Task};

@@ -22,7 +22,8 @@
 
 use super::error::JoinError;
 use super::join_waker::JoinWaker;
-use super::meta::{Counters, Meta, PollTimer};
+use super::meta::{Counters, Meta};
+use super::poll_timer::PollTimer;
 use super::state::{AfterPoll, State};
 use super::{Notified, Schedule, TaskInfo};
 use std::any::Any;

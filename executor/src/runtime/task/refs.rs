@@ -3,7 +3,8 @@
 //! run-queue entry) and its [`JoinHandle`], each holding one counted reference, so no caller
 //! counts references by hand.
 
-use super::meta::{Meta, PollTimer, TaskSnapshot, TaskState};
+use super::meta::{Meta, TaskSnapshot, TaskState};
+use super::poll_timer::PollTimer;
 use super::raw::{self, Join, PollOutcome, Polling, TaskRef};
 use super::{JoinHandle, Schedule};
 use std::future::Future;
@@ -112,7 +113,7 @@ impl Task {
                 TaskState::Waiting
             }
         };
-        TaskSnapshot::of(header, state, polling.timer().is_some())
+        TaskSnapshot::of(header, state, polling.timer())
     }
 }
 
