@@ -385,6 +385,7 @@ fn tasks_on_the_runtimes_thread_outside_its_loop_panics_naming_the_mistake() {
 }
 
 #[test]
+#[allow(clippy::async_yields_async)] // the task's handle is awaited by the second block_on
 fn the_time_between_two_block_ons_is_no_slow_poll() {
     let (rt, captured) = debug_runtime(Duration::from_millis(20), false);
     let job = rt.block_on(async {

@@ -10,12 +10,14 @@ use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Metadata, Subscriber};
 
+/// A span as the recorder saw it made: id, name, `field=value` list.
+type SpanRecord = (u64, String, Vec<String>);
+
 /// A subscriber that records each span's name and fields, and each entry into a span.
 #[derive(Clone, Default)]
 struct Recorder {
     next_id: Arc<AtomicU64>,
-    /// (span id, span name, "field=value" list)
-    spans: Arc<Mutex<Vec<(u64, String, Vec<String>)>>>,
+    spans: Arc<Mutex<Vec<SpanRecord>>>,
     entered: Arc<Mutex<Vec<u64>>>,
 }
 

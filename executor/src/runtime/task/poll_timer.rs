@@ -6,7 +6,7 @@
 //! `Instant` costs about 28 ns on a virtual machine, more than a whole `yield_now` round
 //! trip, so on x86_64 the stopwatch reads the CPU's time-stamp counter instead (about
 //! 10 ns), converted to time by a rate measured against `Instant` when the timer is made
-//! and refined at every restart; elsewhere it reads `Instant`. Time in poll is kept in the
+//! and refined at every restart; elsewhere (and under Miri) it reads `Instant`. Time in poll is kept in the
 //! clock's ticks and converted only when someone looks.
 //!
 //! Scheduler thread only (rule COUNTERS for the task's share).
@@ -118,7 +118,7 @@ impl CycleClock {
             origin,
             rate: Cell::new(1.0),
         };
-        if cfg!(target_arch = "x86_64") {
+        if cfg!(all(target_arch = "x86_64", not(miri))) {
             while origin.0.elapsed() < CALIBRATION {
                 std::hint::spin_loop();
             }
@@ -133,7 +133,7 @@ impl CycleClock {
 
     /// Measures the rate again over everything since the origin; true if it changed.
     fn refine(&self) -> bool {
-        if !cfg!(target_arch = "x86_64") {
+        if !cfg!(all(target_arch = "x86_64", not(miri))) {
             return false;
         }
         let nanos = self.origin.0.elapsed().as_nanos() as f64;
@@ -156,7 +156,7 @@ impl CycleClock {
     }
 }
 
-#[cfg(target_arch = "x86_64")]
+#[cfg(all(target_arch = "x86_64", not(miri)))]
 fn read_ticks() -> u64 {
     // Newer compilers consider the intrinsic safe; the minimum supported Rust does not.
     #[allow(unused_unsafe)]
@@ -167,7 +167,7 @@ fn read_ticks() -> u64 {
     }
 }
 
-#[cfg(not(target_arch = "x86_64"))]
+#[cfg(not(all(target_arch = "x86_64", not(miri))))]
 fn read_ticks() -> u64 {
     use std::sync::OnceLock;
     static ORIGIN: OnceLock<Instant> = OnceLock::new();
