@@ -16,6 +16,11 @@
 //!
 //! Each runtime is built once per benchmark, outside the timed loop; one iteration is one
 //! `block_on` of the workload on it. What each workload measures is written above it.
+//!
+//! `corio_debug` is not a peer: it is corio in debug mode (`Builder::debug(true)`), the same
+//! workloads, to measure what debug mode costs (a clock read around each poll, time in poll
+//! counted per task, late timers checked). Its reports go to `io::sink()`: a slow poll on a
+//! busy machine must not print into the bench's output. Compare it with `corio`.
 
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
@@ -169,6 +174,39 @@ mod corio {
     workloads!();
 }
 
+/// corio in debug mode: what debug mode costs, against `corio` above.
+mod corio_debug {
+    use std::future::Future;
+
+    thread_local! {
+        static RUNTIME: corio_executor::Runtime = corio_executor::Runtime::builder()
+            .debug(true)
+            .debug_sink(std::io::sink())
+            .build();
+    }
+
+    pub fn block_on<F: Future>(future: F) -> F::Output {
+        RUNTIME.with(|rt| rt.block_on(future))
+    }
+
+    fn spawn<F>(future: F) -> impl Future<Output = F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send,
+    {
+        let handle = corio_executor::spawn(future);
+        async move { handle.await.unwrap() }
+    }
+
+    fn spawn_detached(future: impl Future<Output = ()> + Send + 'static) {
+        drop(corio_executor::spawn(future));
+    }
+
+    use corio_executor::time::sleep;
+    use corio_executor::yield_now;
+    workloads!();
+}
+
 mod tokio_rt {
     use std::future::Future;
 
@@ -285,6 +323,9 @@ macro_rules! compare {
     ($c:expr, $name:ident) => {{
         let mut g = group($c, stringify!($name));
         g.bench_function("corio", |b| b.iter(|| corio::block_on(corio::$name())));
+        g.bench_function("corio_debug", |b| {
+            b.iter(|| corio_debug::block_on(corio_debug::$name()))
+        });
         g.bench_function("tokio", |b| {
             b.iter(|| tokio_rt::block_on(tokio_rt::$name()))
         });

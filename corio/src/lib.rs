@@ -59,6 +59,7 @@
 //! - `io` (default): sockets and streams, from corio-io.
 //! - `tokio-io`: tokio's `AsyncRead`/`AsyncWrite` on corio's streams.
 //! - `hyper`: hyper 1.x servers and clients on corio, through `corio::hyper`.
+//! - `tracing`: a `tracing` span per task, entered on each of its polls.
 
 #![deny(unsafe_op_in_unsafe_fn)]
 // The overview above links the `io` feature's items, which are absent without it.
@@ -67,8 +68,8 @@
 pub use corio_macros::{main, test};
 
 pub use corio_executor::{
-    run, spawn, spawn_blocking, spawn_local, yield_now, Builder, Handle, JoinError, JoinHandle,
-    Runtime, YieldNow,
+    run, run_debug, spawn, spawn_blocking, spawn_local, yield_now, Builder, Handle, JoinError,
+    JoinHandle, Runtime, YieldNow,
 };
 pub use corio_executor::{task, time};
 

@@ -34,6 +34,23 @@ async fn spawned_tasks_sleep_side_by_side_and_timeout_gives_up() {
 }
 
 #[test]
+fn run_debug_and_the_task_listing() {
+    let names = corio::run_debug(async {
+        corio::task::TaskBuilder::new()
+            .name("listed")
+            .spawn(std::future::pending::<()>());
+        let tasks: Vec<corio::task::TaskSnapshot> = corio::Handle::current().tasks();
+        let tree: corio::task::TaskTree = corio::Handle::current().dump_tree();
+        assert!(tree.to_string().contains("'listed'"));
+        tasks
+            .iter()
+            .map(|task| task.info().name().map(str::to_owned))
+            .collect::<Vec<_>>()
+    });
+    assert_eq!(names, [Some("listed".to_owned())]);
+}
+
+#[test]
 fn run_spawn_blocking_and_cancel() {
     let (sum, cancelled) = corio::run(async {
         let sum = corio::spawn_blocking(|| (1..=100u32).sum::<u32>())

@@ -8,6 +8,7 @@
 //!   lesson, and that the output the README shows is what the lessons print.
 
 pub mod crawler;
+pub mod debug;
 pub mod drop_guard;
 pub mod echo;
 pub mod errands;

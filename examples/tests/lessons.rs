@@ -428,3 +428,63 @@ fn network_three_one_second_downloads_overlap_into_one_second() {
     }
     assert_eq!(time_of(&lines, "main", "three downloads"), 1000);
 }
+
+#[test]
+fn debug_names_the_task_that_held_the_loop_draws_the_tree_and_names_the_one_left_behind() {
+    let lesson = Lesson::named("debug").expect("the debug lesson");
+    let sink = Sink::buffer();
+    lesson.run(Clock::Paused, sink.clone());
+    let lines = sink.lines();
+    let find = |text: &str| {
+        lines
+            .iter()
+            .position(|line| line.contains(text))
+            .unwrap_or_else(|| panic!("no line with {text:?} in {lines:#?}"))
+    };
+    // The blocking call is reported when its poll ends, before main wakes at 500 ms.
+    let slow = find("'checksum' (spawned at examples/src/debug.rs:");
+    assert!(
+        lines[slow].starts_with("corio debug: task "),
+        "{}",
+        lines[slow]
+    );
+    assert!(
+        lines[slow].contains(" held the loop for "),
+        "{}",
+        lines[slow]
+    );
+    assert!(slow < find("[  500 ms] main: the task tree"));
+    // The tree: the group's children under the supervisor, the nested group's under parse.
+    let tree: Vec<&str> = lines[find("live tasks")..find("cancelled the supervisor")]
+        .iter()
+        .map(|line| line.split(" [").next().unwrap())
+        .collect();
+    assert_eq!(
+        tree,
+        [
+            "    7 live tasks",
+            "    task 1 'forgotten'",
+            "    task 2 'supervisor'",
+            "    ├── task 3 'fetch'",
+            "    └── task 4 'parse'",
+            "        ├── task 5 'parse-1'",
+            "        ├── task 6 'parse-2'",
+            "        └── task 7 'checksum'",
+        ]
+    );
+    // At shutdown, only the task main left behind is still pending.
+    let (last, _) = lines.split_last().unwrap();
+    assert!(
+        last.starts_with("corio debug: task 1 'forgotten' (spawned at examples/src/debug.rs:")
+            && last
+                .ends_with("was still pending when the runtime shut down, after 1 poll: cancelled"),
+        "{last}"
+    );
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|line| line.starts_with("corio debug"))
+            .count(),
+        2
+    );
+}

@@ -91,6 +91,6 @@ mod yield_now;
 
 pub use runtime::blocking::spawn_blocking;
 pub use runtime::driver;
-pub use runtime::{run, Builder, Handle, Runtime};
+pub use runtime::{run, run_debug, Builder, Handle, Runtime};
 pub use task::{spawn, spawn_local, JoinError, JoinHandle};
 pub use yield_now::{yield_now, YieldNow};

@@ -236,7 +236,7 @@ fn loom_two_unparks_one_park() {
 #[test]
 fn loom_remote_push_racing_shutdown_is_drained() {
     loom::model(|| {
-        let shared = std::sync::Arc::new(Shared::new());
+        let shared = std::sync::Arc::new(Shared::new(None));
         let pusher = {
             let shared = shared.clone();
             loom::thread::spawn(move || shared.push_remote(Runnable::Main))
@@ -258,7 +258,7 @@ fn loom_remote_push_racing_shutdown_is_drained() {
 #[test]
 fn loom_a_blocking_jobs_end_wakes_a_paused_idle_loop() {
     loom::model(|| {
-        let shared = std::sync::Arc::new(Shared::new());
+        let shared = std::sync::Arc::new(Shared::new(None));
         shared.blocking.job_started();
         let worker = {
             let shared = shared.clone();

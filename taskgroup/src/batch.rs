@@ -61,6 +61,7 @@ impl Tracker {
     /// # Panics
     /// If the executor refuses the task (it has shut down); the children spawned so far are
     /// cancelled when the batch is dropped during the unwind.
+    #[track_caller]
     pub(crate) fn spawn<S, F>(&mut self, spawner: &S, future: F) -> CellRef<F::Output>
     where
         S: Spawn + ?Sized,
@@ -175,6 +176,7 @@ pub(crate) struct Batch<O> {
 
 impl<O: Send + 'static> Batch<O> {
     /// Spawns every future of `futures` on `spawner`, in order.
+    #[track_caller]
     pub(crate) fn spawn_all<S, I>(
         what: &'static str,
         leave_running_on_panic: bool,

@@ -27,6 +27,7 @@ use crate::batch::Batch;
 /// });
 /// ```
 #[cfg(feature = "corio")]
+#[track_caller]
 pub fn gather<I, F, T, E>(futures: I) -> Gather<T, E>
 where
     I: IntoIterator<Item = F>,
@@ -52,6 +53,7 @@ where
 /// ]));
 /// assert_eq!(failed, Err("two failed"));
 /// ```
+#[track_caller]
 pub fn gather_on<S, I, F, T, E>(spawner: &S, futures: I) -> Gather<T, E>
 where
     S: Spawn + ?Sized,

@@ -149,6 +149,10 @@ pub struct GroupHandle<E, S = DefaultSpawner> {
     /// native spawn, which saves the `FutureObj` box the `Spawn` trait needs.
     #[cfg(feature = "corio")]
     native: Option<corio_executor::Handle>,
+    /// The corio task that made the group (`TaskGroup::new`/`scope` inside a task): its
+    /// native children show under it in corio's task tree, whoever spawns them.
+    #[cfg(feature = "corio")]
+    owner: Option<u64>,
 }
 
 impl<E, S: Clone> Clone for GroupHandle<E, S> {
@@ -158,6 +162,8 @@ impl<E, S: Clone> Clone for GroupHandle<E, S> {
             spawner: self.spawner.clone(),
             #[cfg(feature = "corio")]
             native: self.native.clone(),
+            #[cfg(feature = "corio")]
+            owner: self.owner,
         }
     }
 }
@@ -192,6 +198,7 @@ impl<E: Send + 'static, S> GroupHandle<E, S> {
     ///     assert_eq!(child.result(), Ok(5));
     /// });
     /// ```
+    #[track_caller]
     pub fn spawn<F, T>(&self, future: F) -> Result<ChildHandle<T>, SpawnError>
     where
         S: Spawn,
@@ -219,6 +226,7 @@ impl<E: Send + 'static, S> GroupHandle<E, S> {
     ///     assert_eq!(child.result(), Ok(7));
     /// });
     /// ```
+    #[track_caller]
     pub fn spawn_named<F, T>(
         &self,
         name: impl Into<String>,
@@ -232,6 +240,7 @@ impl<E: Send + 'static, S> GroupHandle<E, S> {
         self.spawn_maybe_named(Some(name.into().into_boxed_str()), future)
     }
 
+    #[track_caller]
     fn spawn_maybe_named<F, T>(
         &self,
         name: Option<Box<str>>,
@@ -244,7 +253,7 @@ impl<E: Send + 'static, S> GroupHandle<E, S> {
     {
         #[cfg(feature = "corio")]
         if let Some(native) = &self.native {
-            return native::spawn_child(&self.core, native, name, future);
+            return native::spawn_child(&self.core, native, self.owner, name, future);
         }
         let handle = self.spawn_with(future, false, |task| {
             spawner::spawn_send(&self.spawner, task)
@@ -355,6 +364,7 @@ impl<E: Send + 'static> TaskGroup<E> {
         let runtime = spawner::current_runtime(what);
         let mut group = Self::with_spawner(runtime.clone());
         group.handle.native = Some(runtime);
+        group.handle.owner = corio_executor::task::current().map(|owner| owner.id());
         group
     }
 
@@ -406,6 +416,8 @@ impl<E: Send + 'static, S> TaskGroup<E, S> {
                 spawner,
                 #[cfg(feature = "corio")]
                 native: None,
+                #[cfg(feature = "corio")]
+                owner: None,
             },
             deadline: None,
             #[cfg(feature = "corio")]
@@ -471,6 +483,7 @@ impl<E: Send + 'static, S> TaskGroup<E, S> {
     /// tg.spawn(async { Err::<(), _>("no") }).unwrap();
     /// assert_eq!(pool.run_until(tg.wait()).unwrap_err().errors(), ["no"]);
     /// ```
+    #[track_caller]
     pub fn spawn<F, T>(&self, future: F) -> Result<ChildHandle<T>, SpawnError>
     where
         S: Spawn,
@@ -490,6 +503,7 @@ impl<E: Send + 'static, S> TaskGroup<E, S> {
     /// assert_eq!(child.name(), Some("worker-1"));
     /// pool.run_until(tg.wait()).unwrap();
     /// ```
+    #[track_caller]
     pub fn spawn_named<F, T>(
         &self,
         name: impl Into<String>,

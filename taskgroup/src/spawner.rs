@@ -146,6 +146,7 @@ fn outside_corio(what: &str) -> ! {
     );
 }
 
+#[track_caller]
 pub(crate) fn spawn_send<S, F>(spawner: &S, task: F) -> Result<(), SpawnError>
 where
     S: Spawn + ?Sized,

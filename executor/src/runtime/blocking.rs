@@ -4,7 +4,7 @@
 //! awaits its result through an ordinary task, so its `JoinHandle` behaves like any other.
 
 use super::context;
-use super::spawn::{spawn_joined, To};
+use super::spawn::{spawn_joined, Origin, To};
 use super::task::JoinHandle;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -27,11 +27,13 @@ use std::task::{Context, Poll, Waker};
 ///
 /// # Panics
 /// Outside a running corio runtime.
+#[track_caller]
 pub fn spawn_blocking<F, R>(f: F) -> JoinHandle<R>
 where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
+    let origin = Origin::here();
     context::with_current(|core| {
         let core = core.expect("corio_executor::spawn_blocking called outside a corio runtime");
         let slot = Arc::new(ResultSlot {
@@ -42,7 +44,7 @@ where
             let result = catch_unwind(AssertUnwindSafe(f));
             job_slot.complete(result);
         }));
-        spawn_joined(To::Loop(core), BlockingResult { slot }, None)
+        spawn_joined(To::Loop(core), BlockingResult { slot }, origin)
     })
 }
 

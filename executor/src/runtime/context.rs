@@ -5,9 +5,10 @@
 //! locks. The thread-local holds a pointer to the running `Core` for exactly as long as
 //! `block_on` (or shutdown) runs; the guard of [`enter`] clears it, even on a panic.
 
+use super::debug::DebugMode;
 use super::owned::OwnedTasks;
 use super::shared::{Runnable, Shared};
-use super::task::{Notified, Polling, TaskAddr, TaskInfo};
+use super::task::{Notified, PollTimer, Polling, TaskAddr, TaskInfo};
 use crate::time::clock::Clock;
 use crate::time::driver::TimeDriver;
 use std::cell::{Cell, RefCell};
@@ -53,15 +54,18 @@ impl Wake for MainWaker {
 }
 
 impl Core {
-    pub(crate) fn new(clock: Clock) -> Core {
-        let shared = Arc::new(Shared::new());
+    pub(crate) fn new(clock: Clock, debug: Option<DebugMode>) -> Core {
+        let timer = debug
+            .as_ref()
+            .map(|debug| PollTimer::new(debug.slow_poll_threshold));
+        let shared = Arc::new(Shared::new(debug));
         Core {
             main_waker: Waker::from(Arc::new(MainWaker(shared.clone()))),
             time: TimeDriver::new(shared.id, clock),
             shared,
             queue: RefCell::new(VecDeque::with_capacity(256)),
             owned: RefCell::new(OwnedTasks::default()),
-            polling: Polling::new(),
+            polling: Polling::new(timer),
             polling_main: Cell::new(false),
             main_woke_itself: Cell::new(false),
             next_id: Cell::new(0),

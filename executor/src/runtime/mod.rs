@@ -11,6 +11,10 @@
 //! job in flight): then park until it ends. A deadline too far to count in ticks never
 //! fires (no timer at all).
 //!
+//! In debug mode (`debug.rs`) the loop also times each poll and reports slow polls, late
+//! timers and the tasks still pending at shutdown; [`Handle::tasks`] and
+//! [`Handle::dump_tree`] list the live tasks in any mode (`introspect.rs`, `tree.rs`).
+//!
 //! # Invariants
 //! - A task is polled only on the loop's thread, at most once per wake-up batch.
 //! - A task's future is dropped exactly once: when it completes, when it is cancelled, or
@@ -19,7 +23,9 @@
 
 pub(crate) mod blocking;
 pub(crate) mod context;
+mod debug;
 pub mod driver;
+mod introspect;
 mod owned;
 pub(crate) mod park;
 mod pool;
@@ -27,19 +33,24 @@ mod schedule;
 pub(crate) mod shared;
 pub(crate) mod spawn;
 pub(crate) mod task;
+mod tree;
 
 use crate::time::clock::Clock;
 use context::Core;
+use debug::{DebugMode, DebugSink};
 use shared::{Runnable, Shared};
-use spawn::To;
+use spawn::{Origin, To};
 use std::any::Any;
 use std::fmt;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::pin::pin;
+use std::pin::{pin, Pin};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
+use std::time::Duration;
 use task::JoinHandle;
+use task::TaskSnapshot;
+pub use tree::TaskTree;
 
 /// How many runnables the loop polls between looks at timers and cross-thread wakes.
 const BATCH: usize = 61;
@@ -59,6 +70,21 @@ const BATCH: usize = 61;
 /// If called from inside a running corio runtime on the same thread.
 pub fn run<F: Future>(future: F) -> F::Output {
     Runtime::new().block_on(future)
+}
+
+/// [`run`] in debug mode: slow polls, late timers, tasks still pending at the end and
+/// panics nobody awaited are reported on stderr (see [`Builder::debug`]). asyncio's
+/// `asyncio.run(main(), debug=True)`.
+///
+/// ```
+/// let answer = corio_executor::run_debug(async { 42 });
+/// assert_eq!(answer, 42);
+/// ```
+///
+/// # Panics
+/// If called from inside a running corio runtime on the same thread.
+pub fn run_debug<F: Future>(future: F) -> F::Output {
+    Runtime::builder().debug(true).build().block_on(future)
 }
 
 /// A single-threaded event loop with its timers and tasks.
@@ -91,6 +117,10 @@ pub struct Runtime {
 pub struct Builder {
     start_paused: bool,
     uptime: std::time::Duration,
+    /// `None`: as `CORIO_DEBUG` says.
+    debug: Option<bool>,
+    slow_poll_threshold: Option<Duration>,
+    debug_sink: Option<DebugSink>,
 }
 
 impl Builder {
@@ -134,6 +164,94 @@ impl Builder {
         self
     }
 
+    /// Turns debug mode on or off, whatever `CORIO_DEBUG` says. Without this call, a
+    /// runtime is in debug mode when the environment variable `CORIO_DEBUG` is set (to
+    /// anything but empty or `0`) as it is built. asyncio's debug mode, in corio's terms:
+    ///
+    /// - a poll that holds the loop for [`slow_poll_threshold`](Self::slow_poll_threshold)
+    ///   or longer is reported with the task's id, name and spawn location, and how long
+    ///   it took;
+    /// - timers that fire that much later than their deadline are reported, with by how
+    ///   much;
+    /// - each task still pending when the runtime shuts down is reported as it is
+    ///   cancelled, and a panic nobody awaited is reported with the task's spawn location;
+    /// - [`TaskSnapshot::busy`](crate::task::TaskSnapshot::busy) counts the time each task
+    ///   spent in poll.
+    ///
+    /// Reports are one line each, starting `corio debug:`, on stderr unless
+    /// [`debug_sink`](Self::debug_sink) says otherwise. Debug mode costs a clock read per
+    /// poll; with it off the loop never reads the clock around a poll.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let rt = corio_executor::Runtime::builder()
+    ///     .debug(true)
+    ///     .slow_poll_threshold(Duration::from_millis(50))
+    ///     .build();
+    /// rt.block_on(async { /* a poll over 50 ms here would be reported */ });
+    /// ```
+    pub fn debug(mut self, on: bool) -> Builder {
+        self.debug = Some(on);
+        self
+    }
+
+    /// How long one poll may hold the loop before debug mode reports it, and how late a
+    /// timer may fire before it is reported: 100 ms unless set (asyncio's
+    /// `slow_callback_duration`). Matters only in debug mode.
+    ///
+    /// ```
+    /// let rt = corio_executor::Runtime::builder()
+    ///     .debug(true)
+    ///     .slow_poll_threshold(std::time::Duration::from_millis(10))
+    ///     .build();
+    /// # drop(rt);
+    /// ```
+    pub fn slow_poll_threshold(mut self, threshold: Duration) -> Builder {
+        self.slow_poll_threshold = Some(threshold);
+        self
+    }
+
+    /// Where debug mode writes its reports, one line each: stderr unless set. Any
+    /// `Write + Send` will do: a file, a pipe, or a buffer a test reads. Setting a sink does
+    /// not turn debug mode on.
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use std::sync::{Arc, Mutex};
+    ///
+    /// /// Collects the reports for the assertion below.
+    /// #[derive(Clone, Default)]
+    /// struct Captured(Arc<Mutex<Vec<u8>>>);
+    /// impl Write for Captured {
+    ///     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+    ///         self.0.lock().unwrap().write(bytes)
+    ///     }
+    ///     fn flush(&mut self) -> std::io::Result<()> {
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let captured = Captured::default();
+    /// let rt = corio_executor::Runtime::builder()
+    ///     .debug(true)
+    ///     .debug_sink(captured.clone())
+    ///     .build();
+    /// rt.block_on(async {
+    ///     corio_executor::task::TaskBuilder::new()
+    ///         .name("forgotten")
+    ///         .spawn(std::future::pending::<()>());
+    ///     corio_executor::yield_now().await;
+    /// });
+    /// drop(rt); // cancels the task, which debug mode reports
+    /// let reports = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    /// assert!(reports.contains("'forgotten'"), "{reports}");
+    /// assert!(reports.contains("still pending when the runtime shut down"), "{reports}");
+    /// ```
+    pub fn debug_sink(mut self, sink: impl std::io::Write + Send + 'static) -> Builder {
+        self.debug_sink = Some(DebugSink::new(sink));
+        self
+    }
+
     /// Builds the runtime.
     ///
     /// ```
@@ -143,8 +261,18 @@ impl Builder {
     /// assert_eq!(first.block_on(async { 1 }) + second.block_on(async { 2 }), 3);
     /// ```
     pub fn build(self) -> Runtime {
+        let debug = self
+            .debug
+            .unwrap_or_else(debug::env_asks_for_debug)
+            .then(|| {
+                DebugMode::new(
+                    self.slow_poll_threshold
+                        .unwrap_or(debug::DEFAULT_SLOW_POLL_THRESHOLD),
+                    self.debug_sink.unwrap_or_else(DebugSink::stderr),
+                )
+            });
         Runtime {
-            core: Core::new(Clock::with_uptime(self.start_paused, self.uptime)),
+            core: Core::new(Clock::with_uptime(self.start_paused, self.uptime), debug),
             _not_send: std::marker::PhantomData,
         }
     }
@@ -221,61 +349,17 @@ impl Runtime {
     /// itself); and, after the loop has been left cleanly, if `future` panicked.
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         let _entered = context::enter(&self.core);
-        let core = &self.core;
-        let mut future = pin!(future);
-        let main_waker = core.main_waker.clone();
-        let mut cx = Context::from_waker(&main_waker);
-        // A previous `block_on` may have ended in a panic with its future's wake pending.
-        core.main_woke_itself.set(false);
-        core.shared.unschedule_main();
-        context::wake_main(&core.shared);
-        let mut polls_since_maintenance = 0;
-        // Counted apart from the above, which restarts whenever the queue runs dry: a loop
-        // fed one remote wake at a time still looks at its I/O driver every BATCH polls.
-        let mut polls_since_io: usize = 0;
-        loop {
-            while let Some(runnable) = core.pop() {
-                match runnable {
-                    Runnable::Main => {
-                        core.shared.unschedule_main();
-                        let polled = {
-                            let _polling = context::PollingMain::start(core);
-                            future.as_mut().poll(&mut cx)
-                        };
-                        if let Poll::Ready(output) = polled {
-                            return output;
-                        }
-                        if core.main_woke_itself.replace(false) {
-                            // A yield of the `block_on` future: as for a task's.
-                            take_remote_wakes(core);
-                            core.push(Runnable::Main);
-                        }
-                    }
-                    Runnable::Task(task) => run_task(core, task),
-                    Runnable::Spawned(task) => {
-                        core.owned.borrow_mut().insert(task.adopt());
-                        run_task(core, task);
-                    }
-                }
-                polls_since_io += 1;
-                if polls_since_io == BATCH {
-                    polls_since_io = 0;
-                    driver::poll_now(core);
-                }
-                polls_since_maintenance += 1;
-                if polls_since_maintenance == BATCH {
-                    polls_since_maintenance = 0;
-                    maintain(core);
-                }
-            }
-            polls_since_maintenance = 0;
-            if maintain(core) == 0 {
-                idle(core);
-            }
+        let future = pin!(future);
+        // Two loops, so the one without debug mode tests nothing for it at each poll.
+        match self.core.polling.timer() {
+            None => drive::<F, false>(&self.core, future),
+            Some(_) => drive::<F, true>(&self.core, future),
         }
     }
 
-    /// The tasks alive in this runtime, for debugging: id and name of each.
+    /// The tasks alive in this runtime, for debugging: id and name of each (and spawn
+    /// location and parent). From inside the loop, or from another thread, use
+    /// [`Handle::tasks`], which also tells what each task is doing.
     ///
     /// ```
     /// let rt = corio_executor::Runtime::new();
@@ -296,10 +380,87 @@ impl Runtime {
     }
 }
 
+/// The loop of [`Runtime::block_on`], until `future` completes. `TIMED`: debug mode, each
+/// poll timed by the `PollTimer` of `core.polling`.
+fn drive<F: Future, const TIMED: bool>(core: &Core, mut future: Pin<&mut F>) -> F::Output {
+    let main_waker = core.main_waker.clone();
+    let mut cx = Context::from_waker(&main_waker);
+    // A previous `block_on` may have ended in a panic with its future's wake pending.
+    core.main_woke_itself.set(false);
+    core.shared.unschedule_main();
+    context::wake_main(&core.shared);
+    // The last poll of an earlier `block_on` is no start for this one's first.
+    restart_poll_timer::<TIMED>(core);
+    let mut polls_since_maintenance = 0;
+    // Counted apart from the above, which restarts whenever the queue runs dry: a loop
+    // fed one remote wake at a time still looks at its I/O driver every BATCH polls.
+    let mut polls_since_io: usize = 0;
+    loop {
+        while let Some(runnable) = core.pop() {
+            match runnable {
+                Runnable::Main => {
+                    core.shared.unschedule_main();
+                    let polled = {
+                        let _polling = context::PollingMain::start(core);
+                        match core.polling.timer().filter(|_| TIMED) {
+                            None => future.as_mut().poll(&mut cx),
+                            Some(timer) => {
+                                let started = timer.start();
+                                let polled = future.as_mut().poll(&mut cx);
+                                timer.stop(started, None);
+                                report_slow_poll(core);
+                                polled
+                            }
+                        }
+                    };
+                    if let Poll::Ready(output) = polled {
+                        return output;
+                    }
+                    if core.main_woke_itself.replace(false) {
+                        // A yield of the `block_on` future: as for a task's.
+                        take_remote_wakes(core);
+                        core.push(Runnable::Main);
+                    }
+                }
+                Runnable::Task(task) => run_task::<TIMED>(core, task),
+                Runnable::Spawned(task) => {
+                    core.owned.borrow_mut().insert(task.adopt());
+                    run_task::<TIMED>(core, task);
+                }
+            }
+            polls_since_io += 1;
+            if polls_since_io == BATCH {
+                polls_since_io = 0;
+                driver::poll_now(core);
+                restart_poll_timer::<TIMED>(core);
+            }
+            polls_since_maintenance += 1;
+            if polls_since_maintenance == BATCH {
+                polls_since_maintenance = 0;
+                maintain(core);
+                restart_poll_timer::<TIMED>(core);
+            }
+        }
+        polls_since_maintenance = 0;
+        if maintain(core) == 0 {
+            idle(core);
+        }
+        restart_poll_timer::<TIMED>(core);
+    }
+}
+
 /// Polls one task; queues it again if it was woken while it ran and, if it finished,
 /// gives back the owned list's reference.
-fn run_task(core: &Core, task: task::Notified) {
-    match task.run(&core.polling) {
+fn run_task<const TIMED: bool>(core: &Core, task: task::Notified) {
+    let outcome = match core.polling.timer().filter(|_| TIMED) {
+        None => task.run(&core.polling),
+        Some(timer) => {
+            let outcome = task.run_timed(&core.polling, timer);
+            report_slow_poll(core);
+            outcome
+        }
+    };
+    match outcome {
         task::PollOutcome::Pending => {}
         task::PollOutcome::WokeItself(task) => {
             // A yield: wakes that came from other threads before it run first, as asyncio
@@ -319,14 +480,48 @@ fn run_task(core: &Core, task: task::Notified) {
     }
 }
 
-/// Moves cross-thread wakes onto the local queue and fires due timers. Returns how many
-/// runnables that made ready.
+/// Debug mode: reports the poll that just ended if it was slow.
+fn report_slow_poll(core: &Core) {
+    let slow = core.polling.timer().and_then(task::PollTimer::take_slow);
+    if let (Some(slow), Some(debug)) = (slow, &core.shared.debug) {
+        debug.slow_poll(&slow);
+    }
+}
+
+/// Debug mode: the loop did work of its own since the last poll, which the next poll's
+/// time must not include.
+fn restart_poll_timer<const TIMED: bool>(core: &Core) {
+    if let Some(timer) = core.polling.timer().filter(|_| TIMED) {
+        timer.restart();
+    }
+}
+
+/// Moves cross-thread wakes onto the local queue, answers the listings other threads asked
+/// for, and fires due timers. Returns how many runnables that made ready.
 fn maintain(core: &Core) -> usize {
     let mut ready = take_remote_wakes(core);
+    while let Some(request) = core.shared.take_snapshot_request() {
+        request.answer(introspect::snapshot(core));
+    }
     // With no timer pending there is nothing to fire: skip reading the clock (the driver
     // brings an empty wheel up to date when the next timer arrives).
     if core.time.timers.borrow().len() > 0 {
-        let mut fired = core.time.timers.borrow_mut().expire(&core.time.clock);
+        let mut fired = match &core.shared.debug {
+            None => core.time.timers.borrow_mut().expire(&core.time.clock),
+            Some(debug) => {
+                let (fired, late) = core
+                    .time
+                    .timers
+                    .borrow_mut()
+                    .expire_noting_lateness(&core.time.clock);
+                // Ticks are milliseconds.
+                let late = Duration::from_millis(late.unwrap_or(0));
+                if late >= debug.slow_poll_threshold && !fired.is_empty() {
+                    debug.late_timers(fired.len(), late);
+                }
+                fired
+            }
+        };
         ready += fired.len();
         let panicked = wake_all(&mut fired);
         core.time.timers.borrow_mut().recycle(fired);
@@ -399,6 +594,12 @@ impl Drop for Runtime {
         core.shared.close();
         loop {
             let tasks = core.owned.borrow_mut().take_all();
+            if let Some(debug) = &core.shared.debug {
+                for task in &tasks {
+                    let pending = task.snapshot(&core.polling);
+                    debug.pending_at_shutdown(pending.info(), pending.polls());
+                }
+            }
             let mut queued = 0;
             while let Some(runnable) = core.pop() {
                 queued += 1;
@@ -499,25 +700,22 @@ impl Handle {
     /// let late = handle.spawn(async { 0 }); // the runtime is gone: refused
     /// assert!(corio_executor::run(late).unwrap_err().is_cancelled());
     /// ```
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.spawn_with_name(future, None)
+        self.spawn_from(future, Origin::here())
     }
 
-    /// [`spawn`](Self::spawn) with a name, for `TaskBuilder::spawn_on`.
-    pub(crate) fn spawn_with_name<F>(
-        &self,
-        future: F,
-        name: Option<Arc<str>>,
-    ) -> JoinHandle<F::Output>
+    /// [`spawn`](Self::spawn) with a name and a spawn location, for `TaskBuilder::spawn_on`.
+    pub(crate) fn spawn_from<F>(&self, future: F, origin: Origin) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        spawn::spawn_joined(To::Runtime(&self.shared), future, name)
+        spawn::spawn_joined(To::Runtime(&self.shared), future, origin)
     }
 
     /// Spawns a `Send` future that nobody will await, from any thread: [`spawn`] without
@@ -543,11 +741,87 @@ impl Handle {
     /// });
     /// assert!(ran.load(Ordering::SeqCst));
     /// ```
+    #[track_caller]
     pub fn spawn_detached<F>(&self, future: F)
     where
         F: Future + Send + 'static,
     {
-        spawn::spawn_detached(To::Runtime(&self.shared), future, None);
+        spawn::spawn_detached(To::Runtime(&self.shared), future, Origin::here());
+    }
+
+    /// Every live task of this runtime, in spawn order: id, name, spawn location, parent,
+    /// state (running, ready, waiting), polls so far and, in debug mode, time spent in poll.
+    /// asyncio's `all_tasks()`, with more detail.
+    ///
+    /// Takes no lock that a poll waits on. From the loop's own thread (inside a task or the
+    /// future given to `block_on`) it reads the runtime's task list at once; the calling
+    /// task is the one `Running`. From another thread it asks the loop, which answers
+    /// between two polls: so it waits for a poll in progress to end, and, while the
+    /// runtime is not running `block_on`, until it runs again (or shuts down: then the list
+    /// is empty). Tasks spawned from other threads are listed once the loop has taken them
+    /// in.
+    ///
+    /// ```
+    /// use corio_executor::task::{TaskBuilder, TaskState};
+    /// let rt = corio_executor::Runtime::new();
+    /// let handle = rt.handle();
+    /// let watcher = std::thread::spawn(move || handle.tasks());
+    /// rt.block_on(async {
+    ///     TaskBuilder::new().name("sleeper").spawn(std::future::pending::<()>());
+    ///     // Keep the loop running until the other thread has its answer.
+    ///     while !watcher.is_finished() {
+    ///         corio_executor::time::sleep(std::time::Duration::from_millis(1)).await;
+    ///     }
+    ///     let seen = watcher.join().unwrap();
+    ///     assert_eq!(seen.len(), 1);
+    ///     assert_eq!(seen[0].info().name(), Some("sleeper"));
+    ///     assert_eq!(seen[0].state(), TaskState::Waiting);
+    /// });
+    /// ```
+    ///
+    /// # Panics
+    /// On the runtime's own thread while its loop is not running (outside `block_on`):
+    /// the loop could never answer. Use [`Runtime::live_tasks`] there.
+    pub fn tasks(&self) -> Vec<TaskSnapshot> {
+        let here = context::with_current(|core| match core {
+            Some(core) if Arc::ptr_eq(&core.shared, &self.shared) => {
+                Some(introspect::snapshot(core))
+            }
+            _ => None,
+        });
+        if let Some(tasks) = here {
+            return tasks;
+        }
+        assert!(
+            std::thread::current().id() != self.shared.owner,
+            "Handle::tasks called on its runtime's thread while the loop is not running: \
+             nothing could answer. Call it from inside block_on, or use Runtime::live_tasks"
+        );
+        let request = Arc::new(introspect::SnapshotRequest::default());
+        self.shared.request_snapshot(request.clone());
+        request.wait()
+    }
+
+    /// The live tasks as a tree: each task under the task that spawned it (a TaskGroup's
+    /// children under the task that owns the group), each line with id, name, state,
+    /// polls and spawn location. Printable (`Display`); the listing comes from
+    /// [`tasks`](Self::tasks), with its rules. Python 3.14's `python -m asyncio pstree`.
+    ///
+    /// ```
+    /// corio_executor::run(async {
+    ///     corio_executor::task::TaskBuilder::new()
+    ///         .name("lonely")
+    ///         .spawn(std::future::pending::<()>());
+    ///     let tree = corio_executor::Handle::current().dump_tree();
+    ///     println!("{tree}");
+    ///     assert!(tree.to_string().contains("'lonely' [ready] polls: 0, spawned at "));
+    /// });
+    /// ```
+    ///
+    /// # Panics
+    /// As [`tasks`](Self::tasks).
+    pub fn dump_tree(&self) -> TaskTree {
+        TaskTree::new(self.tasks())
     }
 
     /// True on the thread of this handle's runtime while its loop runs (inside its
@@ -577,6 +851,7 @@ impl fmt::Debug for Handle {
 }
 
 impl futures_task::Spawn for Handle {
+    #[track_caller]
     fn spawn_obj(
         &self,
         future: futures_task::FutureObj<'static, ()>,
@@ -598,12 +873,13 @@ impl futures_task::Spawn for Handle {
 impl futures_task::LocalSpawn for Handle {
     /// Succeeds only on the loop's own thread while it runs: a `!Send` future cannot be
     /// handed to another thread.
+    #[track_caller]
     fn spawn_local_obj(
         &self,
         future: futures_task::LocalFutureObj<'static, ()>,
     ) -> Result<(), futures_task::SpawnError> {
         self.status_local()?;
-        spawn::spawn_detached(To::Runtime(&self.shared), future, None);
+        spawn::spawn_detached(To::Runtime(&self.shared), future, Origin::here());
         Ok(())
     }
 

@@ -2,8 +2,9 @@
 //! the `Arc<Shared>` every task holds.
 
 use super::context;
+use super::debug;
 use super::shared::{Runnable, Shared};
-use super::task::{self, Notified, Schedule, TaskAddr};
+use super::task::{self, Notified, Schedule, TaskAddr, TaskInfo};
 use std::sync::Arc;
 use std::task::RawWakerVTable;
 
@@ -26,5 +27,12 @@ impl Schedule for Arc<Shared> {
 
     fn schedule(&self, task: Notified) {
         context::schedule(self, Runnable::Task(task));
+    }
+
+    fn report_unobserved_panic(&self, task: &TaskInfo, what: &str, message: &str) {
+        match &self.debug {
+            Some(debug) => debug.unobserved_panic(task, what, message),
+            None => debug::unobserved_panic_to_stderr(task, what, message),
+        }
     }
 }

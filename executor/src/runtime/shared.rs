@@ -4,6 +4,8 @@
 //! own queue) is `context`'s: [`context::schedule`](super::context::schedule) puts a
 //! runnable on the local queue or, from elsewhere, here.
 
+use super::debug::DebugMode;
+use super::introspect::SnapshotRequest;
 use super::park::{Driver, Installed, Parker};
 use super::pool::BlockingPool;
 use super::task::Notified;
@@ -39,10 +41,19 @@ pub(crate) struct Shared {
     main_scheduled: AtomicBool,
     next_task_id: AtomicU64,
     pub(crate) blocking: BlockingPool,
+    /// Listings of the live tasks other threads asked for (`Handle::tasks`): the loop
+    /// answers them when it looks at the cross-thread queue. Apart from that queue, so the
+    /// loop's run queues carry tasks only.
+    snapshot_requests: RemoteQueue<Arc<SnapshotRequest>>,
+    /// Debug mode's threshold and sink; `None` with debug mode off.
+    pub(crate) debug: Option<DebugMode>,
+    /// The thread that made the runtime, the only one its loop can run on (`Runtime` is
+    /// not `Send`).
+    pub(crate) owner: std::thread::ThreadId,
 }
 
 impl Shared {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(debug: Option<DebugMode>) -> Self {
         let parker = Arc::new(Parker::new());
         Shared {
             id: NEXT_RUNTIME_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
@@ -52,6 +63,9 @@ impl Shared {
             closed: AtomicBool::new(false),
             main_scheduled: AtomicBool::new(false),
             next_task_id: AtomicU64::new(1),
+            snapshot_requests: RemoteQueue::new(),
+            debug,
+            owner: std::thread::current().id(),
         }
     }
 
@@ -154,6 +168,32 @@ impl Shared {
                 task.cancel_now();
             }
         }
+        // The runtime is gone: no task is alive any more.
+        while let Some(request) = self.snapshot_requests.pop() {
+            request.answer(Vec::new());
+        }
         drained
+    }
+
+    /// Asks the loop for a listing of the live tasks, from another thread; the loop answers
+    /// when it next looks at the cross-thread queue ([`Shared::take_snapshot_request`]),
+    /// and a closed runtime at once, with an empty list.
+    pub(crate) fn request_snapshot(&self, request: Arc<SnapshotRequest>) {
+        self.snapshot_requests.push(request);
+        // As in `push_remote`: either we see `closed`, or the loop's final drain sees it.
+        fence(Ordering::SeqCst);
+        if self.closed.load(Ordering::SeqCst) {
+            self.drain_remote();
+        } else {
+            self.parker.unpark();
+        }
+    }
+
+    /// A listing another thread asked for, if any. Loop thread.
+    pub(crate) fn take_snapshot_request(&self) -> Option<Arc<SnapshotRequest>> {
+        if self.snapshot_requests.is_empty() {
+            return None;
+        }
+        self.snapshot_requests.pop()
     }
 }

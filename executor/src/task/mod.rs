@@ -18,12 +18,13 @@
 // the task itself (allocation, state word, waker, `JoinHandle`) is the task layer in
 // `runtime/task/`, whose contract opens its `mod.rs`.
 
-use crate::runtime::spawn::spawn_on_current;
+use crate::runtime::spawn::{spawn_on_current, Origin};
 use crate::runtime::{context, Handle};
 use std::future::Future;
 use std::sync::Arc;
 
-pub use crate::runtime::task::{JoinError, JoinHandle, TaskInfo};
+pub use crate::runtime::task::{JoinError, JoinHandle, TaskInfo, TaskSnapshot, TaskState};
+pub use crate::runtime::TaskTree;
 
 /// Spawns a `Send` future as a new task on the running loop, like `asyncio.create_task`.
 ///
@@ -41,12 +42,13 @@ pub use crate::runtime::task::{JoinError, JoinHandle, TaskInfo};
 /// # Panics
 /// Outside a running corio runtime; use [`Handle::spawn`](crate::Handle::spawn) from other
 /// threads.
+#[track_caller]
 pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    spawn_on_current("spawn", future, None)
+    spawn_on_current("spawn", future, Origin::here())
 }
 
 /// Spawns a `!Send` future (one holding an `Rc`, say) as a task on the running loop.
@@ -65,13 +67,14 @@ where
 ///
 /// # Panics
 /// Outside a running corio runtime.
+#[track_caller]
 pub fn spawn_local<F>(future: F) -> JoinHandle<F::Output>
 where
     F: Future + 'static,
     F::Output: 'static,
 {
     // On the loop's thread, so the future never leaves it.
-    spawn_on_current("spawn_local", future, None)
+    spawn_on_current("spawn_local", future, Origin::here())
 }
 
 /// Spawns tasks with options: a name, shown in panic reports, [`current`] and
@@ -88,6 +91,7 @@ where
 #[derive(Debug, Default, Clone)]
 pub struct TaskBuilder {
     name: Option<Arc<str>>,
+    parent: Option<u64>,
 }
 
 impl TaskBuilder {
@@ -123,6 +127,35 @@ impl TaskBuilder {
         self
     }
 
+    /// Shows the task under the task with id `parent` in the task tree
+    /// ([`Handle::dump_tree`]) and [`TaskInfo::parent`], instead of under the task that
+    /// spawns it. For libraries that spawn on behalf of a task: a TaskGroup puts a child
+    /// that a sibling spawned under the task that owns the group.
+    ///
+    /// ```
+    /// use corio_executor::task::{self, TaskBuilder};
+    /// corio_executor::run(async {
+    ///     let adopted = TaskBuilder::new()
+    ///         .parent(7)
+    ///         .spawn(async { task::current().unwrap().parent() });
+    ///     assert_eq!(adopted.await.unwrap(), Some(7));
+    /// });
+    /// ```
+    pub fn parent(mut self, parent: u64) -> TaskBuilder {
+        self.parent = Some(parent);
+        self
+    }
+
+    /// The task's origin: this builder's name and parent, spawned from the caller.
+    #[track_caller]
+    fn origin(self) -> Origin {
+        Origin {
+            name: self.name,
+            parent: self.parent,
+            ..Origin::here()
+        }
+    }
+
     /// Spawns a `Send` future on the running loop; see [`spawn`].
     ///
     /// ```
@@ -135,12 +168,13 @@ impl TaskBuilder {
     ///
     /// # Panics
     /// Outside a running corio runtime; see [`spawn_on`](Self::spawn_on) for other threads.
+    #[track_caller]
     pub fn spawn<F>(self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        spawn_on_current("spawn", future, self.name)
+        spawn_on_current("spawn", future, self.origin())
     }
 
     /// Spawns a `!Send` future on the running loop; see [`spawn_local`].
@@ -159,13 +193,14 @@ impl TaskBuilder {
     ///
     /// # Panics
     /// Outside a running corio runtime.
+    #[track_caller]
     pub fn spawn_local<F>(self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
         F::Output: 'static,
     {
         // On the loop's thread, so the future never leaves it.
-        spawn_on_current("spawn_local", future, self.name)
+        spawn_on_current("spawn_local", future, self.origin())
     }
 
     /// Spawns a `Send` future onto `handle`'s runtime, from any thread: the named
@@ -186,12 +221,13 @@ impl TaskBuilder {
     /// let name = rt.block_on(job).unwrap();
     /// assert_eq!(name.as_deref(), Some("from a thread"));
     /// ```
+    #[track_caller]
     pub fn spawn_on<F>(self, handle: &Handle, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        handle.spawn_with_name(future, self.name)
+        handle.spawn_from(future, self.origin())
     }
 }
 

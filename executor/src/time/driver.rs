@@ -81,6 +81,28 @@ impl Timers {
         fired
     }
 
+    /// [`expire`](Self::expire), also telling how late the earliest timer it fired is, in
+    /// ticks (debug mode's late-timer report). The wheel is first advanced step by step to
+    /// the earliest due deadline, which makes that deadline exact (see
+    /// `TimerWheel::next_deadline`), then to the clock's tick.
+    pub(crate) fn expire_noting_lateness(&mut self, clock: &Clock) -> (Vec<Waker>, Option<u64>) {
+        let now = clock.now_tick();
+        let mut fired = std::mem::take(&mut self.fired);
+        let mut earliest = None;
+        while let Some(next) = self.wheel.next_deadline() {
+            if next > now {
+                break;
+            }
+            self.wheel.advance(next, |waker| fired.push(waker));
+            if !fired.is_empty() {
+                earliest = Some(next);
+                break;
+            }
+        }
+        self.wheel.advance(now, |waker| fired.push(waker));
+        (fired, earliest.map(|tick| now - tick))
+    }
+
     /// Hands the (emptied) buffer back for reuse.
     pub(crate) fn recycle(&mut self, mut fired: Vec<Waker>) {
         fired.clear();

@@ -35,10 +35,15 @@ use crate::loom::AtomicUsize;
 /// Spawns `future` into the group of `core` as a native corio task named `name`.
 ///
 /// A `name` goes to corio's task too (`task::TaskBuilder::spawn_on`, from any thread), so
-/// corio's own reports name the child as its handle does.
+/// corio's own reports name the child as its handle does; so does `owner`, the task that
+/// made the group, as the task's parent, so corio's task tree shows every child under it
+/// (also those a sibling spawned). The spawn location is the caller's (`#[track_caller]`
+/// down from `TaskGroup::spawn`).
+#[track_caller]
 pub(crate) fn spawn_child<F, T, E>(
     core: &Arc<GroupCore<E>>,
     runtime: &Handle,
+    owner: Option<u64>,
     name: Option<Box<str>>,
     future: F,
 ) -> Result<ChildHandle<T>, SpawnError>
@@ -53,12 +58,14 @@ where
     // A runtime that has shut down refuses, as `Spawn` does: dropping the task here reports
     // it cancelled to its group (the wrapper's `Drop`).
     Spawn::status(runtime)?;
-    let task = match name.as_deref() {
-        Some(name) => corio_executor::task::TaskBuilder::new()
-            .name(name)
-            .spawn_on(runtime, task),
-        None => runtime.spawn(task),
-    };
+    let mut builder = corio_executor::task::TaskBuilder::new();
+    if let Some(name) = name.as_deref() {
+        builder = builder.name(name);
+    }
+    if let Some(owner) = owner {
+        builder = builder.parent(owner);
+    }
+    let task = builder.spawn_on(runtime, task);
     Ok(ChildHandle::native(NativeSource::Task(task)).named(name))
 }
 

@@ -107,7 +107,7 @@ impl<T> JoinHandle<T> {
     /// });
     /// ```
     pub fn id(&self) -> u64 {
-        self.task.header().id
+        self.task.header().meta.id
     }
 
     fn header(&self) -> &Header {
@@ -183,8 +183,8 @@ impl<T> fmt::Debug for JoinHandle<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let header = self.header();
         f.debug_struct("JoinHandle")
-            .field("id", &header.id)
-            .field("name", &header.name)
+            .field("id", &header.meta.id)
+            .field("name", &header.meta.name)
             .field("finished", &self.is_finished())
             .finish()
     }

@@ -11,6 +11,8 @@
 //! - `refs.rs`: the typed references ([`Task`], [`Notified`]) and [`new_task`] /
 //!   [`new_remote_task`], which hand them out; [`TaskInfo`].
 //! - `state.rs`: the state word. `join_waker.rs`: the JoinHandle's waker slot.
+//! - `meta.rs`: what a task is for debugging: its spawn facts, poll counters,
+//!   [`TaskSnapshot`]; `poll_timer.rs`: debug mode's stopwatch around each poll.
 //! - `join.rs`: [`JoinHandle`]; `error.rs`: [`JoinError`].
 //!
 //! # Reference kinds
@@ -59,6 +61,8 @@
 //!   and to the completer while it is set; only the owner touches it (`join_waker.rs`).
 //! - **OWNED-INDEX**: `owned_index` is read and written on the scheduler's thread only, by
 //!   its owned list.
+//! - **COUNTERS**: the header's `counters` (polls, time in poll) are read and written on
+//!   the scheduler's thread only: by the poll, and by listings the scheduler makes.
 //! - **POLLING**: `Polling` names a task only while that task's entry is being run
 //!   ([`Notified::run`]) on the scheduler's thread; the entry's reference keeps it alive.
 //! - **SCHEDULER**: the scheduler value lives inside the task, so a borrow of it lasts no
@@ -72,6 +76,8 @@
 mod error;
 mod join;
 pub(crate) mod join_waker;
+pub(crate) mod meta;
+mod poll_timer;
 mod raw;
 mod refs;
 pub(crate) mod state;
@@ -80,6 +86,9 @@ mod tests;
 
 pub use error::JoinError;
 pub use join::JoinHandle;
+pub(crate) use meta::Meta;
+pub use meta::{TaskSnapshot, TaskState};
+pub(crate) use poll_timer::{PollTimer, SlowPoll};
 pub(crate) use raw::{waker_vtable, Join, PollOutcome, Polling, TaskAddr};
 pub use refs::TaskInfo;
 pub(crate) use refs::{new_remote_task, new_task, Notified, Task};
@@ -109,4 +118,8 @@ pub(crate) trait Schedule: Send + Sync + Sized + 'static {
     /// Queues `task` from any thread. May drop it, if the scheduler is closed (rule
     /// SCHEDULER).
     fn schedule(&self, task: Notified);
+
+    /// Reports that `task` panicked (`what` says how) and nobody will receive the panic:
+    /// it was detached, or its output's destructor panicked. Any thread.
+    fn report_unobserved_panic(&self, task: &TaskInfo, what: &str, message: &str);
 }

@@ -7,7 +7,8 @@
 //! | Header: state word (flags + ref count)      |  <- every Waker and TaskRef points here
 //! |         &'static Vtable (typed functions)   |
 //! |         join waker slot (JoinHandle's waker)|
-//! |         id, name, owned-list index          |
+//! |         meta (id, name, spawn location...), |
+//! |         poll counters, owned-list index     |
 //! | S: the scheduler (where wakes go)           |  <- at an offset that depends on S only
 //! | Stage<F>: Running(F) | Finished(result) | Consumed |
 //! +---------------------------------------------+
@@ -21,6 +22,8 @@
 
 use super::error::JoinError;
 use super::join_waker::JoinWaker;
+use super::meta::{Counters, Meta};
+use super::poll_timer::PollTimer;
 use super::state::{AfterPoll, State};
 use super::{Notified, Schedule, TaskInfo};
 use std::any::Any;
@@ -30,7 +33,6 @@ use std::mem::ManuallyDrop;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::ptr::NonNull;
-use std::sync::Arc;
 use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
 /// The type-independent start of every task allocation.
@@ -42,8 +44,10 @@ pub(crate) struct Header {
     /// Index in the runtime's owned-task list; `u32::MAX` until the task is adopted
     /// (rule OWNED-INDEX).
     pub(crate) owned_index: Cell<u32>,
-    pub(crate) id: u64,
-    pub(crate) name: Option<Arc<str>>,
+    /// Id, name, spawn location, parent: fixed at the spawn.
+    pub(crate) meta: Meta,
+    /// Polls so far and time in poll (rule COUNTERS).
+    pub(crate) counters: Counters,
 }
 
 /// Typed operations on a task, for code that only has its header.
@@ -108,6 +112,8 @@ pub(crate) enum PollOutcome {
 pub(crate) struct Polling {
     task: Cell<*const Header>,
     woke_itself: Cell<bool>,
+    /// Debug mode's stopwatch around each poll; `None` with debug mode off.
+    timer: Option<PollTimer>,
 }
 
 /// A task's address, for [`Schedule::note_self_wake`] to compare: never dereferenced.
@@ -115,11 +121,29 @@ pub(crate) struct Polling {
 pub(crate) struct TaskAddr(*const Header);
 
 impl Polling {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(timer: Option<PollTimer>) -> Self {
         Polling {
             task: Cell::new(std::ptr::null()),
             woke_itself: Cell::new(false),
+            timer,
         }
+    }
+
+    /// Debug mode's stopwatch, if debug mode is on.
+    pub(crate) fn timer(&self) -> Option<&PollTimer> {
+        self.timer.as_ref()
+    }
+
+    /// Whether `task` is the task being polled right now.
+    pub(crate) fn is_polling(&self, task: &Header) -> bool {
+        std::ptr::eq(self.task.get(), task)
+    }
+
+    /// The id of the task being polled, if any.
+    pub(crate) fn current_id(&self) -> Option<u64> {
+        // SAFETY: [POLLING] as in `current`.
+        let task = unsafe { self.task.get().as_ref() }?;
+        Some(task.meta.id)
     }
 
     /// The id and name of the task being polled, if any.
@@ -163,8 +187,7 @@ pub(crate) enum Join {
 pub(crate) fn allocate<F, S>(
     future: F,
     scheduler: S,
-    id: u64,
-    name: Option<Arc<str>>,
+    meta: Meta,
     join: Join,
     refs: usize,
 ) -> NonNull<Header>
@@ -186,8 +209,8 @@ where
                 },
                 join_waker: JoinWaker::new(),
                 owned_index: Cell::new(u32::MAX),
-                id,
-                name,
+                meta,
+                counters: Counters::default(),
             },
             scheduler,
         },
@@ -203,10 +226,10 @@ where
 #[derive(Debug)]
 pub(crate) struct TaskRef(NonNull<Header>);
 
-// SAFETY: [SEND] the header's shared parts (state word) are thread-safe; the join waker slot
-// is touched only by its owner (JOIN-WAKER); the stage and owned_index only on the
-// scheduler's thread or by the holder of the join interest after completion (STAGE,
-// OWNED-INDEX), whichever thread holds the reference.
+// SAFETY: [SEND] the header's shared parts (state word, meta) are thread-safe; the join
+// waker slot is touched only by its owner (JOIN-WAKER); the stage, owned_index and counters
+// only on the scheduler's thread or by the holder of the join interest after completion
+// (STAGE, OWNED-INDEX, COUNTERS), whichever thread holds the reference.
 unsafe impl Send for TaskRef {}
 
 impl TaskRef {
@@ -248,6 +271,18 @@ impl TaskRef {
     /// Runs one turn of the task, taking over the run-queue entry's reference. Scheduler
     /// thread only.
     pub(crate) fn run(self, polling: &Polling) -> PollOutcome {
+        self.run_with(polling, None)
+    }
+
+    /// [`run`](Self::run) under debug mode's stopwatch: the poll's time is counted to the
+    /// task, and a slow poll noted in `timer`. A function of its own so that `run` reads no
+    /// clock and tests nothing for it.
+    pub(crate) fn run_timed(self, polling: &Polling, timer: &PollTimer) -> PollOutcome {
+        self.run_with(polling, Some(timer))
+    }
+
+    #[inline(always)]
+    fn run_with(self, polling: &Polling, timer: Option<&PollTimer>) -> PollOutcome {
         /// Clears the note of the polled task however the poll ends.
         struct Clear<'a>(&'a Polling);
         impl Drop for Clear<'_> {
@@ -258,9 +293,20 @@ impl TaskRef {
         polling.task.set(self.0.as_ptr());
         polling.woke_itself.set(false);
         let clear = Clear(polling);
+        let header = self.header();
+        // [COUNTERS] scheduler thread.
+        header.counters.polls.set(header.counters.polls.get() + 1);
+        let started = timer.map(PollTimer::start);
+        #[cfg(feature = "tracing")]
+        let entered = header.meta.span.enter();
         // SAFETY: [STAGE] we are on the scheduler's thread (the run loop is the caller) and
         // hold a reference (LIVE).
-        let polled = unsafe { (self.header().vtable.poll)(self.0, polling) };
+        let polled = unsafe { (header.vtable.poll)(self.0, polling) };
+        #[cfg(feature = "tracing")]
+        drop(entered);
+        if let (Some(timer), Some(started)) = (timer, started) {
+            timer.stop(started, Some(self.header()));
+        }
         drop(clear);
         match polled {
             RawPoll::Completed => PollOutcome::Completed(Notified(self)),
@@ -429,7 +475,7 @@ unsafe fn poll<F: Future, S: Schedule>(header: NonNull<Header>, polling: &Pollin
     RawPoll::Completed
 }
 
-unsafe fn cancel<F: Future, S>(header: NonNull<Header>) {
+unsafe fn cancel<F: Future, S: Schedule>(header: NonNull<Header>) {
     // SAFETY: [LIVE] the caller holds a reference.
     if unsafe { header.as_ref() }.state.load().is_complete() {
         return;
@@ -451,7 +497,10 @@ unsafe fn enqueue<S: Schedule>(header: NonNull<Header>) {
 ///
 /// # Safety
 /// The caller has the right to the stage and the task is not complete (STAGE).
-unsafe fn finish<F: Future, S>(header: NonNull<Header>, mut result: Result<F::Output, JoinError>) {
+unsafe fn finish<F: Future, S: Schedule>(
+    header: NonNull<Header>,
+    mut result: Result<F::Output, JoinError>,
+) {
     // The future's destructor may panic too; that must not unwind through the loop.
     // SAFETY: [STAGE] the caller's right to the stage.
     let dropped = catch_unwind(AssertUnwindSafe(|| unsafe {
@@ -488,7 +537,10 @@ unsafe fn finish<F: Future, S>(header: NonNull<Header>, mut result: Result<F::Ou
         }
     }));
     if let Err(payload) = after_completion {
+        // SAFETY: [SCHEDULER, TYPES] the caller's reference outlives the call.
+        let scheduler = unsafe { scheduler::<S>(header) };
         report_panic(
+            scheduler,
             task,
             "panicked after it finished (dropping its output or waking its joiner)",
             &*payload,
@@ -507,32 +559,29 @@ unsafe fn take_output_typed<F: Future, S>(header: NonNull<Header>, out: *mut ())
     unsafe { *out.cast::<Option<Result<F::Output, JoinError>>>() = Some(result) };
 }
 
-unsafe fn discard_output_typed<F: Future, S>(header: NonNull<Header>) {
+unsafe fn discard_output_typed<F: Future, S: Schedule>(header: NonNull<Header>) {
     // SAFETY: [STAGE] complete and the caller holds the join interest.
     let stage =
         unsafe { with_stage::<F, S, _>(header, |stage| std::mem::replace(stage, Stage::Consumed)) };
     if let Stage::Finished(Err(error)) = stage {
         if let Some(payload) = error.panic_payload() {
-            // SAFETY: [LIVE] the caller holds a reference.
-            report_panic(unsafe { header.as_ref() }, "panicked", payload);
+            // SAFETY: [LIVE] the caller holds a reference; [SCHEDULER, TYPES] it outlives
+            // the borrow of the scheduler.
+            let (task, scheduler) = unsafe { (header.as_ref(), scheduler::<S>(header)) };
+            report_panic(scheduler, task, "panicked", payload);
         }
     }
 }
 
-/// A panic in a task nobody awaits is reported once, so it is not lost.
-fn report_panic(task: &Header, what: &str, payload: &(dyn Any + Send)) {
+/// A panic in a task nobody awaits is reported once, so it is not lost: the scheduler
+/// says where ([`Schedule::report_unobserved_panic`]).
+fn report_panic<S: Schedule>(scheduler: &S, task: &Header, what: &str, payload: &(dyn Any + Send)) {
     let message = payload
         .downcast_ref::<&str>()
         .copied()
         .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
         .unwrap_or("<non-string panic payload>");
-    match &task.name {
-        Some(name) => eprintln!(
-            "corio: detached task {} ('{name}') {what}: {message}",
-            task.id
-        ),
-        None => eprintln!("corio: detached task {} {what}: {message}", task.id),
-    }
+    scheduler.report_unobserved_panic(&TaskInfo::of(task), what, message);
 }
 
 unsafe fn dealloc<F: Future, S>(header: NonNull<Header>) {

@@ -3,9 +3,13 @@
 //! run-queue entry) and its [`JoinHandle`], each holding one counted reference, so no caller
 //! counts references by hand.
 
+use super::meta::{Meta, TaskSnapshot, TaskState};
+use super::poll_timer::PollTimer;
 use super::raw::{self, Join, PollOutcome, Polling, TaskRef};
 use super::{JoinHandle, Schedule};
 use std::future::Future;
+use std::num::NonZeroU64;
+use std::panic::Location;
 use std::sync::Arc;
 
 /// The owned list's reference to a task: held from adoption until the task completes (or
@@ -24,8 +28,7 @@ pub(crate) struct Notified(pub(super) TaskRef);
 pub(crate) fn new_task<F, S>(
     future: F,
     scheduler: S,
-    id: u64,
-    name: Option<Arc<str>>,
+    meta: Meta,
     join: Join,
 ) -> (Task, Notified, Option<JoinHandle<F::Output>>)
 where
@@ -33,7 +36,7 @@ where
     S: Schedule,
 {
     let handle_refs = usize::from(join == Join::Handle);
-    let header = raw::allocate(future, scheduler, id, name, join, 2 + handle_refs);
+    let header = raw::allocate(future, scheduler, meta, join, 2 + handle_refs);
     // SAFETY: [LIVE, PTR] `allocate` gave us 2 + handle_refs references through the
     // allocation's pointer: one per reference made here.
     unsafe {
@@ -51,8 +54,7 @@ where
 pub(crate) fn new_remote_task<F, S>(
     future: F,
     scheduler: S,
-    id: u64,
-    name: Option<Arc<str>>,
+    meta: Meta,
     join: Join,
 ) -> (Notified, Option<JoinHandle<F::Output>>)
 where
@@ -60,7 +62,7 @@ where
     S: Schedule,
 {
     let handle_refs = usize::from(join == Join::Handle);
-    let header = raw::allocate(future, scheduler, id, name, join, 1 + handle_refs);
+    let header = raw::allocate(future, scheduler, meta, join, 1 + handle_refs);
     // SAFETY: [LIVE, PTR] `allocate` gave us 1 + handle_refs references through the
     // allocation's pointer: one per reference made here.
     unsafe {
@@ -95,12 +97,35 @@ impl Task {
     pub(crate) fn info(&self) -> TaskInfo {
         TaskInfo::of(self.0.header())
     }
+
+    /// The task as a listing shows it. Scheduler thread only (rule COUNTERS); `polling` is
+    /// the scheduler's, to tell the task being polled.
+    pub(crate) fn snapshot(&self, polling: &Polling) -> TaskSnapshot {
+        let header = self.0.header();
+        let state = if polling.is_polling(header) {
+            TaskState::Running
+        } else {
+            let word = header.state.load();
+            // RUNNING outside a poll: requeued after it woke itself.
+            if word.is_scheduled() || word.is_running() {
+                TaskState::Ready
+            } else {
+                TaskState::Waiting
+            }
+        };
+        TaskSnapshot::of(header, state, polling.timer())
+    }
 }
 
 impl Notified {
     /// Runs one turn of the task, taking over this entry. Scheduler thread only.
     pub(crate) fn run(self, polling: &Polling) -> PollOutcome {
         self.0.run(polling)
+    }
+
+    /// [`run`](Self::run) in debug mode, timed by `timer` (the one `polling` holds).
+    pub(crate) fn run_timed(self, polling: &Polling, timer: &PollTimer) -> PollOutcome {
+        self.0.run_timed(polling, timer)
     }
 
     /// The owned list's reference for a task spawned from another thread, taken when the
@@ -123,8 +148,9 @@ impl Notified {
 }
 
 /// What [`current`](crate::task::current) and
-/// [`Runtime::live_tasks`](crate::Runtime::live_tasks) tell about one task: its id and name.
-/// Cloning it copies a number and a reference count.
+/// [`Runtime::live_tasks`](crate::Runtime::live_tasks) tell about one task: its id and name,
+/// where it was spawned and which task it belongs under.
+/// Cloning it copies a few words and a reference count.
 ///
 /// ```
 /// use corio_executor::task::{self, TaskInfo};
@@ -141,6 +167,8 @@ impl Notified {
 pub struct TaskInfo {
     id: u64,
     name: Option<Arc<str>>,
+    spawned_at: &'static Location<'static>,
+    parent: Option<u64>,
 }
 
 impl TaskInfo {
@@ -173,10 +201,73 @@ impl TaskInfo {
         self.name.as_deref()
     }
 
+    /// Where the task was spawned: the `spawn` call in the user's code (every public
+    /// spawn is `#[track_caller]`).
+    ///
+    /// ```
+    /// corio_executor::run(async {
+    ///     let job = corio_executor::spawn(async {
+    ///         corio_executor::task::current().unwrap().spawned_at().line()
+    ///     });
+    ///     assert_eq!(job.await.unwrap(), line!() - 3);
+    /// });
+    /// ```
+    pub fn spawned_at(&self) -> &'static Location<'static> {
+        self.spawned_at
+    }
+
+    /// The id of the task this one belongs under in the task tree: the task that was being
+    /// polled when it was spawned (for a TaskGroup's children, the task that owns the
+    /// group), or the one given to [`TaskBuilder::parent`](crate::task::TaskBuilder::parent).
+    /// `None` for a task spawned by the future given to `block_on` or from another thread.
+    ///
+    /// ```
+    /// corio_executor::run(async {
+    ///     let outer = corio_executor::spawn(async {
+    ///         let me = corio_executor::task::current().unwrap().id();
+    ///         let inner = corio_executor::spawn(async {
+    ///             corio_executor::task::current().unwrap().parent()
+    ///         });
+    ///         (me, inner.await.unwrap())
+    ///     });
+    ///     let (outer_id, inner_parent) = outer.await.unwrap();
+    ///     assert_eq!(inner_parent, Some(outer_id));
+    /// });
+    /// ```
+    pub fn parent(&self) -> Option<u64> {
+        self.parent
+    }
+
     pub(crate) fn of(task: &raw::Header) -> TaskInfo {
         TaskInfo {
-            id: task.id,
-            name: task.name.clone(),
+            id: task.meta.id,
+            name: task.meta.name.clone(),
+            spawned_at: task.meta.spawned_at,
+            parent: task.meta.parent.map(NonZeroU64::get),
         }
+    }
+}
+
+/// `task 3 'fetcher' (spawned at src/main.rs:12:5)`, or without the name if it has none:
+/// how debug mode's reports name a task.
+///
+/// ```
+/// corio_executor::run(async {
+///     let job = corio_executor::task::TaskBuilder::new().name("fetcher").spawn(async {
+///         corio_executor::task::current().unwrap().to_string()
+///     });
+///     let id = job.id();
+///     let line = job.await.unwrap();
+///     assert!(line.starts_with(&format!("task {id} 'fetcher' (spawned at ")), "{line}");
+/// });
+/// ```
+impl std::fmt::Display for TaskInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "task {}", self.id)?;
+        if let Some(name) = &self.name {
+            write!(f, " '{name}'")?;
+        }
+        let at = self.spawned_at;
+        write!(f, " (spawned at {}:{})", at.file(), at.line())
     }
 }

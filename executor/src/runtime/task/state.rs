@@ -45,7 +45,6 @@ impl Snapshot {
     pub(crate) fn is_cancelled(self) -> bool {
         self.0 & CANCELLED != 0
     }
-    #[cfg(all(test, not(loom)))]
     pub(crate) fn is_running(self) -> bool {
         self.0 & RUNNING != 0
     }

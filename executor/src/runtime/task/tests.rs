@@ -397,3 +397,27 @@ fn current_reads_the_polled_tasks_header() {
     drop(rt);
     assert_eq!(info.name(), Some("me"), "the name outlives the task");
 }
+
+#[test]
+fn a_debug_mode_listing_reads_live_headers_and_the_parent_of_a_spawn() {
+    let rt = Runtime::builder()
+        .debug(true)
+        .debug_sink(std::io::sink())
+        .build();
+    let (parent, child_parent, listed) = rt.block_on(async {
+        let parent = spawn(async {
+            // The parent is read from the polled task's header.
+            let child = spawn(async { crate::task::current().unwrap().parent() });
+            yield_now().await;
+            child.await.unwrap()
+        });
+        yield_now().await;
+        let listed = crate::Handle::current().tasks();
+        let id = parent.id();
+        (id, parent.await.unwrap(), listed)
+    });
+    assert_eq!(child_parent, Some(parent));
+    assert_eq!(listed.len(), 2);
+    assert!(listed.iter().all(|task| task.busy().is_some()));
+    drop(rt);
+}

@@ -1,0 +1,149 @@
+//! What a task is, for the people debugging it: the facts fixed at its spawn ([`Meta`]: id,
+//! name, spawn location, parent, tracing span), the counters its polls keep (polls so far,
+//! time spent in poll, which debug mode's `PollTimer` measures), and the [`TaskSnapshot`]
+//! a listing gives of one live task.
+//!
+//! Cost, debug mode off: the spawn location is one `&'static Location` pointer captured by
+//! `#[track_caller]`, the parent one lookup of the task being polled, the poll count one
+//! non-atomic increment per poll. A clock is read around a poll only when a `PollTimer`
+//! is installed (debug mode), so "time in poll" exists only there.
+//!
+//! The counters live in the task's header and follow rule COUNTERS of `runtime::task`:
+//! read and written on the scheduler's thread only.
+
+use super::poll_timer::PollTimer;
+use super::raw::Header;
+use super::TaskInfo;
+use std::cell::Cell;
+use std::num::NonZeroU64;
+use std::panic::Location;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The facts a task is spawned with; they never change.
+#[derive(Debug)]
+pub(crate) struct Meta {
+    pub(crate) id: u64,
+    pub(crate) name: Option<Arc<str>>,
+    /// Where user code asked for the task (`#[track_caller]` on every public spawn).
+    pub(crate) spawned_at: &'static Location<'static>,
+    /// The task it belongs under in the task tree: the one polled when it was spawned, or
+    /// the one its spawner named (a TaskGroup names the task that owns the group). Task
+    /// ids start at 1, so the niche keeps this at 8 bytes: every byte of the header is
+    /// copied at each spawn.
+    pub(crate) parent: Option<NonZeroU64>,
+    /// The task's span, entered on each poll.
+    #[cfg(feature = "tracing")]
+    pub(crate) span: tracing::Span,
+}
+
+impl Meta {
+    pub(crate) fn new(
+        id: u64,
+        name: Option<Arc<str>>,
+        spawned_at: &'static Location<'static>,
+        parent: Option<u64>,
+    ) -> Meta {
+        Meta {
+            #[cfg(feature = "tracing")]
+            span: tracing::info_span!(
+                target: "corio::task",
+                "task",
+                task.id = id,
+                task.name = name.as_deref().unwrap_or(""),
+                spawned_at = %spawned_at,
+            ),
+            id,
+            name,
+            spawned_at,
+            parent: parent.and_then(NonZeroU64::new),
+        }
+    }
+}
+
+/// The counters a task's polls keep (rule COUNTERS: scheduler thread only).
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub(crate) polls: Cell<u64>,
+    /// Time spent in poll, in the ticks of the [`PollTimer`] that counts it (debug mode).
+    pub(crate) busy_ticks: Cell<u64>,
+}
+
+/// What a live task is doing, as a listing sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TaskState {
+    /// Being polled right now: the task that asked for the listing, or, seen from another
+    /// thread, never (the loop answers between two polls).
+    Running,
+    /// On the run queue, or woken: it runs at the loop's next turn.
+    Ready,
+    /// Waiting for a wake-up: a timer, a lock, a socket, another task.
+    Waiting,
+}
+
+impl std::fmt::Display for TaskState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TaskState::Running => "running",
+            TaskState::Ready => "ready",
+            TaskState::Waiting => "waiting",
+        })
+    }
+}
+
+/// One live task, as [`Handle::tasks`](crate::Handle::tasks) saw it: who it is
+/// ([`TaskInfo`]: id, name, spawn location, parent), what it is doing, how often it was
+/// polled and, in debug mode, how long those polls took.
+///
+/// ```
+/// use corio_executor::task::{TaskBuilder, TaskState};
+/// corio_executor::run(async {
+///     TaskBuilder::new().name("idle").spawn(std::future::pending::<()>());
+///     corio_executor::yield_now().await; // let it run once
+///     let tasks = corio_executor::Handle::current().tasks();
+///     let idle = &tasks[0];
+///     assert_eq!(idle.info().name(), Some("idle"));
+///     assert_eq!(idle.state(), TaskState::Waiting);
+///     assert_eq!(idle.polls(), 1);
+///     assert_eq!(idle.busy(), None, "time in poll is measured in debug mode only");
+/// });
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskSnapshot {
+    info: TaskInfo,
+    state: TaskState,
+    polls: u64,
+    busy: Option<Duration>,
+}
+
+impl TaskSnapshot {
+    /// The task's id, name, spawn location and parent.
+    pub fn info(&self) -> &TaskInfo {
+        &self.info
+    }
+
+    /// Running, ready or waiting, at the moment of the snapshot.
+    pub fn state(&self) -> TaskState {
+        self.state
+    }
+
+    /// How many times the loop has polled the task so far.
+    pub fn polls(&self) -> u64 {
+        self.polls
+    }
+
+    /// The total time the task's polls took, in debug mode; `None` with debug mode off,
+    /// where the loop does not read the clock around a poll.
+    pub fn busy(&self) -> Option<Duration> {
+        self.busy
+    }
+
+    pub(crate) fn of(task: &Header, state: TaskState, timer: Option<&PollTimer>) -> TaskSnapshot {
+        TaskSnapshot {
+            info: TaskInfo::of(task),
+            state,
+            polls: task.counters.polls.get(),
+            busy: timer.map(|timer| timer.duration_of(task.counters.busy_ticks.get())),
+        }
+    }
+}
