@@ -38,6 +38,16 @@ impl TaskTree {
     }
 
     /// The tasks the tree draws, in spawn order.
+    ///
+    /// ```
+    /// corio_executor::run(async {
+    ///     let first = corio_executor::spawn(std::future::pending::<()>());
+    ///     let second = corio_executor::spawn(std::future::pending::<()>());
+    ///     let tree = corio_executor::Handle::current().dump_tree();
+    ///     let ids: Vec<u64> = tree.tasks().iter().map(|task| task.info().id()).collect();
+    ///     assert_eq!(ids, [first.id(), second.id()]);
+    /// });
+    /// ```
     pub fn tasks(&self) -> &[TaskSnapshot] {
         &self.tasks
     }

@@ -70,6 +70,20 @@ pub(crate) struct Counters {
 }
 
 /// What a live task is doing, as a listing sees it.
+///
+/// ```
+/// use corio_executor::task::TaskState;
+/// corio_executor::run(async {
+///     let asker = corio_executor::spawn(async {
+///         let me = corio_executor::task::current().unwrap();
+///         let tasks = corio_executor::Handle::current().tasks();
+///         let mine = tasks.iter().find(|task| task.info().id() == me.id()).unwrap();
+///         mine.state() // the task asking is the one running
+///     });
+///     assert_eq!(asker.await.unwrap(), TaskState::Running);
+///     assert_eq!(TaskState::Waiting.to_string(), "waiting");
+/// });
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TaskState {
     /// Being polled right now: the task that asked for the listing, or, seen from another
@@ -118,21 +132,69 @@ pub struct TaskSnapshot {
 
 impl TaskSnapshot {
     /// The task's id, name, spawn location and parent.
+    ///
+    /// ```
+    /// corio_executor::run(async {
+    ///     let job = corio_executor::spawn(std::future::pending::<()>());
+    ///     let tasks = corio_executor::Handle::current().tasks();
+    ///     assert_eq!(tasks[0].info().id(), job.id());
+    ///     assert!(tasks[0].info().spawned_at().file().ends_with(".rs"));
+    /// });
+    /// ```
     pub fn info(&self) -> &TaskInfo {
         &self.info
     }
 
     /// Running, ready or waiting, at the moment of the snapshot.
+    ///
+    /// ```
+    /// use corio_executor::task::TaskState;
+    /// corio_executor::run(async {
+    ///     corio_executor::spawn(std::future::pending::<()>());
+    ///     let before = corio_executor::Handle::current().tasks();
+    ///     assert_eq!(before[0].state(), TaskState::Ready, "spawned, not run yet");
+    ///     corio_executor::yield_now().await;
+    ///     let after = corio_executor::Handle::current().tasks();
+    ///     assert_eq!(after[0].state(), TaskState::Waiting, "ran once, now pending");
+    /// });
+    /// ```
     pub fn state(&self) -> TaskState {
         self.state
     }
 
     /// How many times the loop has polled the task so far.
+    ///
+    /// ```
+    /// corio_executor::run(async {
+    ///     corio_executor::spawn(async {
+    ///         corio_executor::yield_now().await;
+    ///         std::future::pending::<()>().await
+    ///     });
+    ///     for _ in 0..3 {
+    ///         corio_executor::yield_now().await;
+    ///     }
+    ///     // Once before its yield, once after it; then it waits for ever.
+    ///     assert_eq!(corio_executor::Handle::current().tasks()[0].polls(), 2);
+    /// });
+    /// ```
     pub fn polls(&self) -> u64 {
         self.polls
     }
 
     /// The total time the task's polls took, in debug mode; `None` with debug mode off,
+    ///
+    /// ```
+    /// let rt = corio_executor::Runtime::builder().debug(true).build();
+    /// rt.block_on(async {
+    ///     corio_executor::spawn(async {
+    ///         std::thread::sleep(std::time::Duration::from_millis(2)); // a busy poll
+    ///         std::future::pending::<()>().await
+    ///     });
+    ///     corio_executor::yield_now().await;
+    ///     let busy = corio_executor::Handle::current().tasks()[0].busy().unwrap();
+    ///     assert!(busy >= std::time::Duration::from_millis(1), "{busy:?}");
+    /// });
+    /// ```
     /// where the loop does not read the clock around a poll.
     pub fn busy(&self) -> Option<Duration> {
         self.busy
