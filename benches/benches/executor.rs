@@ -144,68 +144,53 @@ macro_rules! workloads {
     };
 }
 
-mod corio {
-    use std::future::Future;
+/// A corio row: the runtime `$runtime` builds, with the spawn and join code corio's users
+/// write. The two rows differ only in the runtime.
+macro_rules! corio_row {
+    ($(#[$doc:meta])* $name:ident, $runtime:expr) => {
+        $(#[$doc])*
+        mod $name {
+            use std::future::Future;
 
-    thread_local! {
-        static RUNTIME: corio_executor::Runtime = corio_executor::Runtime::new();
-    }
+            thread_local! {
+                static RUNTIME: corio_executor::Runtime = $runtime;
+            }
 
-    pub fn block_on<F: Future>(future: F) -> F::Output {
-        RUNTIME.with(|rt| rt.block_on(future))
-    }
+            pub fn block_on<F: Future>(future: F) -> F::Output {
+                RUNTIME.with(|rt| rt.block_on(future))
+            }
 
-    fn spawn<F>(future: F) -> impl Future<Output = F::Output>
-    where
-        F: Future + Send + 'static,
-        F::Output: Send,
-    {
-        let handle = corio_executor::spawn(future);
-        async move { handle.await.unwrap() }
-    }
+            fn spawn<F>(future: F) -> impl Future<Output = F::Output>
+            where
+                F: Future + Send + 'static,
+                F::Output: Send,
+            {
+                let handle = corio_executor::spawn(future);
+                async move { handle.await.unwrap() }
+            }
 
-    /// Dropping the `JoinHandle` detaches the task, as corio's users write it.
-    fn spawn_detached(future: impl Future<Output = ()> + Send + 'static) {
-        drop(corio_executor::spawn(future));
-    }
+            /// Dropping the `JoinHandle` detaches the task, as corio's users write it.
+            fn spawn_detached(future: impl Future<Output = ()> + Send + 'static) {
+                drop(corio_executor::spawn(future));
+            }
 
-    use corio_executor::time::sleep;
-    use corio_executor::yield_now;
-    workloads!();
+            use corio_executor::time::sleep;
+            use corio_executor::yield_now;
+            workloads!();
+        }
+    };
 }
 
-/// corio in debug mode: what debug mode costs, against `corio` above.
-mod corio_debug {
-    use std::future::Future;
+corio_row!(corio, corio_executor::Runtime::new());
 
-    thread_local! {
-        static RUNTIME: corio_executor::Runtime = corio_executor::Runtime::builder()
-            .debug(true)
-            .debug_sink(std::io::sink())
-            .build();
-    }
-
-    pub fn block_on<F: Future>(future: F) -> F::Output {
-        RUNTIME.with(|rt| rt.block_on(future))
-    }
-
-    fn spawn<F>(future: F) -> impl Future<Output = F::Output>
-    where
-        F: Future + Send + 'static,
-        F::Output: Send,
-    {
-        let handle = corio_executor::spawn(future);
-        async move { handle.await.unwrap() }
-    }
-
-    fn spawn_detached(future: impl Future<Output = ()> + Send + 'static) {
-        drop(corio_executor::spawn(future));
-    }
-
-    use corio_executor::time::sleep;
-    use corio_executor::yield_now;
-    workloads!();
-}
+corio_row!(
+    /// corio in debug mode: what debug mode costs, against `corio` above.
+    corio_debug,
+    corio_executor::Runtime::builder()
+        .debug(true)
+        .debug_sink(std::io::sink())
+        .build()
+);
 
 mod tokio_rt {
     use std::future::Future;
