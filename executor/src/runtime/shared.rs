@@ -87,8 +87,14 @@ impl Shared {
     /// loop's thread (see `context::schedule`).
     pub(crate) fn push_remote(&self, runnable: Runnable) {
         self.remote.push(runnable);
-        // Pairs with the fence in `close`: either we see `closed`, or the loop's final
-        // drain sees our entry. Without it an entry could sit in the queue forever.
+        self.after_push();
+    }
+
+    /// After a push to one of the loop's cross-thread queues: unpark the loop, or, if the
+    /// runtime has closed, drain the queues ourselves. Pairs with the fence in `close`:
+    /// either we see `closed`, or the loop's final drain sees our entry. Without it an entry
+    /// could sit in a queue forever.
+    fn after_push(&self) {
         fence(Ordering::SeqCst);
         if self.closed.load(Ordering::SeqCst) {
             self.drain_remote();
@@ -180,13 +186,7 @@ impl Shared {
     /// and a closed runtime at once, with an empty list.
     pub(crate) fn request_snapshot(&self, request: Arc<SnapshotRequest>) {
         self.snapshot_requests.push(request);
-        // As in `push_remote`: either we see `closed`, or the loop's final drain sees it.
-        fence(Ordering::SeqCst);
-        if self.closed.load(Ordering::SeqCst) {
-            self.drain_remote();
-        } else {
-            self.parker.unpark();
-        }
+        self.after_push();
     }
 
     /// A listing another thread asked for, if any. Loop thread.
