@@ -26,6 +26,7 @@ use super::meta::{Counters, Meta};
 use super::poll_timer::PollTimer;
 use super::state::{AfterPoll, State};
 use super::{Notified, Schedule, TaskInfo};
+use std::alloc::{alloc, handle_alloc_error, Layout};
 use std::any::Any;
 use std::cell::{Cell, UnsafeCell};
 use std::future::Future;
@@ -195,7 +196,16 @@ where
     F: Future + 'static,
     S: Schedule,
 {
-    let cell = Box::new(TaskCell {
+    // Allocate first, then write the cell into the fresh memory: `Box::new(value)` builds
+    // the value on the stack and copies it over, which for a cell past 128 bytes is a call
+    // to `memcpy` on every spawn. `dealloc` frees it as the `Box` this layout makes.
+    let layout = Layout::new::<TaskCell<F, S>>();
+    // SAFETY: `alloc` needs a layout of non-zero size: the header alone is not empty.
+    let cell = unsafe { alloc(layout) }.cast::<TaskCell<F, S>>();
+    let Some(cell) = NonNull::new(cell) else {
+        handle_alloc_error(layout)
+    };
+    let value = TaskCell {
         head: Head {
             header: Header {
                 state: State::new_scheduled(refs, join == Join::Handle),
@@ -215,10 +225,14 @@ where
             scheduler,
         },
         stage: UnsafeCell::new(Stage::Running(future)),
-    });
+    };
+    // SAFETY: `cell` is a fresh allocation of `TaskCell<F, S>`'s own layout (so valid and
+    // aligned for it) that nothing else points to; `write` fills it without reading or
+    // dropping the uninitialised contents.
+    unsafe { cell.as_ptr().write(value) };
     // The header is the first field of repr(C) structs, so the pointers are the same; the
     // pointer keeps the provenance of the whole allocation (rule PTR).
-    NonNull::from(Box::leak(cell)).cast()
+    cell.cast()
 }
 
 /// A counted reference to a task, untyped. Dropping it releases the reference. The typed
@@ -585,8 +599,9 @@ fn report_panic<S: Schedule>(scheduler: &S, task: &Header, what: &str, payload: 
 }
 
 unsafe fn dealloc<F: Future, S>(header: NonNull<Header>) {
-    // SAFETY: [LIVE, PTR, TYPES] the last reference is gone, and the allocation came from
-    // `Box<TaskCell<F, S>>`.
+    // SAFETY: [LIVE, PTR, TYPES] the last reference is gone, and the allocation is a
+    // `TaskCell<F, S>` made by `allocate` with the global allocator and that type's
+    // `Layout`, which is the memory layout `Box::from_raw` requires.
     drop(unsafe { Box::from_raw(header.cast::<TaskCell<F, S>>().as_ptr()) });
 }
 
