@@ -19,6 +19,7 @@
 // `runtime/task/`, whose contract opens its `mod.rs`.
 
 use crate::runtime::spawn::{spawn_on_current, Origin};
+use crate::runtime::task::TaskName;
 use crate::runtime::{context, Handle};
 use std::future::Future;
 use std::sync::Arc;
@@ -90,7 +91,7 @@ where
 /// ```
 #[derive(Debug, Default, Clone)]
 pub struct TaskBuilder {
-    name: Option<Arc<str>>,
+    name: Option<TaskName>,
     parent: Option<u64>,
 }
 
@@ -123,7 +124,7 @@ impl TaskBuilder {
     /// assert_eq!(rt.live_tasks()[0].name(), Some("shard-3"));
     /// ```
     pub fn name(mut self, name: impl Into<String>) -> TaskBuilder {
-        self.name = Some(Arc::from(name.into()));
+        self.name = Some(Arc::new(name.into()));
         self
     }
 

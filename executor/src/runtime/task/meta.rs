@@ -1,30 +1,29 @@
 //! What a task is, for the people debugging it: the facts fixed at its spawn ([`Meta`]: id,
-//! name, spawn location, parent, tracing span), the counters its polls keep (polls so far,
-//! time spent in poll, which debug mode's `PollTimer` measures), and the [`TaskSnapshot`]
-//! a listing gives of one live task.
+//! name, spawn location, parent, tracing span), and the [`TaskSnapshot`] a listing gives
+//! of one live task (with the counters of `counters.rs`).
 //!
 //! Cost, debug mode off: the spawn location is one `&'static Location` pointer captured by
 //! `#[track_caller]`, the parent one lookup of the task being polled, the poll count one
 //! non-atomic increment per poll. A clock is read around a poll only when a `PollTimer`
-//! is installed (debug mode), so "time in poll" exists only there.
-//!
-//! The counters live in the task's header and follow rule COUNTERS of `runtime::task`:
-//! read and written on the scheduler's thread only.
+//! is installed (debug mode), so "time in poll" exists only there. Every field here is in
+//! the header of every task, so each is kept to one word where it can be: the name is a
+//! thin pointer ([`TaskName`]), the parent an id with a niche.
 
-use super::poll_timer::PollTimer;
-use super::raw::Header;
+use super::raw::{Header, Polling};
 use super::TaskInfo;
-use std::cell::Cell;
 use std::num::NonZeroU64;
 use std::panic::Location;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// A task's name: a thin pointer (one word in the header, where `Arc<str>` takes two).
+pub(crate) type TaskName = Arc<String>;
+
 /// The facts a task is spawned with; they never change.
 #[derive(Debug)]
 pub(crate) struct Meta {
     pub(crate) id: u64,
-    pub(crate) name: Option<Arc<str>>,
+    pub(crate) name: Option<TaskName>,
     /// Where user code asked for the task (`#[track_caller]` on every public spawn).
     pub(crate) spawned_at: &'static Location<'static>,
     /// The task it belongs under in the task tree: the one polled when it was spawned, or
@@ -40,7 +39,7 @@ pub(crate) struct Meta {
 impl Meta {
     pub(crate) fn new(
         id: u64,
-        name: Option<Arc<str>>,
+        name: Option<TaskName>,
         spawned_at: &'static Location<'static>,
         parent: Option<u64>,
     ) -> Meta {
@@ -50,7 +49,7 @@ impl Meta {
                 target: "corio::task",
                 "task",
                 task.id = id,
-                task.name = name.as_deref().unwrap_or(""),
+                task.name = name.as_ref().map_or("", |name| name.as_str()),
                 spawned_at = %spawned_at,
             ),
             id,
@@ -59,14 +58,6 @@ impl Meta {
             parent: parent.and_then(NonZeroU64::new),
         }
     }
-}
-
-/// The counters a task's polls keep (rule COUNTERS: scheduler thread only).
-#[derive(Debug, Default)]
-pub(crate) struct Counters {
-    pub(crate) polls: Cell<u64>,
-    /// Time spent in poll, in the ticks of the [`PollTimer`] that counts it (debug mode).
-    pub(crate) busy_ticks: Cell<u64>,
 }
 
 /// What a live task is doing, as a listing sees it.
@@ -200,12 +191,15 @@ impl TaskSnapshot {
         self.busy
     }
 
-    pub(crate) fn of(task: &Header, state: TaskState, timer: Option<&PollTimer>) -> TaskSnapshot {
+    pub(crate) fn of(task: &Header, state: TaskState, polling: &Polling) -> TaskSnapshot {
+        let counters = polling.counters();
         TaskSnapshot {
             info: TaskInfo::of(task),
             state,
-            polls: task.counters.polls.get(),
-            busy: timer.map(|timer| timer.duration_of(task.counters.busy_ticks.get())),
+            polls: counters.polls(task),
+            busy: polling
+                .timer()
+                .map(|timer| timer.duration_of(counters.busy_ticks(task))),
         }
     }
 }

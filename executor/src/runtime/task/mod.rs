@@ -11,8 +11,9 @@
 //! - `refs.rs`: the typed references ([`Task`], [`Notified`]) and [`new_task`] /
 //!   [`new_remote_task`], which hand them out; [`TaskInfo`].
 //! - `state.rs`: the state word. `join_waker.rs`: the JoinHandle's waker slot.
-//! - `meta.rs`: what a task is for debugging: its spawn facts, poll counters,
-//!   [`TaskSnapshot`]; `poll_timer.rs`: debug mode's stopwatch around each poll.
+//! - `meta.rs`: what a task is for debugging: its spawn facts and [`TaskSnapshot`];
+//!   `counters.rs`: the poll count and time in poll, split between the header and the
+//!   scheduler's side table; `poll_timer.rs`: debug mode's stopwatch around each poll.
 //! - `join.rs`: [`JoinHandle`]; `error.rs`: [`JoinError`].
 //!
 //! # Reference kinds
@@ -61,8 +62,9 @@
 //!   and to the completer while it is set; only the owner touches it (`join_waker.rs`).
 //! - **OWNED-INDEX**: `owned_index` is read and written on the scheduler's thread only, by
 //!   its owned list.
-//! - **COUNTERS**: the header's `counters` (polls, time in poll) are read and written on
-//!   the scheduler's thread only: by the poll, and by listings the scheduler makes.
+//! - **COUNTERS**: the header's `polls` and the scheduler's `Counters` table are read and
+//!   written on the scheduler's thread only: by the poll, and by listings the scheduler
+//!   makes.
 //! - **POLLING**: `Polling` names a task only while that task's entry is being run
 //!   ([`Notified::run`]) on the scheduler's thread; the entry's reference keeps it alive.
 //! - **SCHEDULER**: the scheduler value lives inside the task, so a borrow of it lasts no
@@ -73,6 +75,7 @@
 //!   reached only as STAGE, JOIN-WAKER and OWNED-INDEX allow); a `!Send` future is given
 //!   only to a scheduler running on the spawning thread, which polls and drops it there.
 
+mod counters;
 mod error;
 mod join;
 pub(crate) mod join_waker;
@@ -86,7 +89,7 @@ mod tests;
 
 pub use error::JoinError;
 pub use join::JoinHandle;
-pub(crate) use meta::Meta;
+pub(crate) use meta::{Meta, TaskName};
 pub use meta::{TaskSnapshot, TaskState};
 pub(crate) use poll_timer::{PollTimer, SlowPoll};
 pub(crate) use raw::{waker_vtable, Join, PollOutcome, Polling, TaskAddr};

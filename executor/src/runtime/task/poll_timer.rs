@@ -63,20 +63,17 @@ impl PollTimer {
         self.mark.take().unwrap_or_else(|| self.clock.now())
     }
 
-    /// A poll that started at `start` ended: counts its time to `task` (if it is a task)
-    /// and notes it if it was slow.
-    pub(crate) fn stop(&self, start: u64, task: Option<&Header>) {
+    /// A poll (of `task`, if it is a task's) that started at `start` ended: notes it if it
+    /// was slow, and returns how many ticks it took.
+    pub(crate) fn stop(&self, start: u64, task: Option<&Header>) -> u64 {
         let now = self.clock.now();
         self.mark.set(Some(now));
         // A counter read on another core may lag a little: never negative.
         let ticks = now.saturating_sub(start);
-        if let Some(task) = task {
-            let busy = &task.counters.busy_ticks;
-            busy.set(busy.get().saturating_add(ticks));
-        }
         if ticks >= self.threshold_ticks.get() {
             self.note_slow(ticks, task);
         }
+        ticks
     }
 
     #[cold]

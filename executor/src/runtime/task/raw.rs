@@ -7,8 +7,8 @@
 //! | Header: state word (flags + ref count)      |  <- every Waker and TaskRef points here
 //! |         &'static Vtable (typed functions)   |
 //! |         join waker slot (JoinHandle's waker)|
-//! |         meta (id, name, spawn location...), |
-//! |         poll counters, owned-list index     |
+//! |         owned-list index, poll count (low)  |
+//! |         meta (id, name, spawn location...)  |
 //! | S: the scheduler (where wakes go)           |  <- at an offset that depends on S only
 //! | Stage<F>: Running(F) | Finished(result) | Consumed |
 //! +---------------------------------------------+
@@ -20,9 +20,10 @@
 //! `SAFETY` comment here cites in brackets (`// SAFETY: [LIVE] ...`) are in the module docs
 //! of `runtime::task`.
 
+use super::counters::{Counters, PollCount};
 use super::error::JoinError;
 use super::join_waker::JoinWaker;
-use super::meta::{Counters, Meta};
+use super::meta::Meta;
 use super::poll_timer::PollTimer;
 use super::state::{AfterPoll, State};
 use super::{Notified, Schedule, TaskInfo};
@@ -45,10 +46,11 @@ pub(crate) struct Header {
     /// Index in the runtime's owned-task list; `u32::MAX` until the task is adopted
     /// (rule OWNED-INDEX).
     pub(crate) owned_index: Cell<u32>,
+    /// The low half of the poll count, in the four bytes beside `owned_index` (rule
+    /// COUNTERS; the rest is in the scheduler's [`Counters`]).
+    pub(crate) polls: PollCount,
     /// Id, name, spawn location, parent: fixed at the spawn.
     pub(crate) meta: Meta,
-    /// Polls so far and time in poll (rule COUNTERS).
-    pub(crate) counters: Counters,
 }
 
 /// Typed operations on a task, for code that only has its header.
@@ -115,6 +117,8 @@ pub(crate) struct Polling {
     woke_itself: Cell<bool>,
     /// Debug mode's stopwatch around each poll; `None` with debug mode off.
     timer: Option<PollTimer>,
+    /// The tasks' poll counts and times in poll, beyond what their headers hold.
+    counters: Counters,
 }
 
 /// A task's address, for [`Schedule::note_self_wake`] to compare: never dereferenced.
@@ -127,12 +131,18 @@ impl Polling {
             task: Cell::new(std::ptr::null()),
             woke_itself: Cell::new(false),
             timer,
+            counters: Counters::default(),
         }
     }
 
     /// Debug mode's stopwatch, if debug mode is on.
     pub(crate) fn timer(&self) -> Option<&PollTimer> {
         self.timer.as_ref()
+    }
+
+    /// The tasks' counters (poll count, time in poll).
+    pub(crate) fn counters(&self) -> &Counters {
+        &self.counters
     }
 
     /// Whether `task` is the task being polled right now.
@@ -220,7 +230,7 @@ where
                 join_waker: JoinWaker::new(),
                 owned_index: Cell::new(u32::MAX),
                 meta,
-                counters: Counters::default(),
+                polls: PollCount::default(),
             },
             scheduler,
         },
@@ -284,6 +294,7 @@ impl TaskRef {
 
     /// Runs one turn of the task, taking over the run-queue entry's reference. Scheduler
     /// thread only.
+    #[inline(always)]
     pub(crate) fn run(self, polling: &Polling) -> PollOutcome {
         self.run_with(polling, None)
     }
@@ -309,7 +320,7 @@ impl TaskRef {
         let clear = Clear(polling);
         let header = self.header();
         // [COUNTERS] scheduler thread.
-        header.counters.polls.set(header.counters.polls.get() + 1);
+        polling.counters.record_poll(header);
         let started = timer.map(PollTimer::start);
         #[cfg(feature = "tracing")]
         let entered = header.meta.span.enter();
@@ -319,7 +330,8 @@ impl TaskRef {
         #[cfg(feature = "tracing")]
         drop(entered);
         if let (Some(timer), Some(started)) = (timer, started) {
-            timer.stop(started, Some(self.header()));
+            let ticks = timer.stop(started, Some(self.header()));
+            polling.counters.add_busy(self.header(), ticks);
         }
         drop(clear);
         match polled {

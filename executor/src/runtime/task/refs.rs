@@ -3,14 +3,13 @@
 //! run-queue entry) and its [`JoinHandle`], each holding one counted reference, so no caller
 //! counts references by hand.
 
-use super::meta::{Meta, TaskSnapshot, TaskState};
+use super::meta::{Meta, TaskName, TaskSnapshot, TaskState};
 use super::poll_timer::PollTimer;
 use super::raw::{self, Join, PollOutcome, Polling, TaskRef};
 use super::{JoinHandle, Schedule};
 use std::future::Future;
 use std::num::NonZeroU64;
 use std::panic::Location;
-use std::sync::Arc;
 
 /// The owned list's reference to a task: held from adoption until the task completes (or
 /// the scheduler shuts down), so the scheduler can cancel every task still alive.
@@ -98,6 +97,11 @@ impl Task {
         TaskInfo::of(self.0.header())
     }
 
+    #[cfg(test)]
+    pub(crate) fn header_for_tests(&self) -> &raw::Header {
+        self.0.header()
+    }
+
     /// The task as a listing shows it. Scheduler thread only (rule COUNTERS); `polling` is
     /// the scheduler's, to tell the task being polled.
     pub(crate) fn snapshot(&self, polling: &Polling) -> TaskSnapshot {
@@ -113,12 +117,13 @@ impl Task {
                 TaskState::Waiting
             }
         };
-        TaskSnapshot::of(header, state, polling.timer())
+        TaskSnapshot::of(header, state, polling)
     }
 }
 
 impl Notified {
     /// Runs one turn of the task, taking over this entry. Scheduler thread only.
+    #[inline(always)]
     pub(crate) fn run(self, polling: &Polling) -> PollOutcome {
         self.0.run(polling)
     }
@@ -166,7 +171,7 @@ impl Notified {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskInfo {
     id: u64,
-    name: Option<Arc<str>>,
+    name: Option<TaskName>,
     spawned_at: &'static Location<'static>,
     parent: Option<u64>,
 }
@@ -198,7 +203,7 @@ impl TaskInfo {
     /// });
     /// ```
     pub fn name(&self) -> Option<&str> {
-        self.name.as_deref()
+        self.name.as_ref().map(|name| name.as_str())
     }
 
     /// Where the task was spawned: the `spawn` call in the user's code (every public
