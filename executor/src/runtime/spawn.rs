@@ -8,7 +8,7 @@
 
 use super::context::{self, Core};
 use super::shared::{Runnable, Shared};
-use super::task::{self, Join, JoinHandle, Meta, TaskName};
+use super::task::{self, Join, JoinHandle, Meta};
 use std::future::Future;
 use std::panic::Location;
 use std::sync::Arc;
@@ -17,7 +17,7 @@ use std::sync::Arc;
 /// parent its spawner named (else the task being polled on the loop's thread is its parent).
 #[derive(Debug, Clone)]
 pub(crate) struct Origin {
-    pub(crate) name: Option<TaskName>,
+    pub(crate) name: Option<String>,
     pub(crate) spawned_at: &'static Location<'static>,
     pub(crate) parent: Option<u64>,
 }

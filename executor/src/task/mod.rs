@@ -19,10 +19,8 @@
 // `runtime/task/`, whose contract opens its `mod.rs`.
 
 use crate::runtime::spawn::{spawn_on_current, Origin};
-use crate::runtime::task::TaskName;
 use crate::runtime::{context, Handle};
 use std::future::Future;
-use std::sync::Arc;
 
 pub use crate::runtime::task::{JoinError, JoinHandle, TaskInfo, TaskSnapshot, TaskState};
 pub use crate::runtime::TaskTree;
@@ -91,7 +89,7 @@ where
 /// ```
 #[derive(Debug, Default, Clone)]
 pub struct TaskBuilder {
-    name: Option<TaskName>,
+    name: Option<String>,
     parent: Option<u64>,
 }
 
@@ -124,7 +122,7 @@ impl TaskBuilder {
     /// assert_eq!(rt.live_tasks()[0].name(), Some("shard-3"));
     /// ```
     pub fn name(mut self, name: impl Into<String>) -> TaskBuilder {
-        self.name = Some(Arc::new(name.into()));
+        self.name = Some(name.into());
         self
     }
 

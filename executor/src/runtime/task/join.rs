@@ -184,7 +184,7 @@ impl<T> fmt::Debug for JoinHandle<T> {
         let header = self.header();
         f.debug_struct("JoinHandle")
             .field("id", &header.meta.id)
-            .field("name", &header.meta.name)
+            .field("name", &header.meta.site.name())
             .field("finished", &self.is_finished())
             .finish()
     }

@@ -6,26 +6,23 @@
 //! `#[track_caller]`, the parent one lookup of the task being polled, the poll count one
 //! non-atomic increment per poll. A clock is read around a poll only when a `PollTimer`
 //! is installed (debug mode), so "time in poll" exists only there. Every field here is in
-//! the header of every task, so each is kept to one word where it can be: the name is a
-//! thin pointer ([`TaskName`]), the parent an id with a niche.
+//! the header of every task, so each is kept to one word: the name and spawn location
+//! share one ([`SpawnSite`]), the parent is an id with a niche.
 
 use super::raw::{Header, Polling};
+use super::site::SpawnSite;
 use super::TaskInfo;
 use std::num::NonZeroU64;
 use std::panic::Location;
-use std::sync::Arc;
 use std::time::Duration;
-
-/// A task's name: a thin pointer (one word in the header, where `Arc<str>` takes two).
-pub(crate) type TaskName = Arc<String>;
 
 /// The facts a task is spawned with; they never change.
 #[derive(Debug)]
 pub(crate) struct Meta {
     pub(crate) id: u64,
-    pub(crate) name: Option<TaskName>,
-    /// Where user code asked for the task (`#[track_caller]` on every public spawn).
-    pub(crate) spawned_at: &'static Location<'static>,
+    /// Its name, and where user code asked for the task (`#[track_caller]` on every
+    /// public spawn).
+    pub(crate) site: SpawnSite,
     /// The task it belongs under in the task tree: the one polled when it was spawned, or
     /// the one its spawner named (a TaskGroup names the task that owns the group). Task
     /// ids start at 1, so the niche keeps this at 8 bytes: every byte of the header is
@@ -39,7 +36,7 @@ pub(crate) struct Meta {
 impl Meta {
     pub(crate) fn new(
         id: u64,
-        name: Option<TaskName>,
+        name: Option<String>,
         spawned_at: &'static Location<'static>,
         parent: Option<u64>,
     ) -> Meta {
@@ -49,12 +46,11 @@ impl Meta {
                 target: "corio::task",
                 "task",
                 task.id = id,
-                task.name = name.as_ref().map_or("", |name| name.as_str()),
+                task.name = name.as_deref().unwrap_or(""),
                 spawned_at = %spawned_at,
             ),
             id,
-            name,
-            spawned_at,
+            site: SpawnSite::new(name, spawned_at),
             parent: parent.and_then(NonZeroU64::new),
         }
     }

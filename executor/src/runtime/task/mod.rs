@@ -12,6 +12,7 @@
 //!   [`new_remote_task`], which hand them out; [`TaskInfo`].
 //! - `state.rs`: the state word. `join_waker.rs`: the JoinHandle's waker slot.
 //! - `meta.rs`: what a task is for debugging: its spawn facts and [`TaskSnapshot`];
+//!   `site.rs`: its name and spawn location in one word;
 //!   `counters.rs`: the poll count and time in poll, split between the header and the
 //!   scheduler's side table; `poll_timer.rs`: debug mode's stopwatch around each poll.
 //! - `join.rs`: [`JoinHandle`]; `error.rs`: [`JoinError`].
@@ -83,13 +84,14 @@ pub(crate) mod meta;
 mod poll_timer;
 mod raw;
 mod refs;
+mod site;
 pub(crate) mod state;
 #[cfg(all(test, not(loom)))]
 mod tests;
 
 pub use error::JoinError;
 pub use join::JoinHandle;
-pub(crate) use meta::{Meta, TaskName};
+pub(crate) use meta::Meta;
 pub use meta::{TaskSnapshot, TaskState};
 pub(crate) use poll_timer::{PollTimer, SlowPoll};
 pub(crate) use raw::{waker_vtable, Join, PollOutcome, Polling, TaskAddr};

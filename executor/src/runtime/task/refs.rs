@@ -3,9 +3,10 @@
 //! run-queue entry) and its [`JoinHandle`], each holding one counted reference, so no caller
 //! counts references by hand.
 
-use super::meta::{Meta, TaskName, TaskSnapshot, TaskState};
+use super::meta::{Meta, TaskSnapshot, TaskState};
 use super::poll_timer::PollTimer;
 use super::raw::{self, Join, PollOutcome, Polling, TaskRef};
+use super::site::SpawnSite;
 use super::{JoinHandle, Schedule};
 use std::future::Future;
 use std::num::NonZeroU64;
@@ -171,8 +172,7 @@ impl Notified {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskInfo {
     id: u64,
-    name: Option<TaskName>,
-    spawned_at: &'static Location<'static>,
+    site: SpawnSite,
     parent: Option<u64>,
 }
 
@@ -203,7 +203,7 @@ impl TaskInfo {
     /// });
     /// ```
     pub fn name(&self) -> Option<&str> {
-        self.name.as_ref().map(|name| name.as_str())
+        self.site.name()
     }
 
     /// Where the task was spawned: the `spawn` call in the user's code (every public
@@ -218,7 +218,7 @@ impl TaskInfo {
     /// });
     /// ```
     pub fn spawned_at(&self) -> &'static Location<'static> {
-        self.spawned_at
+        self.site.spawned_at()
     }
 
     /// The id of the task this one belongs under in the task tree: the task that was being
@@ -246,8 +246,7 @@ impl TaskInfo {
     pub(crate) fn of(task: &raw::Header) -> TaskInfo {
         TaskInfo {
             id: task.meta.id,
-            name: task.meta.name.clone(),
-            spawned_at: task.meta.spawned_at,
+            site: task.meta.site.clone(),
             parent: task.meta.parent.map(NonZeroU64::get),
         }
     }
@@ -269,10 +268,10 @@ impl TaskInfo {
 impl std::fmt::Display for TaskInfo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "task {}", self.id)?;
-        if let Some(name) = &self.name {
+        if let Some(name) = self.name() {
             write!(f, " '{name}'")?;
         }
-        let at = self.spawned_at;
+        let at = self.spawned_at();
         write!(f, " (spawned at {}:{})", at.file(), at.line())
     }
 }

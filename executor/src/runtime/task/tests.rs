@@ -426,6 +426,6 @@ fn a_debug_mode_listing_reads_live_headers_and_the_parent_of_a_spawn() {
 /// this guards its size (debug mode's facts included) against growing unnoticed.
 #[cfg(all(target_pointer_width = "64", not(feature = "tracing")))]
 #[test]
-fn the_header_stays_at_72_bytes() {
-    assert_eq!(std::mem::size_of::<super::raw::Header>(), 72);
+fn the_header_stays_at_64_bytes() {
+    assert_eq!(std::mem::size_of::<super::raw::Header>(), 64);
 }
