@@ -56,17 +56,27 @@ impl SpawnSite {
         }
     }
 
+    /// The pointer `Arc::into_raw` gave for a named site, untagged; `None` if unnamed. It
+    /// is derived from the site's own pointer, so it keeps the provenance of the whole
+    /// `Arc` allocation (counts included), which the count operations below need; a
+    /// pointer made from a `&Named` would cover the `Named` alone.
+    fn named_ptr(&self) -> Option<*const Named> {
+        let addr = self.0.as_ptr() as usize;
+        (addr & NAMED != 0).then(|| {
+            self.0
+                .as_ptr()
+                .wrapping_sub(NAMED)
+                .cast::<Named>()
+                .cast_const()
+        })
+    }
+
     /// The named part, if this site has a name.
     fn named(&self) -> Option<&Named> {
-        let addr = self.0.as_ptr() as usize;
-        if addr & NAMED == 0 {
-            return None;
-        }
-        let raw = self.0.as_ptr().wrapping_sub(NAMED).cast::<Named>();
-        // SAFETY: a tagged pointer is `Arc::into_raw` of a `Named` plus the tag (`new`), and
-        // this site holds one strong count of that Arc until it is dropped, so the `Named`
-        // is alive for as long as `&self` is borrowed.
-        Some(unsafe { &*raw })
+        // SAFETY: a named pointer is `Arc::into_raw` of a `Named` (`new`), and this site
+        // holds one strong count of that Arc until it is dropped, so the `Named` is alive
+        // for as long as `&self` is borrowed.
+        self.named_ptr().map(|raw| unsafe { &*raw })
     }
 
     /// Where the task was spawned.
@@ -86,11 +96,11 @@ impl SpawnSite {
 
 impl Clone for SpawnSite {
     fn clone(&self) -> SpawnSite {
-        if let Some(named) = self.named() {
-            // SAFETY: `named` is the data of a live `Arc<Named>` made by `Arc::into_raw`
-            // (see `named`); taking one more strong count is what this clone's drop gives
-            // back.
-            unsafe { Arc::increment_strong_count(named) };
+        if let Some(raw) = self.named_ptr() {
+            // SAFETY: `raw` is `Arc::into_raw` of a live `Arc<Named>` (this site holds a
+            // count), with the allocation's provenance (`named_ptr`); the count taken here
+            // is the one this clone's drop gives back.
+            unsafe { Arc::increment_strong_count(raw) };
         }
         SpawnSite(self.0)
     }
@@ -98,8 +108,7 @@ impl Clone for SpawnSite {
 
 impl Drop for SpawnSite {
     fn drop(&mut self) {
-        if let Some(named) = self.named() {
-            let raw: *const Named = named;
+        if let Some(raw) = self.named_ptr() {
             // SAFETY: this site owns one strong count of the `Arc<Named>` whose data is at
             // `raw` (from `Arc::into_raw` in `new`, or the increment in `clone`); it gives
             // that count back exactly once, here, and never reads the pointer again.
