@@ -1,6 +1,9 @@
 //! What echo.rs and echo_rounds.rs share, so both measure the same servers with the same
 //! client: the four echo servers (corio, tokio current-thread, smol, and the mio loop that is
 //! the limit), each started on a thread of its own, and the single-threaded mio client.
+//!
+//! The client never waits on a silent server for more than `STALL`: it panics instead, so a
+//! server that stops echoing fails the bench rather than hanging it.
 
 use mio::net::TcpStream as MioStream;
 use mio::{Events, Interest, Poll, Token};
@@ -13,6 +16,8 @@ pub const CONNECTIONS: usize = 50;
 pub const MESSAGE: usize = 64;
 const STREAM_WRITE: usize = 64 * 1024;
 const BUF: usize = 16 * 1024;
+/// How long the client waits for any readiness before it declares the server stuck.
+const STALL: Duration = Duration::from_secs(10);
 
 /// Starts `serve` on a new thread; it sends its address once it listens.
 pub fn start(serve: fn(mpsc::Sender<SocketAddr>)) -> SocketAddr {
@@ -269,7 +274,7 @@ impl Client {
         }
         let mut buf = vec![0u8; reply_len];
         while active > 0 {
-            self.poll.poll(&mut self.events, None).unwrap();
+            wait(&mut self.poll, &mut self.events);
             for event in &self.events {
                 let i = event.token().0;
                 if left[i] == 0 {
@@ -334,11 +339,20 @@ impl Client {
                 }
             }
             if !progress {
-                self.poll.poll(&mut self.events, None).unwrap();
+                wait(&mut self.poll, &mut self.events);
             }
         }
         start.elapsed()
     }
+}
+
+/// Waits for readiness on any connection; a server silent for `STALL` fails the bench.
+fn wait(poll: &mut Poll, events: &mut Events) {
+    poll.poll(events, Some(STALL)).unwrap();
+    assert!(
+        !events.is_empty(),
+        "no answer from the server for {STALL:?}: it stopped echoing"
+    );
 }
 
 /// Writes a small message whole (a 64-byte write to an idle loopback socket always fits).
