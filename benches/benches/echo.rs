@@ -7,7 +7,8 @@
 //! back (the mio server: one shared buffer, a pending-bytes `Vec` per connection). Every
 //! workload uses the same client, a single-threaded mio program (no runtime), so only the
 //! server differs. Setup (server start, connecting) is outside the timed region. The servers
-//! and the client live in `echo_common/`.
+//! and the client live in `echo_common/`, shared with `echo_rounds.rs`, which runs the same
+//! servers interleaved round by round so that the machine's drift cancels between them.
 //!
 //! - `echo_ping_pong`: 50 connections, each a ping-pong of 64-byte messages (send, wait for
 //!   the whole echo, send the next). One element is one round trip: criterion's throughput
