@@ -34,8 +34,10 @@ cargo bench -p corio-benches --benches --no-run >&2
 runs=()
 for ((i = 1; i <= repeats; i++)); do
   echo "table.sh: run $i of $repeats ($(elapsed) so far)" >&2
+  # The criterion benches by name: echo_rounds is not criterion's and prints its own table.
   CRITERION_HOME="$target/bench-repeats/$i" \
-    cargo bench -p corio-benches --benches -- ${criterion_args[@]+"${criterion_args[@]}"} >&2
+    cargo bench -p corio-benches --bench executor --bench sync --bench taskgroup --bench echo \
+    -- ${criterion_args[@]+"${criterion_args[@]}"} >&2
   runs+=(--criterion-dir "$target/bench-repeats/$i")
 done
 if command -v python3 >/dev/null; then
