@@ -441,6 +441,8 @@ impl Semaphore {
         }
         self.publish(&queue, n);
         drop(queue);
+        // Nearly every call wakes someone here: inline.
+        batch.wake_all_inline();
         batch.finish(on_panic);
     }
 
