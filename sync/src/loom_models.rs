@@ -160,6 +160,69 @@ fn loom_semaphore_returning_grant_hands_on_permits_freed_behind_it() {
     });
 }
 
+/// Polls `fut` once with a waker that does nothing (queueing its waiter unless it is ready),
+/// keeping it: another thread may go on to await it.
+fn poll_once<F: Future>(fut: &mut std::pin::Pin<Box<F>>) -> Poll<F::Output> {
+    let waker = noop_waker();
+    fut.as_mut().poll(&mut Context::from_waker(&waker))
+}
+
+/// A grant racing a new acquire: a waiter is granted one of two permits (the other is left
+/// free behind its grant), then resumes on one thread while a new `acquire` arrives on
+/// another, and keeps its permit. The new acquire must not take the free permit while the
+/// grant is out, and whichever way it goes (it queues behind the grant and the returning
+/// grant hands it the permit, or it finds the grant ended and takes it itself) it is served
+/// and no permit is lost; a lost hand-on leaves it blocked, which loom reports as a deadlock.
+#[test]
+fn loom_semaphore_grant_races_a_new_acquire() {
+    loom::model(|| {
+        // std's `Arc`: `acquire_owned` takes one (its count is no part of the race).
+        let sem = std::sync::Arc::new(Semaphore::new(0));
+        let mut granted = Box::pin(sem.clone().acquire_owned());
+        assert!(poll_once(&mut granted).is_pending());
+        sem.add_permits(2);
+        assert_eq!(sem.available_permits(), 1);
+        assert!(sem.try_acquire().is_err(), "barged past a granted waiter");
+        let resumer = thread::spawn(move || loom::future::block_on(granted));
+        let newcomer = {
+            let sem = sem.clone();
+            thread::spawn(move || drop(loom::future::block_on(sem.acquire())))
+        };
+        // The resumed waiter keeps its permit until the newcomer is served, so only the
+        // grant's return can serve it.
+        let held = resumer.join().unwrap();
+        newcomer.join().unwrap();
+        drop(held);
+        assert_eq!(sem.available_permits(), 2, "a permit was lost");
+        assert!(!sem.locked(), "a grant was never uncounted");
+    });
+}
+
+/// A granted waiter dropped before it resumes, racing the release that grants it: either it
+/// leaves the queue before the grant, or it ends its grant and passes the permit on. Either
+/// way the next waiter is served, and once it is done nothing blocks the semaphore.
+#[test]
+fn loom_semaphore_dropped_granted_waiter_passes_its_grant_on() {
+    loom::model(|| {
+        // std's `Arc`: `acquire_owned` takes one (its count is no part of the race).
+        let sem = std::sync::Arc::new(Semaphore::new(0));
+        let mut first = Box::pin(sem.clone().acquire_owned());
+        assert!(poll_once(&mut first).is_pending());
+        let mut second = Box::pin(sem.clone().acquire_owned());
+        assert!(poll_once(&mut second).is_pending());
+        let releaser = {
+            let sem = sem.clone();
+            thread::spawn(move || sem.add_permits(1))
+        };
+        let next = thread::spawn(move || drop(loom::future::block_on(second)));
+        drop(first);
+        releaser.join().unwrap();
+        next.join().unwrap();
+        assert_eq!(sem.available_permits(), 1, "a permit was lost");
+        assert!(!sem.locked(), "a grant was never uncounted");
+    });
+}
+
 // ---- Event: a set wakes every waiter queued before it ----
 
 #[test]

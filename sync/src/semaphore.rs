@@ -1,20 +1,27 @@
 //! `Semaphore`: a FIFO counting semaphore, and the engine behind `Mutex`, `Lock` and
 //! `BoundedSemaphore`.
 //!
-//! One atomic word holds the free permits, the number of outstanding *grants* and a `QUEUED`
-//! bit that is set exactly while the wait list is non-empty. A grant is a waiter that was
-//! handed its permits and woken but has not returned from its `acquire` yet; like asyncio,
-//! a new `acquire` queues behind it even if permits are free, so it never runs before a task
-//! that was served earlier. So the lock-free fast paths (acquire when permits are free and no
-//! one is queued or granted, release when no one is) never barge, and everything else
-//! happens under the wait-list lock.
+//! One atomic word holds the free permits and a `BLOCKED` bit. The wait list sits behind the
+//! state lock together with the number of outstanding *grants*: a grant is a waiter that was
+//! handed its permits and woken but has not returned from its `acquire` yet. Like asyncio, a
+//! new `acquire` queues behind it even if permits are free, so it never runs before a task
+//! that was served earlier.
 //!
-//! Invariants: while `QUEUED` is set and no grant is outstanding the free count is zero (a
-//! release hands permits to the queued waiters first, the head collecting until it has all
-//! it asked for). Permits can be free behind queued waiters only while grants are out: each
-//! grant that returns hands such permits on ("settles"), so none is stranded. While `QUEUED`
-//! is set, only the lock holder changes the free count; a returning grant only decrements the
-//! grant count.
+//! Invariants, all kept by the lock holder:
+//! - `BLOCKED` is set exactly while waiters are queued or grants are outstanding. So the
+//!   lock-free fast paths (acquire when permits are free and nothing blocks, release when
+//!   nothing blocks) never barge, and everything else happens under the lock.
+//! - While `BLOCKED` is set only the lock holder writes the word (every lock-free write is a
+//!   compare-exchange from a word with `BLOCKED` clear, which then fails): under the lock a
+//!   word read with `BLOCKED` set is stable, and is updated with a plain store.
+//! - While waiters are queued and no grant is outstanding the free count is zero (a release
+//!   hands permits to the queued waiters first, the head collecting until it has all it asked
+//!   for). Permits can be free behind queued waiters only while grants are out: each grant
+//!   that returns hands such permits on ("settles"), so none is stranded.
+//!
+//! A grant is counted under the lock the release already holds, and ends under the lock when
+//! its waiter returns (or is dropped): one lock round trip, where counting it in the atomic
+//! word cost two read-modify-writes on top of the release's lock.
 //!
 //! A `Mutex` waiter takes no part in grant counting: a mutex has one permit, which its granted
 //! waiter holds, so no one can barge past that waiter anyway, and its hand-off stays as cheap
@@ -29,24 +36,10 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
-/// Set while the wait list is non-empty.
-const QUEUED: usize = 1;
-/// The grant count sits above `QUEUED`, in `GRANT_BITS` bits.
-const GRANT_SHIFT: u32 = 1;
-const GRANT_BITS: u32 = if usize::BITS >= 64 { 16 } else { 8 };
-const GRANT_ONE: usize = 1 << GRANT_SHIFT;
-const GRANT_MASK: usize = ((1 << GRANT_BITS) - 1) << GRANT_SHIFT;
-/// The most grants outstanding at once; a release that reaches it leaves the rest of its
-/// permits free behind the queue, for the returning grants to hand on.
-const MAX_GRANTS: usize = (1 << GRANT_BITS) - 1;
-/// The free permits sit above the grant count.
-const SHIFT: u32 = GRANT_SHIFT + GRANT_BITS;
-/// A fast path may only run while neither bit field is set.
-const BLOCKED: usize = QUEUED | GRANT_MASK;
-
-fn grants_of(state: usize) -> usize {
-    (state & GRANT_MASK) >> GRANT_SHIFT
-}
+/// Set while waiters are queued or grants are outstanding: the fast paths must not run.
+const BLOCKED: usize = 1;
+/// The free permits sit above `BLOCKED`.
+const SHIFT: u32 = 1;
 
 /// A semaphore: a count of permits, handed out in FIFO order.
 ///
@@ -68,7 +61,21 @@ fn grants_of(state: usize) -> usize {
 /// ```
 pub struct Semaphore {
     state: AtomicUsize,
-    waiters: StateLock<WaitList<Need>>,
+    queue: StateLock<Queue>,
+}
+
+/// What the state lock guards: the waiters, and the grants not yet returned (see the module
+/// docs).
+struct Queue {
+    waiters: WaitList<Need>,
+    grants: usize,
+}
+
+impl Queue {
+    /// Whether `BLOCKED` must be set.
+    fn blocks(&self) -> bool {
+        !self.waiters.is_empty() || self.grants > 0
+    }
 }
 
 /// A waiter's request: how many permits it wants, how many it still needs, and whether its
@@ -105,9 +112,8 @@ impl std::error::Error for TryAcquireError {}
 
 impl Semaphore {
     /// The most permits a semaphore can hold: `usize::MAX >> 17` on 64-bit targets
-    /// (`usize::MAX >> 9` on narrower ones); the state word keeps its other bits for
-    /// bookkeeping. [`Semaphore::new`] and [`Semaphore::add_permits`] panic rather than go
-    /// above it.
+    /// (`usize::MAX >> 9` on narrower ones). [`Semaphore::new`] and
+    /// [`Semaphore::add_permits`] panic rather than go above it.
     ///
     /// ```
     /// use corio_sync::Semaphore;
@@ -115,7 +121,9 @@ impl Semaphore {
     /// assert_eq!(sem.available_permits(), Semaphore::MAX_PERMITS);
     /// assert!(std::panic::catch_unwind(|| Semaphore::new(Semaphore::MAX_PERMITS + 1)).is_err());
     /// ```
-    pub const MAX_PERMITS: usize = usize::MAX >> SHIFT;
+    // The state word needs only its low bit now (the grant count it used to hold left room
+    // for this bound), but a published bound stays put.
+    pub const MAX_PERMITS: usize = usize::MAX >> if usize::BITS >= 64 { 17 } else { 9 };
 
     /// A semaphore holding `permits` permits.
     ///
@@ -132,7 +140,10 @@ impl Semaphore {
         );
         Semaphore {
             state: AtomicUsize::new(permits << SHIFT),
-            waiters: StateLock::new(WaitList::new()),
+            queue: StateLock::new(Queue {
+                waiters: WaitList::new(),
+                grants: 0,
+            }),
         }
     }
 
@@ -351,7 +362,7 @@ impl Semaphore {
     pub(crate) fn release_only_permit(&self) {
         let state = self.state.load(Ordering::Relaxed);
         if state & BLOCKED != 0 {
-            self.release_locked(lock(&self.waiters), 1, WakerPanic::Resume);
+            self.release_locked(lock(&self.queue), 1, WakerPanic::Resume);
         } else if self
             .state
             .compare_exchange(0, 1 << SHIFT, Ordering::Release, Ordering::Relaxed)
@@ -377,117 +388,117 @@ impl Semaphore {
                 Err(actual) => state = actual,
             }
         }
-        self.release_locked(lock(&self.waiters), n, WakerPanic::Resume);
+        self.release_locked(lock(&self.queue), n, WakerPanic::Resume);
     }
 
+    /// `state` with `n` more free permits.
     fn add_to(state: usize, n: usize) -> usize {
-        let total = (state >> SHIFT)
-            .checked_add(n)
-            .filter(|&t| t <= Self::MAX_PERMITS);
-        let total = total.unwrap_or_else(|| {
-            panic!("Semaphore: adding {n} permits would exceed Semaphore::MAX_PERMITS")
-        });
-        (total << SHIFT) | (state & BLOCKED)
+        (Self::total(state >> SHIFT, n) << SHIFT) | (state & BLOCKED)
     }
 
-    /// A counted grant has ended (its waiter returned, or was dropped after it was granted):
-    /// if permits were left free behind queued waiters meanwhile, hand them on now.
+    /// A counted grant has ended (its waiter returned): uncount it, and settle if that
+    /// changes anything (permits left free behind queued waiters, or `BLOCKED` to clear).
     fn end_grant(&self) {
-        let before = self.state.fetch_sub(GRANT_ONE, Ordering::AcqRel);
-        if before & QUEUED != 0 && before >> SHIFT > 0 {
-            self.release_locked(lock(&self.waiters), 0, WakerPanic::Contain);
+        let mut queue = lock(&self.queue);
+        queue.grants -= 1;
+        let settle = if queue.waiters.is_empty() {
+            queue.grants == 0
+        } else {
+            self.state.load(Ordering::Relaxed) >> SHIFT > 0
+        };
+        if settle {
+            self.release_locked(queue, 0, WakerPanic::Contain);
         }
     }
 
     /// Hands `n` permits (plus any left free behind the queue) to the queued waiters in order,
-    /// frees the rest, and keeps the state word in step with the list. Wakes outside the
-    /// lock, in batches.
+    /// frees the rest, and keeps `BLOCKED` in step with the queue. Wakes outside the lock, in
+    /// batches.
     fn release_locked<'s>(
         &'s self,
-        mut waiters: StateGuard<'s, WaitList<Need>>,
+        mut queue: StateGuard<'s, Queue>,
         mut n: usize,
         on_panic: WakerPanic,
     ) {
         let mut batch = WakeBatch::<4>::new();
         loop {
             let state = self.state.load(Ordering::Acquire);
-            if !waiters.is_empty() && state >> SHIFT > 0 {
-                // Permits left free while waiters queued behind grants: hand them out too.
-                // With `QUEUED` set only the lock holder changes the free count.
-                let free = state >> SHIFT;
-                n = n
-                    .checked_add(free)
-                    .filter(|&t| t <= Self::MAX_PERMITS)
-                    .unwrap_or_else(|| {
-                        panic!("Semaphore: adding {n} permits would exceed Semaphore::MAX_PERMITS")
-                    });
-                self.state.fetch_sub(free << SHIFT, Ordering::Relaxed);
+            if !queue.waiters.is_empty() && state >> SHIFT > 0 {
+                // Permits left free behind grants: hand them out too. Waiters are queued, so
+                // `BLOCKED` is set and the word is ours alone to write.
+                n = Self::total(state >> SHIFT, n);
+                self.state.store(BLOCKED, Ordering::Relaxed);
             }
-            // Only this lock holder raises the grant count; returning grants lower it, so
-            // this is a lower bound of the room.
-            let mut grant_room = MAX_GRANTS - grants_of(state);
-            while n > 0 && !batch.is_full() {
-                let Some(head) = waiters.front_mut() else {
-                    break;
-                };
-                if head.counted && grant_room == 0 {
-                    break;
-                }
-                let take = n.min(head.remaining);
-                head.remaining -= take;
-                n -= take;
-                if head.remaining == 0 {
-                    if head.counted {
-                        // Counted before the waiter can see itself granted: it may be polled
-                        // (and end its grant) as soon as `pop_front` marks it woken.
-                        self.state.fetch_add(GRANT_ONE, Ordering::AcqRel);
-                        grant_room -= 1;
-                    }
-                    batch.push(waiters.pop_front());
-                }
-            }
-            if waiters.is_empty() {
-                // No one queued: clear `QUEUED`, free the rest. Returning grants and (once
-                // nothing blocks) fast-path releasers race with us, hence the loop.
-                let mut state = self.state.load(Ordering::Relaxed);
-                loop {
-                    let new = Self::add_to(state, n) & !QUEUED;
-                    match self.state.compare_exchange_weak(
-                        state,
-                        new,
-                        Ordering::AcqRel,
-                        Ordering::Relaxed,
-                    ) {
-                        Ok(_) => break,
-                        Err(actual) => state = actual,
-                    }
-                }
+            n = Self::grant(&mut queue, n, &mut batch);
+            if n == 0 || queue.waiters.is_empty() {
                 break;
             }
-            if n > 0 && batch.is_full() && grant_room > 0 {
-                // The batch is full and permits are left: wake these, then carry on (the
-                // permits in hand are nobody's until then).
-                drop(waiters);
-                batch.wake_all();
-                waiters = lock(&self.waiters);
-                continue;
-            }
-            // Still queued, and done: either every permit is handed out, or the grant count
-            // is full and what is left stays free behind the queue for the returning grants
-            // to hand on.
-            let leftover = std::mem::take(&mut n);
-            if leftover == 0 {
-                break;
-            }
-            let before = self.state.fetch_add(leftover << SHIFT, Ordering::AcqRel);
-            if grants_of(before) >= MAX_GRANTS {
-                break;
-            }
-            // Grants returned while we counted (before they could see the free permits):
-            // there is room again, so go round and hand them out ourselves.
+            // The batch is full and permits are left: wake these, then carry on (the permits
+            // in hand are nobody's until then).
+            drop(queue);
+            batch.wake_all();
+            queue = lock(&self.queue);
         }
-        drop(waiters);
+        self.publish(&queue, n);
+        drop(queue);
+        // Nearly every call wakes someone here: inline.
+        batch.wake_all_inline();
         batch.finish(on_panic);
+    }
+
+    /// Hands `n` permits to the waiters at the front, in order, until the batch is full;
+    /// returns what is left. Counts the grants before the lock is released, so before any
+    /// granted waiter can end its grant (that takes the lock).
+    fn grant(queue: &mut Queue, mut n: usize, batch: &mut WakeBatch<4>) -> usize {
+        while n > 0 && !batch.is_full() {
+            let Some(head) = queue.waiters.front_mut() else {
+                break;
+            };
+            let take = n.min(head.remaining);
+            head.remaining -= take;
+            n -= take;
+            if head.remaining == 0 {
+                let counted = head.counted;
+                queue.grants += usize::from(counted);
+                batch.push(queue.waiters.pop_front());
+            }
+        }
+        n
+    }
+
+    /// Frees `n` permits and sets `BLOCKED` as `queue` says, under its lock.
+    fn publish(&self, queue: &Queue, n: usize) {
+        let blocked = if queue.blocks() { BLOCKED } else { 0 };
+        let mut state = self.state.load(Ordering::Relaxed);
+        if state & BLOCKED != 0 {
+            // No one else writes the word now: a store, and only if something changed.
+            let new = (Self::total(state >> SHIFT, n) << SHIFT) | blocked;
+            if new != state {
+                self.state.store(new, Ordering::Release);
+            }
+            return;
+        }
+        // Nothing blocked: lock-free releasers and acquirers race with us (none can set
+        // `BLOCKED`, that takes the lock we hold).
+        loop {
+            let new = (Self::total(state >> SHIFT, n) << SHIFT) | blocked;
+            match self
+                .state
+                .compare_exchange_weak(state, new, Ordering::AcqRel, Ordering::Relaxed)
+            {
+                Ok(_) => return,
+                Err(actual) => state = actual,
+            }
+        }
+    }
+
+    /// `free + n`, refusing to go above [`Semaphore::MAX_PERMITS`].
+    fn total(free: usize, n: usize) -> usize {
+        free.checked_add(n)
+            .filter(|&t| t <= Self::MAX_PERMITS)
+            .unwrap_or_else(|| {
+                panic!("Semaphore: adding {n} permits would exceed Semaphore::MAX_PERMITS")
+            })
     }
 }
 
@@ -505,6 +516,9 @@ impl WaitTarget for Semaphore {
     type Data = Need;
     type Output = ();
 
+    // Inline into `WaitFuture::poll`, its only caller: the call cost every acquire that
+    // queues ~27 instructions.
+    #[inline]
     fn poll_idle(&self, mut waiter: Pin<&mut Waiter<Need>>, cx: &mut Context<'_>) -> Poll<()> {
         let wanted = waiter
             .as_mut()
@@ -513,38 +527,33 @@ impl WaitTarget for Semaphore {
         if wanted == 0 || self.try_take(wanted) {
             return Poll::Ready(());
         }
-        let mut waiters = lock(&self.waiters);
-        let mut state = self.state.load(Ordering::Relaxed);
-        loop {
+        let mut queue = lock(&self.queue);
+        let mut state = self.state.load(Ordering::Acquire);
+        let collected = loop {
+            if state & BLOCKED != 0 {
+                // Queue behind the waiters and grants; permits free now are handed on when a
+                // grant returns. The word is stable under our lock: nothing to write.
+                break 0;
+            }
+            // Nothing blocks: take what we want, or collect what is free and queue.
             let free = state >> SHIFT;
-            let (new, queue, collected) = if state & BLOCKED == 0 && free >= wanted {
-                (state - (wanted << SHIFT), false, 0)
-            } else if state & BLOCKED == 0 {
-                // Collect what is free now (no one is queued or granted) and queue.
-                ((state - (free << SHIFT)) | QUEUED, true, free)
+            let (new, collected) = if free >= wanted {
+                (state - (wanted << SHIFT), wanted)
             } else {
-                // Queue behind the waiters and grants; permits free now are handed on when
-                // a grant returns.
-                (state | QUEUED, true, 0)
+                (BLOCKED, free)
             };
-            // Already queued: with the lock held the bit cannot change, so there is nothing
-            // to swap (returning grants only ever lower the count).
-            let swapped = if new == state {
-                Ok(state)
-            } else {
-                self.state
-                    .compare_exchange_weak(state, new, Ordering::AcqRel, Ordering::Relaxed)
-            };
-            match swapped {
-                Ok(_) if !queue => return Poll::Ready(()),
-                Ok(_) => {
-                    waiters.data_mut(waiter.as_ref()).remaining = wanted - collected;
-                    waiters.push_back(waiter.as_mut(), cx.waker());
-                    return Poll::Pending;
-                }
+            match self
+                .state
+                .compare_exchange_weak(state, new, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) if collected == wanted => return Poll::Ready(()),
+                Ok(_) => break collected,
                 Err(actual) => state = actual,
             }
-        }
+        };
+        queue.waiters.data_mut(waiter.as_ref()).remaining = wanted - collected;
+        queue.waiters.push_back(waiter.as_mut(), cx.waker());
+        Poll::Pending
     }
 
     fn poll_woken(&self, waiter: Pin<&mut Waiter<Need>>, _: &mut Context<'_>) -> Poll<()> {
@@ -552,22 +561,20 @@ impl WaitTarget for Semaphore {
     }
 
     fn update_waker(&self, waiter: Pin<&mut Waiter<Need>>, waker: &Waker) {
-        lock(&self.waiters).update_waker(waiter, waker);
+        lock(&self.queue).waiters.update_waker(waiter, waker);
     }
 
     fn cancel_wait(&self, waiter: Pin<&mut Waiter<Need>>) {
-        let mut waiters = lock(&self.waiters);
-        let need = waiters.data_mut(waiter.as_ref());
+        let mut queue = lock(&self.queue);
+        let need = queue.waiters.data_mut(waiter.as_ref());
         let (wanted, remaining, counted) = (need.wanted, need.remaining, need.counted);
-        match waiters.remove(waiter.as_ref()) {
-            // Give back what it collected (and fix `QUEUED` if it was the last waiter).
-            Status::Queued => self.release_locked(waiters, wanted - remaining, WakerPanic::Contain),
+        match queue.waiters.remove(waiter.as_ref()) {
+            // Give back what it collected (and clear `BLOCKED` if it was all that blocked).
+            Status::Queued => self.release_locked(queue, wanted - remaining, WakerPanic::Contain),
             // It was granted everything but never returned: end its grant, pass the permits on.
             Status::Woken => {
-                if counted {
-                    self.state.fetch_sub(GRANT_ONE, Ordering::AcqRel);
-                }
-                self.release_locked(waiters, wanted, WakerPanic::Contain);
+                queue.grants -= usize::from(counted);
+                self.release_locked(queue, wanted, WakerPanic::Contain);
             }
             Status::Idle => {}
         }
