@@ -2,24 +2,33 @@
 # Runs every benchmark (corio beside its peers) N times, the same workloads once on Python's
 # asyncio, and prints the README's markdown table: each cell the median of the N runs'
 # criterion medians, each ratio as median (min-max) over the N runs.
-#   bash benches/table.sh [--repeats N] [criterion arguments, e.g. --measurement-time 3]
-# N defaults to 3. Run i keeps its criterion results (and HTML report) in
+#   bash benches/table.sh [--repeats N] [--bench NAME]... [criterion arguments, e.g. --measurement-time 3]
+# N defaults to 3; `--bench` (repeatable) runs only the named criterion benches (executor, sync,
+# taskgroup, echo), all four by default. Run i keeps its criterion results (and HTML report) in
 # target/bench-repeats/<i>/, so a run does not overwrite the one before it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 repeats=3
 criterion_args=()
+benches=()
 while (($#)); do
   case "$1" in
     --repeats) repeats="${2:?--repeats needs a number}"; shift 2 ;;
     --repeats=*) repeats="${1#--repeats=}"; shift ;;
+    --bench) benches+=(--bench "${2:?--bench needs a name}"); shift 2 ;;
+    --bench=*) benches+=(--bench "${1#--bench=}"); shift ;;
     *) criterion_args+=("$1"); shift ;;
   esac
 done
 if ! [[ "$repeats" =~ ^[1-9][0-9]*$ ]]; then
   echo "table.sh: --repeats wants a whole number of runs, at least 1 (got '$repeats')" >&2
   exit 2
+fi
+
+# The criterion benches by name: echo_rounds is not criterion's and prints its own table.
+if ((${#benches[@]} == 0)); then
+  benches=(--bench executor --bench sync --bench taskgroup --bench echo)
 fi
 
 target="${CARGO_TARGET_DIR:-target}"
@@ -34,10 +43,8 @@ cargo bench -p corio-benches --benches --no-run >&2
 runs=()
 for ((i = 1; i <= repeats; i++)); do
   echo "table.sh: run $i of $repeats ($(elapsed) so far)" >&2
-  # The criterion benches by name: echo_rounds is not criterion's and prints its own table.
   CRITERION_HOME="$target/bench-repeats/$i" \
-    cargo bench -p corio-benches --bench executor --bench sync --bench taskgroup --bench echo \
-    -- ${criterion_args[@]+"${criterion_args[@]}"} >&2
+    cargo bench -p corio-benches "${benches[@]}" -- ${criterion_args[@]+"${criterion_args[@]}"} >&2
   runs+=(--criterion-dir "$target/bench-repeats/$i")
 done
 if command -v python3 >/dev/null; then
