@@ -57,24 +57,10 @@ impl Counters {
         self.with_slot(task, |slot| slot.polls_high += 1);
     }
 
-    /// Adds `ticks` of debug mode's stopwatch to `task`'s time in poll. Once per poll in
-    /// debug mode, so the common case (the task already has its slot) is kept short.
+    /// Adds `ticks` of debug mode's stopwatch to `task`'s time in poll (once per poll in
+    /// debug mode).
     #[inline]
     pub(crate) fn add_busy(&self, task: &Header, ticks: u64) {
-        if let Some(index) = Self::index_of(task) {
-            if let Some(slot) = self.overflow.borrow_mut().get_mut(index) {
-                if slot.task_id == task.meta.id {
-                    slot.busy_ticks = slot.busy_ticks.saturating_add(ticks);
-                    return;
-                }
-            }
-        }
-        self.add_busy_to_new_slot(task, ticks);
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn add_busy_to_new_slot(&self, task: &Header, ticks: u64) {
         self.with_slot(task, |slot| {
             slot.busy_ticks = slot.busy_ticks.saturating_add(ticks);
         });
@@ -93,23 +79,32 @@ impl Counters {
 
     /// The slot of `task`, started afresh if it counted for another task until now. A task
     /// outside the owned list (not adopted yet, or taken out at shutdown) has no slot: it
-    /// is not polled, so nothing is lost.
+    /// is not polled, so nothing is lost. Inline for debug mode's every poll, where the
+    /// task already has its slot; making one is the cold path.
+    #[inline]
     fn with_slot(&self, task: &Header, change: impl FnOnce(&mut Overflow)) {
         let Some(index) = Self::index_of(task) else {
             return;
         };
         let mut table = self.overflow.borrow_mut();
+        let id = task.meta.id;
+        if let Some(slot) = table.get_mut(index).filter(|slot| slot.task_id == id) {
+            return change(slot);
+        }
+        Self::start_slot(&mut table, index, id);
+        change(&mut table[index]);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn start_slot(table: &mut Vec<Overflow>, index: usize, task_id: u64) {
         if table.len() <= index {
             table.resize(index + 1, Overflow::default());
         }
-        let slot = &mut table[index];
-        if slot.task_id != task.meta.id {
-            *slot = Overflow {
-                task_id: task.meta.id,
-                ..Overflow::default()
-            };
-        }
-        change(slot);
+        table[index] = Overflow {
+            task_id,
+            ..Overflow::default()
+        };
     }
 
     fn read_slot(&self, task: &Header) -> Overflow {

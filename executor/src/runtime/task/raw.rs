@@ -330,8 +330,8 @@ impl TaskRef {
         #[cfg(feature = "tracing")]
         drop(entered);
         if let (Some(timer), Some(started)) = (timer, started) {
-            let ticks = timer.stop(started, Some(self.header()));
-            polling.counters.add_busy(self.header(), ticks);
+            let ticks = timer.stop(started, Some(header));
+            polling.counters.add_busy(header, ticks);
         }
         drop(clear);
         match polled {
